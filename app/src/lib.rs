@@ -1,0 +1,25 @@
+//! The Thanos query console.
+//!
+//! # Layout
+//! Pure logic, tested natively with `cargo test -p app`:
+//! - [`url_state`]: panel state in the URL, compatible with Thanos UI links (`g0.expr=…&g0.tab=1`).
+//! - [`config`]: `config.json` (API base URL, panel defaults).
+//! - [`time`]: durations, instants, the automatic step.
+//! - [`warnings`]: what each entry of `warnings` means (store failure → partial result).
+//! - [`format`]: series names and values as text.
+//! - [`plot`]: a range-query matrix as lines, bounds and hover look-ups.
+//! - [`request`]: a panel's state as the API request it sends.
+//!
+//! The browser side, compiled for wasm32 only:
+//! - `ui`: Leptos components, the API client (the only network I/O) and the canvas chart.
+
+pub mod config;
+pub mod format;
+pub mod plot;
+pub mod request;
+pub mod time;
+pub mod url_state;
+pub mod warnings;
+
+#[cfg(target_arch = "wasm32")]
+pub mod ui;

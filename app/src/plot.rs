@@ -1,0 +1,216 @@
+//! The graph's data model: a range-query matrix turned into drawable lines, their bounds, and what
+//! lies under the pointer. No DOM here; `chart` (wasm only) draws a [`Plot`] on a canvas.
+
+use promapi::RangeSeries;
+
+use crate::format::series_name;
+use crate::time::civil;
+
+/// Line colours, cycled through by series index.
+pub const PALETTE: [(u8, u8, u8); 10] = [
+    (31, 119, 180),
+    (255, 127, 14),
+    (44, 160, 44),
+    (214, 39, 40),
+    (148, 103, 189),
+    (140, 86, 75),
+    (227, 119, 194),
+    (127, 127, 127),
+    (188, 189, 34),
+    (23, 190, 207),
+];
+
+/// CSS colour of series `i`.
+pub fn color_css(i: usize) -> String {
+    let (r, g, b) = PALETTE[i % PALETTE.len()];
+    format!("rgb({r},{g},{b})")
+}
+
+/// One series to draw.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlotSeries {
+    pub name: String,
+    /// `(unix ms, value)`, finite values only, in time order.
+    pub points: Vec<(i64, f64)>,
+}
+
+/// Everything the chart draws.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plot {
+    pub series: Vec<PlotSeries>,
+    /// Time bounds (ms): the query's range.
+    pub x: (i64, i64),
+    /// Value bounds, padded so lines do not touch the frame.
+    pub y: (f64, f64),
+    /// The query step (ms); points further apart than this are not joined.
+    pub step_ms: i64,
+}
+
+/// The series and sample under the pointer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hover {
+    pub series: usize,
+    pub t: i64,
+    pub value: f64,
+}
+
+impl Plot {
+    /// Builds a plot of `matrix` over `[start, end]` (ms). NaN and ±Inf samples are left out (they
+    /// cannot be placed on a linear axis) and leave a gap.
+    pub fn from_matrix(matrix: &[RangeSeries], start: i64, end: i64, step_ms: i64) -> Plot {
+        let series: Vec<PlotSeries> = matrix
+            .iter()
+            .map(|s| PlotSeries {
+                name: series_name(&s.metric),
+                points: s
+                    .values
+                    .iter()
+                    .filter_map(|p| p.value().filter(|v| v.is_finite()).map(|v| (p.t_millis(), v)))
+                    .collect(),
+            })
+            .collect();
+        let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+        for (_, v) in series.iter().flat_map(|s| &s.points) {
+            lo = lo.min(*v);
+            hi = hi.max(*v);
+        }
+        let y = if lo > hi {
+            (0.0, 1.0)
+        } else if lo == hi {
+            let pad = if lo == 0.0 { 1.0 } else { lo.abs() * 0.1 };
+            (lo - pad, hi + pad)
+        } else {
+            let pad = (hi - lo) * 0.05;
+            (lo - pad, hi + pad)
+        };
+        Plot { series, x: (start, end.max(start + 1)), y, step_ms: step_ms.max(1) }
+    }
+
+    /// Runs of points to draw as one line each: a missing step breaks the line, as in Prometheus.
+    pub fn segments(&self, series: usize) -> Vec<&[(i64, f64)]> {
+        let pts = &self.series[series].points;
+        let mut out = Vec::new();
+        let mut start = 0;
+        for i in 1..=pts.len() {
+            if i == pts.len() || pts[i].0 - pts[i - 1].0 > self.step_ms + self.step_ms / 2 {
+                if start < i {
+                    out.push(&pts[start..i]);
+                }
+                start = i;
+            }
+        }
+        out
+    }
+
+    /// The sample nearest in time to `t` on the series whose value there is closest to `value`.
+    pub fn hover(&self, t: i64, value: f64) -> Option<Hover> {
+        self.series
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| {
+                let p = nearest(&s.points, t)?;
+                // Only samples within a step of the pointer count: elsewhere the series has a gap.
+                ((p.0 - t).abs() <= self.step_ms).then_some((i, p))
+            })
+            .min_by(|a, b| (a.1 .1 - value).abs().total_cmp(&(b.1 .1 - value).abs()))
+            .map(|(series, (t, value))| Hover { series, t, value })
+    }
+}
+
+fn nearest(points: &[(i64, f64)], t: i64) -> Option<(i64, f64)> {
+    let i = points.partition_point(|p| p.0 < t);
+    let after = points.get(i);
+    let before = i.checked_sub(1).and_then(|j| points.get(j));
+    match (before, after) {
+        (Some(b), Some(a)) => Some(if t - b.0 <= a.0 - t { *b } else { *a }),
+        (Some(p), None) | (None, Some(p)) => Some(*p),
+        (None, None) => None,
+    }
+}
+
+/// Maps a pixel inside the plotting area `(x0..x1, y0..y1)` to `(time, value)`.
+pub fn pixel_to_data(plot: &Plot, area: ((i32, i32), (i32, i32)), px: i32, py: i32) -> (i64, f64) {
+    let ((x0, x1), (y0, y1)) = area;
+    let fx = f64::from(px - x0) / f64::from((x1 - x0).max(1));
+    let fy = f64::from(y1 - py) / f64::from((y1 - y0).max(1));
+    let t = plot.x.0 as f64 + fx * (plot.x.1 - plot.x.0) as f64;
+    (t.round() as i64, plot.y.0 + fy * (plot.y.1 - plot.y.0))
+}
+
+/// A time-axis label (UTC): with seconds up to half an hour, `HH:MM` within a day, `MM-DD HH:MM` beyond.
+pub fn time_label(ms: i64, span_ms: i64) -> String {
+    let (_, mo, d, h, mi, s) = civil(ms);
+    if span_ms <= 1_800_000 {
+        format!("{h:02}:{mi:02}:{s:02}")
+    } else if span_ms <= 86_400_000 {
+        format!("{h:02}:{mi:02}")
+    } else {
+        format!("{mo:02}-{d:02} {h:02}:{mi:02}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use promapi::SamplePair;
+
+    fn series(name: &str, points: &[(f64, &str)]) -> RangeSeries {
+        RangeSeries {
+            metric: [("__name__".to_string(), name.to_string())].into(),
+            values: points.iter().map(|(t, v)| SamplePair(*t, v.to_string())).collect(),
+            histograms: vec![],
+        }
+    }
+
+    #[test]
+    fn bounds_skip_non_finite_values_and_pad() {
+        let m = vec![series("a", &[(0.0, "1"), (15.0, "NaN"), (30.0, "3"), (45.0, "+Inf")])];
+        let p = Plot::from_matrix(&m, 0, 60_000, 15_000);
+        assert_eq!(p.series[0].points, vec![(0, 1.0), (30_000, 3.0)]);
+        assert_eq!(p.y, (0.9, 3.1));
+        assert_eq!(p.series[0].name, "a");
+    }
+
+    #[test]
+    fn flat_and_empty_series_get_a_visible_range() {
+        assert_eq!(Plot::from_matrix(&[], 0, 1, 1).y, (0.0, 1.0));
+        assert_eq!(Plot::from_matrix(&[series("a", &[(0.0, "0")])], 0, 1, 1).y, (-1.0, 1.0));
+        assert_eq!(Plot::from_matrix(&[series("a", &[(0.0, "10")])], 0, 1, 1).y, (9.0, 11.0));
+    }
+
+    #[test]
+    fn gaps_break_lines() {
+        let m = vec![series("a", &[(0.0, "1"), (15.0, "1"), (60.0, "1"), (75.0, "1"), (90.0, "1")])];
+        let p = Plot::from_matrix(&m, 0, 90_000, 15_000);
+        let lens: Vec<usize> = p.segments(0).iter().map(|s| s.len()).collect();
+        assert_eq!(lens, vec![2, 3]);
+    }
+
+    #[test]
+    fn hover_picks_the_series_closest_to_the_pointer() {
+        let m = vec![series("low", &[(0.0, "1"), (15.0, "2")]), series("high", &[(0.0, "10"), (15.0, "20")])];
+        let p = Plot::from_matrix(&m, 0, 15_000, 15_000);
+        assert_eq!(p.hover(14_000, 18.0), Some(Hover { series: 1, t: 15_000, value: 20.0 }));
+        assert_eq!(p.hover(1_000, 0.0), Some(Hover { series: 0, t: 0, value: 1.0 }));
+        assert_eq!(p.hover(100_000, 0.0), None, "no sample within a step");
+    }
+
+    #[test]
+    fn pixels_map_to_data() {
+        let m = vec![series("a", &[(0.0, "0"), (100.0, "10")])];
+        let p = Plot::from_matrix(&m, 0, 100_000, 1000);
+        let area = ((10, 110), (0, 100));
+        let (t, v) = pixel_to_data(&p, area, 60, 0);
+        assert_eq!(t, 50_000);
+        assert!((v - p.y.1).abs() < 1e-9);
+    }
+
+    #[test]
+    fn time_labels_follow_the_span() {
+        let t = 1_700_000_000_000;
+        assert_eq!(time_label(t, 60_000), "22:13:20");
+        assert_eq!(time_label(t, 1_800_000), "22:13:20");
+        assert_eq!(time_label(t, 3_600_000), "22:13");
+        assert_eq!(time_label(t, 7 * 86_400_000), "11-14 22:13");
+    }
+}

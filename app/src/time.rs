@@ -1,0 +1,233 @@
+//! Durations, instants and the automatic step, in the formats Thanos and Prometheus UIs use.
+//!
+//! Times are unix milliseconds (`i64`) inside the console; the API gets seconds.
+
+/// Units of a Prometheus duration, longest first, in milliseconds.
+const UNITS: [(&str, i64); 7] = [
+    ("y", 365 * 24 * 3_600_000),
+    ("w", 7 * 24 * 3_600_000),
+    ("d", 24 * 3_600_000),
+    ("h", 3_600_000),
+    ("m", 60_000),
+    ("s", 1_000),
+    ("ms", 1),
+];
+
+/// Steps the Thanos UI rounds an automatic step up to, so that query-frontend caches hit (seconds).
+const CACHE_FRIENDLY_STEPS: [i64; 17] =
+    [1, 5, 10, 15, 20, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200];
+
+/// How many points an automatic step aims for across the range (Thanos: range / 250).
+const AUTO_STEP_POINTS: i64 = 250;
+
+/// Parses a Prometheus duration (`1h`, `1h30m`, `500ms`, `2d`) or plain seconds (`90`, `0.5`) into ms.
+/// Zero, negative and malformed input give `None`.
+pub fn parse_duration(s: &str) -> Option<i64> {
+    let s = s.trim();
+    if s.is_empty() {
+        return None;
+    }
+    if let Ok(secs) = s.parse::<f64>() {
+        let ms = (secs * 1000.0).round();
+        return (ms.is_finite() && ms >= 1.0 && ms < 1e15).then_some(ms as i64);
+    }
+    let mut total: i64 = 0;
+    let mut rest = s;
+    while !rest.is_empty() {
+        let digits = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
+        if digits == 0 {
+            return None;
+        }
+        let n: i64 = rest[..digits].parse().ok()?;
+        rest = &rest[digits..];
+        // "ms" must be tried before "m".
+        let (unit, ms) = UNITS
+            .iter()
+            .filter(|(u, _)| rest.starts_with(u))
+            .max_by_key(|(u, _)| u.len())?;
+        total = total.checked_add(n.checked_mul(*ms)?)?;
+        rest = &rest[unit.len()..];
+    }
+    (total > 0).then_some(total)
+}
+
+/// Formats milliseconds as the shortest Prometheus duration (`90000` → `1m30s`).
+pub fn format_duration(ms: i64) -> String {
+    if ms <= 0 {
+        return "0s".into();
+    }
+    let mut out = String::new();
+    let mut rest = ms;
+    for (unit, len) in UNITS {
+        if rest >= len {
+            out.push_str(&format!("{}{}", rest / len, unit));
+            rest %= len;
+        }
+    }
+    out
+}
+
+/// The automatic step for a range, as the Thanos UI computes it: range/250 (at least 1 s), rounded up
+/// to a cache-friendly step. Returns seconds.
+pub fn auto_step_seconds(range_ms: i64) -> i64 {
+    let raw = (range_ms / (AUTO_STEP_POINTS * 1000)).max(1);
+    CACHE_FRIENDLY_STEPS.iter().copied().find(|&s| s >= raw).unwrap_or(raw)
+}
+
+/// Parses an instant: `YYYY-MM-DD HH:mm:ss` (UTC, the Thanos UI's `end_input`), RFC 3339
+/// (`2024-01-02T03:04:05Z`, offsets and fractions allowed), or unix seconds.
+pub fn parse_time(s: &str) -> Option<i64> {
+    let s = s.trim();
+    if let Ok(secs) = s.parse::<f64>() {
+        return secs.is_finite().then_some((secs * 1000.0).round() as i64);
+    }
+    let b = s.as_bytes();
+    if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || !(b[10] == b' ' || b[10] == b'T') || b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<i64> {
+        let t = s.get(r)?;
+        t.bytes().all(|c| c.is_ascii_digit()).then(|| t.parse().ok())?
+    };
+    let (y, mo, d, h, mi, se) = (num(0..4)?, num(5..7)?, num(8..10)?, num(11..13)?, num(14..16)?, num(17..19)?);
+    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || se > 60 {
+        return None;
+    }
+    let mut rest = &s[19..];
+    let mut millis = 0;
+    if let Some(frac) = rest.strip_prefix('.') {
+        let n = frac.find(|c: char| !c.is_ascii_digit()).unwrap_or(frac.len());
+        if n == 0 {
+            return None;
+        }
+        let digits = format!("{:0<3}", &frac[..n.min(3)]);
+        millis = digits.parse::<i64>().ok()?;
+        rest = &frac[n..];
+    }
+    let offset_ms = match rest {
+        "" | "Z" | "z" => 0,
+        _ => {
+            let sign = match rest.as_bytes()[0] {
+                b'+' => 1,
+                b'-' => -1,
+                _ => return None,
+            };
+            let o = &rest[1..];
+            if o.len() != 5 || o.as_bytes()[2] != b':' {
+                return None;
+            }
+            let oh: i64 = o[..2].parse().ok()?;
+            let om: i64 = o[3..].parse().ok()?;
+            sign * (oh * 3600 + om * 60) * 1000
+        }
+    };
+    let days = days_from_civil(y, mo, d);
+    Some(((days * 24 + h) * 60 + mi) * 60_000 + se * 1000 + millis - offset_ms)
+}
+
+/// Formats an instant as `YYYY-MM-DD HH:mm:ss` in UTC (the Thanos UI's `end_input` format).
+pub fn format_time(ms: i64) -> String {
+    let (y, mo, d, h, mi, s) = civil(ms);
+    format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02}")
+}
+
+/// Splits unix ms into UTC (year, month, day, hour, minute, second).
+pub fn civil(ms: i64) -> (i64, i64, i64, i64, i64, i64) {
+    let secs = ms.div_euclid(1000);
+    let days = secs.div_euclid(86_400);
+    let sod = secs.rem_euclid(86_400);
+    let (y, mo, d) = civil_from_days(days);
+    (y, mo, d, sod / 3600, sod % 3600 / 60, sod % 60)
+}
+
+// Howard Hinnant's days-from-civil algorithm (proleptic Gregorian calendar).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * (m + if m > 2 { -3 } else { 9 }) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_parse() {
+        let cases = [
+            ("1h", Some(3_600_000)),
+            ("1h30m", Some(5_400_000)),
+            ("500ms", Some(500)),
+            ("2d", Some(172_800_000)),
+            ("1w", Some(604_800_000)),
+            ("1y", Some(31_536_000_000)),
+            ("90", Some(90_000)),
+            ("0.5", Some(500)),
+            (" 15s ", Some(15_000)),
+            ("", None),
+            ("0s", None),
+            ("-1h", None),
+            ("h", None),
+            ("1x", None),
+            ("1h 30m", None),
+            ("99999999999999999999y", None),
+            ("NaN", None),
+        ];
+        for (input, want) in cases {
+            assert_eq!(parse_duration(input), want, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn durations_round_trip() {
+        for ms in [1, 999, 1000, 90_000, 3_600_000, 5_400_000, 86_400_000 + 1000, 604_800_000] {
+            assert_eq!(parse_duration(&format_duration(ms)), Some(ms), "{ms}");
+        }
+        assert_eq!(format_duration(5_400_000), "1h30m");
+    }
+
+    #[test]
+    fn auto_step_is_range_over_250_rounded_up() {
+        assert_eq!(auto_step_seconds(60_000), 1); // 1m → 0.24 s → at least 1 s
+        assert_eq!(auto_step_seconds(3_600_000), 15); // 1h → 14.4 s → 14 → 15
+        assert_eq!(auto_step_seconds(6 * 3_600_000), 120); // 6h → 86 s → 120
+        assert_eq!(auto_step_seconds(86_400_000), 600); // 1d → 345 s → 600
+        assert_eq!(auto_step_seconds(365 * 86_400_000), 126_144); // beyond the table: raw
+    }
+
+    #[test]
+    fn times_parse_in_every_accepted_form() {
+        let t = 1_700_000_000_000; // 2023-11-14 22:13:20 UTC
+        assert_eq!(parse_time("2023-11-14 22:13:20"), Some(t));
+        assert_eq!(parse_time("2023-11-14T22:13:20Z"), Some(t));
+        assert_eq!(parse_time("2023-11-14T23:13:20+01:00"), Some(t));
+        assert_eq!(parse_time("2023-11-14T22:13:20.5Z"), Some(t + 500));
+        assert_eq!(parse_time("1700000000"), Some(t));
+        assert_eq!(parse_time("1700000000.25"), Some(t + 250));
+        for bad in ["", "yesterday", "2023-13-01 00:00:00", "2023-11-14 22:13", "2023-11-14 22:13:20+1", "2023-11-14T22:13:20.Z", "２０２３-11-14 22:13:20"] {
+            assert_eq!(parse_time(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn times_round_trip() {
+        for t in [0, 951_782_400_000, 1_700_000_000_000, 4_102_444_800_000, -86_400_000] {
+            assert_eq!(parse_time(&format_time(t)), Some(t), "{t}");
+        }
+        assert_eq!(format_time(1_700_000_000_000), "2023-11-14 22:13:20");
+    }
+}

@@ -1,0 +1,13 @@
+//! The browser side: components, the API client and the canvas chart.
+
+mod api;
+mod chart;
+mod components;
+
+use leptos::prelude::*;
+
+/// Mounts the console on `<body>`.
+pub fn mount() {
+    console_error_panic_hook::set_once();
+    mount_to_body(components::app::App);
+}

@@ -1,0 +1,97 @@
+//! One query panel: expression, Thanos switches, Table/Graph tabs, and the query it runs.
+
+use leptos::prelude::*;
+use web_sys::AbortController;
+
+use super::expression_input::ExpressionInput;
+use super::graph::Graph;
+use super::query_status::QueryStatus;
+use super::result_table::ResultTable;
+use super::thanos_controls::ThanosControls;
+use crate::config::{page_base, Config};
+use crate::request;
+use crate::ui::api::{self, QueryOutcome};
+use crate::url_state::{PanelState, Tab};
+
+/// The last answer a panel got.
+#[derive(Debug, Clone, PartialEq)]
+pub enum QueryResult {
+    Idle,
+    Done { outcome: QueryOutcome, range: Option<(i64, i64, i64)> },
+    Failed(String),
+}
+
+/// A panel. Its committed state lives in the URL; any change to it runs the query again.
+#[component]
+pub fn Panel(
+    /// Position on the page (`g<index>` in the URL).
+    index: usize,
+    /// The panel's state, shared with the URL writer.
+    state: RwSignal<PanelState>,
+    config: StoredValue<Config>,
+) -> impl IntoView {
+    let result = RwSignal::new(QueryResult::Idle);
+    let loading = RwSignal::new(false);
+    // Bumped to run an unchanged query again (Execute on the same expression).
+    let nonce = RwSignal::new(0u64);
+    let in_flight = StoredValue::new_local(None::<AbortController>);
+    let generation = StoredValue::new(0u64);
+
+    Effect::new(move |_| {
+        nonce.track();
+        let s = state.get();
+        if s.expr.trim().is_empty() {
+            return;
+        }
+        let req = match request::build(&s, api::now_ms() as i64) {
+            Ok(r) => r,
+            Err(e) => {
+                result.set(QueryResult::Failed(e));
+                return;
+            }
+        };
+        // A new query supersedes the one in flight.
+        if let Some(old) = in_flight.get_value() {
+            old.abort();
+        }
+        let controller = AbortController::new().ok();
+        in_flight.set_value(controller.clone());
+        let gen = generation.get_value() + 1;
+        generation.set_value(gen);
+        let location = window().location();
+        let base = page_base(&location.origin().unwrap_or_default(), &location.pathname().unwrap_or_default());
+        let url = config.with_value(|c| c.api_endpoint(&base, req.path));
+        loading.set(true);
+        leptos::task::spawn_local(async move {
+            let signal = controller.as_ref().map(|c| c.signal());
+            let answer = api::post_query(&url, &req.pairs, signal.as_ref()).await;
+            if generation.get_value() != gen {
+                return; // superseded
+            }
+            loading.set(false);
+            result.set(match answer {
+                Ok(outcome) => QueryResult::Done { outcome, range: req.range },
+                Err(e) => QueryResult::Failed(e.to_string()),
+            });
+        });
+    });
+
+    let tab = move || state.with(|s| s.tab);
+    let set_tab = move |t: Tab| state.update(|s| s.tab = t);
+
+    view! {
+        <section class="panel" data-testid=format!("panel-{index}")>
+            <ExpressionInput state nonce loading/>
+            <ThanosControls state/>
+            <nav class="tabs">
+                <button data-testid="tab-table" class:active=move || tab() == Tab::Table on:click=move |_| set_tab(Tab::Table)>"Table"</button>
+                <button data-testid="tab-graph" class:active=move || tab() == Tab::Graph on:click=move |_| set_tab(Tab::Graph)>"Graph"</button>
+            </nav>
+            <QueryStatus result loading/>
+            {move || match tab() {
+                Tab::Table => view! { <ResultTable state result/> }.into_any(),
+                Tab::Graph => view! { <Graph state result/> }.into_any(),
+            }}
+        </section>
+    }
+}

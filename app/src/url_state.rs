@@ -1,0 +1,222 @@
+//! Panel state in the page URL, compatible with Thanos UI links.
+//!
+//! `/graph?g0.expr=up&g0.tab=1&g0.range_input=1h&g0.end_input=2024-01-02%2003:04:05&g0.step_input=15&
+//! g0.deduplicate=1&g0.partial_response=0&g0.max_source_resolution=auto&g0.engine=prometheus`
+//!
+//! As in Thanos, `tab=0` is the graph and `tab=1` the table, the URL key is `deduplicate` (the API's is
+//! `dedup`), and empty values are left out. `gN.replica_labels` (comma-separated) is ours: the Thanos
+//! UI has no control for `replicaLabels[]`.
+
+use promapi::{Engine, ThanosParams};
+
+use crate::config::PanelDefaults;
+
+/// Which result view a panel shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Tab {
+    #[default]
+    Graph,
+    Table,
+}
+
+/// Downsampling choices of `max_source_resolution`.
+pub const RESOLUTIONS: [(&str, &str); 4] = [
+    ("auto", "Auto downsampling"),
+    ("0s", "Only raw data"),
+    ("5m", "Max 5m downsampling"),
+    ("1h", "Max 1h downsampling"),
+];
+
+/// Everything a panel's URL says.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PanelState {
+    pub expr: String,
+    pub tab: Tab,
+    /// `range_input`, a Prometheus duration (`1h`).
+    pub range: String,
+    /// `end_input`, `YYYY-MM-DD HH:mm:ss` UTC; empty = now. Also the table's evaluation time.
+    pub end: String,
+    /// `step_input`, seconds; empty = automatic.
+    pub step: String,
+    pub dedup: bool,
+    pub partial_response: bool,
+    pub replica_labels: Vec<String>,
+    pub max_source_resolution: String,
+    pub engine: Engine,
+}
+
+impl PanelState {
+    pub fn new(defaults: &PanelDefaults) -> Self {
+        PanelState {
+            expr: String::new(),
+            tab: Tab::Graph,
+            range: defaults.range.clone(),
+            end: String::new(),
+            step: String::new(),
+            dedup: defaults.dedup,
+            partial_response: defaults.partial_response,
+            replica_labels: defaults.replica_labels.clone(),
+            max_source_resolution: defaults.max_source_resolution.clone(),
+            engine: Engine::parse(&defaults.engine).unwrap_or_default(),
+        }
+    }
+
+    /// The Thanos parameters a query from this panel sends. Like the Thanos UI, only range queries
+    /// send `max_source_resolution`: for instant queries `auto` means raw data anyway.
+    pub fn thanos_params(&self, range_query: bool) -> ThanosParams {
+        ThanosParams {
+            dedup: self.dedup,
+            partial_response: self.partial_response,
+            replica_labels: self.replica_labels.clone(),
+            max_source_resolution: (range_query && !self.max_source_resolution.is_empty())
+                .then(|| self.max_source_resolution.clone()),
+            engine: Some(self.engine),
+            store_matches: vec![],
+        }
+    }
+}
+
+/// Reads every panel `g0`, `g1`, … from a query string (with or without the leading `?`). Panels are
+/// taken in order from `g0` while they have an `expr`, as the Thanos UI does. Unknown keys are ignored.
+pub fn decode(query: &str, defaults: &PanelDefaults) -> Vec<PanelState> {
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(query.trim_start_matches('?').as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let mut panels = Vec::new();
+    for n in 0.. {
+        let prefix = format!("g{n}.");
+        let fields: Vec<(&str, &str)> =
+            pairs.iter().filter_map(|(k, v)| Some((k.strip_prefix(&prefix)?, v.as_str()))).collect();
+        if !fields.iter().any(|(k, _)| *k == "expr") {
+            break;
+        }
+        let mut p = PanelState::new(defaults);
+        for (key, value) in fields {
+            apply(&mut p, key, value);
+        }
+        panels.push(p);
+    }
+    panels
+}
+
+fn apply(p: &mut PanelState, key: &str, value: &str) {
+    let flag = |v: &str| v == "1" || v.eq_ignore_ascii_case("true");
+    match key {
+        "expr" => p.expr = value.to_string(),
+        "tab" => p.tab = if value == "1" || value == "table" { Tab::Table } else { Tab::Graph },
+        "range_input" if !value.is_empty() => p.range = value.to_string(),
+        "end_input" | "moment_input" => p.end = value.to_string(),
+        "step_input" => p.step = value.to_string(),
+        "deduplicate" => p.dedup = flag(value),
+        "partial_response" => p.partial_response = flag(value),
+        "max_source_resolution" => p.max_source_resolution = value.to_string(),
+        "engine" => p.engine = Engine::parse(value).unwrap_or(p.engine),
+        "replica_labels" => {
+            p.replica_labels =
+                value.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect()
+        }
+        _ => {}
+    }
+}
+
+/// Writes panels as a query string (without `?`), in the Thanos UI's key order.
+pub fn encode(panels: &[PanelState]) -> String {
+    let mut out = form_urlencoded::Serializer::new(String::new());
+    for (n, p) in panels.iter().enumerate() {
+        let mut put = |k: &str, v: &str| {
+            if !v.is_empty() {
+                out.append_pair(&format!("g{n}.{k}"), v);
+            }
+        };
+        put("expr", &p.expr);
+        put("tab", if p.tab == Tab::Table { "1" } else { "0" });
+        put("range_input", &p.range);
+        put("max_source_resolution", &p.max_source_resolution);
+        put("deduplicate", if p.dedup { "1" } else { "0" });
+        put("partial_response", if p.partial_response { "1" } else { "0" });
+        put("engine", p.engine.as_str());
+        put("replica_labels", &p.replica_labels.join(","));
+        put("end_input", &p.end);
+        put("moment_input", &p.end);
+        put("step_input", &p.step);
+    }
+    out.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn defaults() -> PanelDefaults {
+        PanelDefaults::default()
+    }
+
+    #[test]
+    fn decodes_a_thanos_ui_link() {
+        // As Thanos Ruler's --alert.query-url links and the Thanos UI write them.
+        let q = "g0.expr=sum%20by%20(job)%20(rate(http_requests_total%5B5m%5D))&g0.tab=1&g0.stacked=0\
+                 &g0.range_input=6h&g0.max_source_resolution=5m&g0.deduplicate=0&g0.partial_response=0\
+                 &g0.store_matches=%5B%5D&g0.engine=thanos&g0.end_input=2024-01-02%2003%3A04%3A05\
+                 &g0.moment_input=2024-01-02%2003%3A04%3A05&g0.step_input=60";
+        let panels = decode(q, &defaults());
+        assert_eq!(panels.len(), 1);
+        let p = &panels[0];
+        assert_eq!(p.expr, "sum by (job) (rate(http_requests_total[5m]))");
+        assert_eq!(p.tab, Tab::Table);
+        assert_eq!(p.range, "6h");
+        assert_eq!(p.max_source_resolution, "5m");
+        assert!(!p.dedup && !p.partial_response);
+        assert_eq!(p.engine, Engine::Thanos);
+        assert_eq!(p.end, "2024-01-02 03:04:05");
+        assert_eq!(p.step, "60");
+    }
+
+    #[test]
+    fn missing_keys_take_the_configured_defaults() {
+        let mut d = defaults();
+        d.partial_response = false;
+        d.replica_labels = vec!["replica".into()];
+        let p = &decode("?g0.expr=up", &d)[0];
+        assert_eq!(p.tab, Tab::Graph);
+        assert!(p.dedup);
+        assert!(!p.partial_response);
+        assert_eq!(p.replica_labels, vec!["replica"]);
+        assert_eq!(p.range, "1h");
+    }
+
+    #[test]
+    fn panels_are_read_in_order_while_they_have_an_expr() {
+        let panels = decode("g1.expr=b&g0.expr=a&g3.expr=d", &defaults());
+        let exprs: Vec<&str> = panels.iter().map(|p| p.expr.as_str()).collect();
+        assert_eq!(exprs, vec!["a", "b"]);
+        assert!(decode("", &defaults()).is_empty());
+        assert!(decode("g0.tab=1", &defaults()).is_empty());
+    }
+
+    #[test]
+    fn encode_decode_round_trip() {
+        let mut a = PanelState::new(&defaults());
+        a.expr = "rate(x{a=\"b&c\"}[5m]) > 0 # 100%".into();
+        a.tab = Tab::Table;
+        a.end = "2024-01-02 03:04:05".into();
+        a.step = "30".into();
+        a.dedup = false;
+        a.replica_labels = vec!["replica".into(), "rule_replica".into()];
+        a.engine = Engine::Thanos;
+        let mut b = PanelState::new(&defaults());
+        b.expr = "up".into();
+        let panels = vec![a, b];
+        let encoded = encode(&panels);
+        assert!(encoded.starts_with("g0.expr=rate%28x%7Ba%3D%22b%26c%22%7D%5B5m%5D%29"), "{encoded}");
+        assert!(encoded.contains("g0.deduplicate=0"));
+        assert_eq!(decode(&encoded, &defaults()), panels);
+    }
+
+    #[test]
+    fn only_range_queries_send_the_resolution() {
+        let mut p = PanelState::new(&defaults());
+        p.max_source_resolution = "1h".into();
+        assert_eq!(p.thanos_params(true).max_source_resolution.as_deref(), Some("1h"));
+        assert_eq!(p.thanos_params(false).max_source_resolution, None);
+    }
+}

@@ -1,0 +1,334 @@
+//! A Thanos Query API fixture. **This is not Thanos**: it is a small server that answers
+//! `/api/v1/query` and `/api/v1/query_range` the way a Thanos Querier would for a fixed data set, so
+//! the console's Thanos behaviour can be tested where no Thanos binary exists. Semantics follow
+//! Thanos' documentation and code (summarised in `shared/research/console-anchors.md` §1–2):
+//!
+//! - Data: `fixture_up{job="api", instance="api-1"|"api-2"}`, each scraped by two Prometheus replicas
+//!   (`replica="a"|"b"`) every 15 s. Replica `a` scrapes on the 15 s grid but misses minutes 3–5 of
+//!   every 10 (a gap); replica `b` scrapes 1 s later. Values: `1` from replica a, `2` from replica b,
+//!   so a dedup'd series shows which replica it follows.
+//! - Dedup (`dedup`, default true) applies only with replica labels (`replicaLabels[]`, else the
+//!   querier's `--query.replica-label`, here `replica`): the labels are dropped and replicas merged
+//!   with the penalty algorithm ([`crate::dedup`]). Otherwise series pass through with their labels.
+//! - A failing store (`FixtureOptions::failing_store`): with `partial_response=true` (default) the
+//!   answer carries a `fetch series for …` warning; with `false` the query fails, `internal` (500) for
+//!   instant and `execution` (422) for range queries, as Thanos maps storage errors.
+//! - Every query ignores its expression and selects all fixture series (this is a fixture).
+//! - Every request is recorded; `GET /__fixture/requests` returns them (path and form pairs).
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use axum::body::Bytes;
+use axum::extract::{RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use promapi::{ApiResponse, ErrorType, InstantSample, Labels, QueryData, RangeSeries, SamplePair};
+use serde::Serialize;
+
+use crate::dedup::dedup;
+
+/// Scrape interval of the fixture's replicas (ms).
+pub const SCRAPE_MS: i64 = 15_000;
+/// How far back an instant query looks for a sample (PromQL's default lookback delta).
+const LOOKBACK_MS: i64 = 5 * 60_000;
+/// The text of the failing store's warning, as Thanos' proxy writes it.
+pub const STORE_FAILURE: &str =
+    "fetch series for {region=\"eu\"} 127.0.0.1:19091: rpc error: code = Unavailable desc = connection refused";
+
+/// How the fixture behaves.
+#[derive(Debug, Clone)]
+pub struct FixtureOptions {
+    /// The querier's `--query.replica-label`.
+    pub replica_label: String,
+    /// Whether one of the stores is down.
+    pub failing_store: bool,
+}
+
+impl Default for FixtureOptions {
+    fn default() -> Self {
+        FixtureOptions { replica_label: "replica".into(), failing_store: false }
+    }
+}
+
+/// One request the fixture received.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
+pub struct Recorded {
+    pub path: String,
+    pub form: Vec<(String, String)>,
+}
+
+impl Recorded {
+    /// All values of form field `key`.
+    pub fn values(&self, key: &str) -> Vec<&str> {
+        self.form.iter().filter(|(k, _)| k == key).map(|(_, v)| v.as_str()).collect()
+    }
+}
+
+#[derive(Clone)]
+struct AppState {
+    options: FixtureOptions,
+    requests: Arc<Mutex<Vec<Recorded>>>,
+}
+
+/// The fixture's routes.
+pub fn router(options: FixtureOptions) -> Router {
+    let state = AppState { options, requests: Arc::default() };
+    Router::new()
+        .route("/api/v1/query", get(query).post(query))
+        .route("/api/v1/query_range", get(query_range).post(query_range))
+        .route("/__fixture/requests", get(requests))
+        .route("/-/ready", get(|| async { "ready" }))
+        .fallback(post(|| async { StatusCode::NOT_FOUND }))
+        .layer(tower_http::cors::CorsLayer::permissive())
+        .with_state(state)
+}
+
+/// Starts the fixture on a free port of 127.0.0.1; it runs until the runtime ends.
+pub async fn spawn(options: FixtureOptions) -> anyhow::Result<SocketAddr> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let app = router(options);
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    Ok(addr)
+}
+
+async fn requests(State(s): State<AppState>) -> Json<Vec<Recorded>> {
+    Json(s.requests.lock().unwrap().clone())
+}
+
+/// Form pairs from the query string and a form-encoded body, as Go's `r.Form` merges them.
+fn form(raw: Option<String>, body: &Bytes) -> Vec<(String, String)> {
+    let mut pairs: Vec<(String, String)> =
+        form_urlencoded::parse(raw.unwrap_or_default().as_bytes()).into_owned().collect();
+    pairs.extend(form_urlencoded::parse(body).into_owned());
+    pairs
+}
+
+/// The parameters every query endpoint reads.
+struct Params {
+    dedup: bool,
+    partial_response: bool,
+    replica_labels: Vec<String>,
+}
+
+fn param<'a>(form: &'a [(String, String)], key: &str) -> Option<&'a str> {
+    form.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+}
+
+/// Go's `strconv.ParseBool`, which Thanos uses for `dedup` and `partial_response`.
+fn parse_bool(v: &str) -> Option<bool> {
+    match v {
+        "1" | "t" | "T" | "TRUE" | "true" | "True" => Some(true),
+        "0" | "f" | "F" | "FALSE" | "false" | "False" => Some(false),
+        _ => None,
+    }
+}
+
+fn parse_time(v: &str, name: &str) -> Result<i64, Response> {
+    v.parse::<f64>()
+        .ok()
+        .filter(|t| t.is_finite())
+        .map(|t| (t * 1000.0).round() as i64)
+        .ok_or_else(|| bad_data(format!("invalid parameter \"{name}\": cannot parse \"{v}\" to a valid timestamp")))
+}
+
+fn bad_data(msg: String) -> Response {
+    (StatusCode::BAD_REQUEST, Json(ApiResponse::<()>::error(ErrorType::BadData, msg))).into_response()
+}
+
+fn params(options: &FixtureOptions, form: &[(String, String)]) -> Result<Params, Response> {
+    if param(form, "query").unwrap_or("").is_empty() {
+        return Err(bad_data("invalid parameter \"query\": empty query".into()));
+    }
+    let flag = |name: &str| -> Result<bool, Response> {
+        match param(form, name) {
+            None | Some("") => Ok(true),
+            Some(v) => parse_bool(v).ok_or_else(|| bad_data(format!("cannot parse parameter '{name}'"))),
+        }
+    };
+    let mut replica_labels: Vec<String> =
+        form.iter().filter(|(k, _)| k == "replicaLabels[]").map(|(_, v)| v.clone()).collect();
+    if replica_labels.is_empty() {
+        replica_labels.push(options.replica_label.clone());
+    }
+    Ok(Params { dedup: flag("dedup")?, partial_response: flag("partial_response")?, replica_labels })
+}
+
+/// Samples of one raw replica series in `[from, to]`.
+fn replica_samples(replica: &str, from: i64, to: i64) -> Vec<(i64, f64)> {
+    let (offset, value) = if replica == "a" { (0, 1.0) } else { (1000, 2.0) };
+    let first = (from - offset).div_euclid(SCRAPE_MS) * SCRAPE_MS + offset;
+    (0..)
+        .map(|k| first + k * SCRAPE_MS)
+        .skip_while(|t| *t < from)
+        .take_while(|t| *t <= to)
+        .filter(|t| replica != "a" || !(3..6).contains(&(t.div_euclid(60_000) % 10)))
+        .map(|t| (t, value))
+        .collect()
+}
+
+/// The series a selection over `[from, to]` returns, deduplicated or not.
+fn select(p: &Params, from: i64, to: i64) -> Vec<(Labels, Vec<(i64, f64)>)> {
+    let mut raw = Vec::new();
+    for instance in ["api-1", "api-2"] {
+        for replica in ["a", "b"] {
+            let labels: Labels = [("__name__", "fixture_up"), ("instance", instance), ("job", "api"), ("replica", replica)]
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            raw.push((labels, replica_samples(replica, from, to)));
+        }
+    }
+    if !(p.dedup && !p.replica_labels.is_empty()) {
+        return raw;
+    }
+    let mut groups: BTreeMap<Labels, Vec<Vec<(i64, f64)>>> = BTreeMap::new();
+    for (mut labels, samples) in raw {
+        for l in &p.replica_labels {
+            labels.remove(l);
+        }
+        groups.entry(labels).or_default().push(samples);
+    }
+    groups.into_iter().map(|(labels, replicas)| (labels, dedup(&replicas))).collect()
+}
+
+/// What a failing store does to the answer: a warning, or an error.
+fn store_failure(s: &AppState, p: &Params, range: bool) -> Result<Vec<String>, Response> {
+    if !s.options.failing_store {
+        return Ok(vec![]);
+    }
+    if p.partial_response {
+        return Ok(vec![STORE_FAILURE.to_string()]);
+    }
+    let (code, kind) =
+        if range { (StatusCode::UNPROCESSABLE_ENTITY, ErrorType::Execution) } else { (StatusCode::INTERNAL_SERVER_ERROR, ErrorType::Internal) };
+    Err((code, Json(ApiResponse::<()>::error(kind, STORE_FAILURE))).into_response())
+}
+
+fn record(s: &AppState, path: &str, form: &[(String, String)]) {
+    s.requests.lock().unwrap().push(Recorded { path: path.into(), form: form.to_vec() });
+}
+
+async fn query(State(s): State<AppState>, RawQuery(raw): RawQuery, body: Bytes) -> Response {
+    let form = form(raw, &body);
+    record(&s, "/api/v1/query", &form);
+    let p = match params(&s.options, &form) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64;
+    let t = match param(&form, "time") {
+        None | Some("") => now,
+        Some(v) => match parse_time(v, "time") {
+            Ok(t) => t,
+            Err(r) => return r,
+        },
+    };
+    let warnings = match store_failure(&s, &p, false) {
+        Ok(w) => w,
+        Err(r) => return r,
+    };
+    let vector = select(&p, t - LOOKBACK_MS, t)
+        .into_iter()
+        .filter_map(|(metric, samples)| {
+            let (_, v) = *samples.last()?;
+            Some(InstantSample { metric, value: Some(SamplePair::new(t as f64 / 1000.0, v)), histogram: None })
+        })
+        .collect();
+    let mut r = ApiResponse::success(QueryData::Vector(vector));
+    r.warnings = warnings;
+    Json(r).into_response()
+}
+
+async fn query_range(State(s): State<AppState>, RawQuery(raw): RawQuery, body: Bytes) -> Response {
+    let form = form(raw, &body);
+    record(&s, "/api/v1/query_range", &form);
+    let p = match params(&s.options, &form) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let bounds = (|| {
+        let start = parse_time(param(&form, "start").unwrap_or(""), "start")?;
+        let end = parse_time(param(&form, "end").unwrap_or(""), "end")?;
+        let step = parse_time(param(&form, "step").unwrap_or(""), "step")?;
+        if end < start {
+            return Err(bad_data("invalid parameter \"end\": end timestamp must not be before start time".into()));
+        }
+        if step <= 0 {
+            return Err(bad_data("invalid parameter \"step\": zero or negative query resolution step widths are not accepted".into()));
+        }
+        if (end - start) / step > 11_000 {
+            return Err(bad_data("exceeded maximum resolution of 11,000 points per timeseries".into()));
+        }
+        Ok((start, end, step))
+    })();
+    let (start, end, step) = match bounds {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    let warnings = match store_failure(&s, &p, true) {
+        Ok(w) => w,
+        Err(r) => return r,
+    };
+    let matrix = select(&p, start - LOOKBACK_MS, end)
+        .into_iter()
+        .map(|(metric, samples)| {
+            // At each step, the latest sample within the lookback window, as PromQL selects.
+            let mut values = Vec::new();
+            let mut t = start;
+            while t <= end {
+                let i = samples.partition_point(|(st, _)| *st <= t);
+                if let Some((st, v)) = i.checked_sub(1).map(|j| samples[j]) {
+                    if t - st <= LOOKBACK_MS {
+                        values.push(SamplePair::new(t as f64 / 1000.0, v));
+                    }
+                }
+                t += step;
+            }
+            RangeSeries { metric, values, histograms: vec![] }
+        })
+        .filter(|s| !s.values.is_empty())
+        .collect();
+    let mut r = ApiResponse::success(QueryData::Matrix(matrix));
+    r.warnings = warnings;
+    Json(r).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(dedup: bool, labels: &[&str]) -> Params {
+        Params {
+            dedup,
+            partial_response: true,
+            replica_labels: labels.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn replica_a_has_a_gap_and_b_does_not() {
+        // Minute 3 to 6 of each 10 is missing on replica a.
+        let a = replica_samples("a", 0, 600_000);
+        let b = replica_samples("b", 0, 600_000);
+        assert!(a.iter().all(|(t, _)| !(180_000..360_000).contains(t)));
+        assert_eq!(a.len(), 41 - 12);
+        assert_eq!(b.len(), 40);
+        assert_eq!(b[0], (1000, 2.0));
+    }
+
+    #[test]
+    fn dedup_drops_the_replica_label_and_fills_the_gap_from_b() {
+        let merged = select(&p(true, &["replica"]), 0, 600_000);
+        assert_eq!(merged.len(), 2);
+        assert!(merged.iter().all(|(l, _)| !l.contains_key("replica")));
+        let values: Vec<f64> = merged[0].1.iter().map(|(_, v)| *v).collect();
+        assert!(values.contains(&1.0) && values.contains(&2.0), "switches to b in a's gap and stays");
+        assert_eq!(select(&p(false, &["replica"]), 0, 600_000).len(), 4);
+        assert_eq!(select(&p(true, &[]), 0, 600_000).len(), 4, "no replica labels: no dedup");
+    }
+}

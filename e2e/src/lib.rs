@@ -1,0 +1,12 @@
+//! Servers and processes for the end-to-end tests and the local demo.
+//!
+//! # Layout
+//! - [`fixture`]: a Thanos Query API fixture (dedup, partial response) for what Prometheus cannot show.
+//! - [`dedup`]: the penalty deduplication the fixture applies.
+//! - [`console`]: serves the built console (`dist/`) with deep links and a `config.json`.
+//! - [`process`]: free ports, child processes killed on drop, a real Prometheus.
+
+pub mod console;
+pub mod dedup;
+pub mod fixture;
+pub mod process;

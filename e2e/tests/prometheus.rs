@@ -1,0 +1,103 @@
+//! The console against a real Prometheus 2.42.
+
+use anyhow::Result;
+use e2e::process::Prometheus;
+use promapi::{ApiResponse, QueryData};
+
+use crate::support::browser::Browser;
+use crate::support::{exporter, serve_console};
+
+/// Values the test controls, with a label value that needs escaping.
+const METRICS: &str = "# TYPE e2e_demo_value gauge\n\
+e2e_demo_value{id=\"one\"} 42\n\
+e2e_demo_value{id=\"two\"} 7.5\n\
+e2e_demo_value{id=\"q\\\"uote\"} -0.125\n";
+
+/// A Prometheus (external label replica="a") that has scraped [`METRICS`] at least `scrapes` times.
+async fn prometheus_with_data(scrapes: usize) -> Result<Prometheus> {
+    let exporter = exporter::spawn(METRICS).await?;
+    let scrape = format!("  - job_name: demo\n    static_configs:\n      - targets: ['{exporter}']\n");
+    let prom = Prometheus::start(&[("replica", "a")], &scrape, None).await?;
+    let client = reqwest::Client::new();
+    for _ in 0..200 {
+        let q = "count_over_time(e2e_demo_value[1m])";
+        if let QueryData::Vector(v) = instant(&client, &prom.url, q).await? {
+            if v.len() == 3 && v.iter().all(|s| s.value.as_ref().and_then(|p| p.value()) >= Some(scrapes as f64)) {
+                return Ok(prom);
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    anyhow::bail!("prometheus did not scrape the demo exporter")
+}
+
+async fn instant(client: &reqwest::Client, base: &str, q: &str) -> Result<QueryData> {
+    let r: ApiResponse<QueryData> =
+        client.post(format!("{base}/api/v1/query")).form(&[("query", q)]).send().await?.json().await?;
+    r.data.ok_or_else(|| anyhow::anyhow!("no data: {:?}", r.error))
+}
+
+#[tokio::test]
+async fn a_link_shows_the_table_with_the_values_the_api_returns() -> Result<()> {
+    let prom = prometheus_with_data(1).await?;
+    let console = serve_console(&prom.url).await?;
+    let b = Browser::start().await?;
+    b.goto(&format!("{console}/graph?g0.expr=e2e_demo_value&g0.tab=1")).await?;
+    b.wait_count("[data-testid=series-row]", 3).await?;
+
+    let names = b.texts("[data-testid=series-name]").await?;
+    let values = b.texts("[data-testid=series-value]").await?;
+    let mut shown: Vec<(String, String)> = names.into_iter().zip(values).collect();
+    shown.sort();
+    let QueryData::Vector(v) = instant(&reqwest::Client::new(), &prom.url, "e2e_demo_value").await? else {
+        anyhow::bail!("not a vector")
+    };
+    let mut want: Vec<(String, String)> =
+        v.iter().map(|s| (app::format::series_name(&s.metric), s.value.as_ref().unwrap().1.clone())).collect();
+    want.sort();
+    assert_eq!(shown, want);
+    assert!(shown.iter().any(|(n, v)| n.contains(r#"id="q\"uote""#) && v == "-0.125"), "{shown:?}");
+    assert!(b.texts("[data-testid=stats]").await?[0].contains("Result series: 3"));
+    b.close().await
+}
+
+#[tokio::test]
+async fn the_graph_draws_lines_a_legend_and_a_hover_readout() -> Result<()> {
+    // Ten scrapes a second apart fill a sixth of a one-minute graph.
+    let prom = prometheus_with_data(10).await?;
+    let console = serve_console(&prom.url).await?;
+    let b = Browser::start().await?;
+    b.goto(&format!("{console}/graph?g0.expr=e2e_demo_value&g0.tab=0&g0.range_input=1m")).await?;
+    b.wait_count("[data-testid=legend-item]", 3).await?;
+    let legend = b.texts("[data-testid=legend-item]").await?;
+    assert!(legend.iter().any(|l| l.contains(r#"id="one""#)), "{legend:?}");
+
+    // Count the pixels drawn in the first series colour: axes and grid are grey, the background white.
+    let colored = b
+        .wait_for("the canvas to show coloured lines", || async {
+            let n = b
+                .js(r#"const c = document.querySelector('[data-testid=canvas]');
+                       const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+                       let n = 0;
+                       for (let i = 0; i < d.length; i += 4) {
+                         const [r, g, b] = [d[i], d[i+1], d[i+2]];
+                         if (Math.max(r, g, b) - Math.min(r, g, b) > 60) n++;
+                       }
+                       return n;"#)
+                .await?
+                .as_u64()
+                .unwrap_or(0);
+            Ok((n > 200).then_some(n))
+        })
+        .await?;
+    assert!(colored > 200);
+
+    // Hover near the right edge of the plot: the read-out names a series and a value.
+    b.js(r#"const c = document.querySelector('[data-testid=canvas]');
+            const r = c.getBoundingClientRect();
+            c.dispatchEvent(new MouseEvent('mousemove', {clientX: r.left + r.width - 30, clientY: r.top + r.height / 2, bubbles: true}));"#)
+        .await?;
+    let hover = b.wait_text("[data-testid=hover]", "e2e_demo_value").await?;
+    assert!(hover.contains("UTC"), "{hover}");
+    b.close().await
+}

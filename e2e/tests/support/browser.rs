@@ -1,0 +1,145 @@
+//! Headless Chromium through chromedriver, started in one place. Helpers wait for what a user would
+//! see instead of sleeping.
+
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+use e2e::process::{free_port, wait_ready, ChildGuard};
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{json, Value};
+
+/// How long a step may take before the test fails (first wasm load included).
+pub const PATIENCE: Duration = Duration::from_secs(20);
+
+/// A browser session; chromedriver and Chromium go away when it is dropped.
+pub struct Browser {
+    pub client: Client,
+    _driver: ChildGuard,
+    _profile: tempfile::TempDir,
+}
+
+impl Browser {
+    pub async fn start() -> Result<Browser> {
+        let port = free_port()?;
+        let driver = ChildGuard::spawn("chromedriver", &[format!("--port={port}")], None)?;
+        wait_ready(&format!("http://127.0.0.1:{port}/status"), Duration::from_secs(15)).await?;
+        let profile = tempfile::tempdir()?;
+        let caps = json!({
+            "goog:chromeOptions": {
+                "binary": "/usr/bin/chromium",
+                "args": [
+                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
+                    "--window-size=1280,900", format!("--user-data-dir={}", profile.path().display()),
+                ]
+            }
+        });
+        let Value::Object(caps) = caps else { unreachable!() };
+        let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+            .context("start a chromium session through chromedriver")?;
+        Ok(Browser { client, _driver: driver, _profile: profile })
+    }
+
+    pub async fn goto(&self, url: &str) -> Result<()> {
+        self.client.goto(url).await.with_context(|| format!("open {url}"))
+    }
+
+    /// Waits until `css` matches an element.
+    pub async fn find(&self, css: &str) -> Result<Element> {
+        self.client
+            .wait()
+            .at_most(PATIENCE)
+            .for_element(Locator::Css(css))
+            .await
+            .with_context(|| format!("no element matches {css}"))
+    }
+
+    pub async fn find_all(&self, css: &str) -> Result<Vec<Element>> {
+        Ok(self.client.find_all(Locator::Css(css)).await?)
+    }
+
+    /// Texts of all elements matching `css`, in document order.
+    pub async fn texts(&self, css: &str) -> Result<Vec<String>> {
+        let mut out = Vec::new();
+        for e in self.find_all(css).await? {
+            out.push(e.text().await?);
+        }
+        Ok(out)
+    }
+
+    pub async fn click(&self, css: &str) -> Result<()> {
+        self.find(css).await?.click().await.with_context(|| format!("click {css}"))
+    }
+
+    /// Replaces a text field's value and fires `change` (by leaving the field with Tab).
+    pub async fn type_into(&self, css: &str, text: &str) -> Result<()> {
+        let e = self.find(css).await?;
+        e.clear().await?;
+        e.send_keys(text).await?;
+        Ok(())
+    }
+
+    pub async fn url(&self) -> Result<String> {
+        Ok(self.client.current_url().await?.to_string())
+    }
+
+    pub async fn js(&self, script: &str) -> Result<Value> {
+        Ok(self.client.execute(script, vec![]).await?)
+    }
+
+    /// Polls `probe` until it returns `Some`, failing with `what` after [`PATIENCE`].
+    pub async fn wait_for<T, F, Fut>(&self, what: &str, mut probe: F) -> Result<T>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<Option<T>>>,
+    {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            if let Some(v) = probe().await? {
+                return Ok(v);
+            }
+            if Instant::now() > deadline {
+                bail!("timed out waiting for {what}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Waits until exactly `n` elements match `css`.
+    pub async fn wait_count(&self, css: &str, n: usize) -> Result<()> {
+        let last = std::cell::Cell::new(0);
+        let seen = &last;
+        self.wait_for(&format!("{n} × {css}"), move || async move {
+            seen.set(self.find_all(css).await?.len());
+            Ok((seen.get() == n).then_some(()))
+        })
+        .await
+        .with_context(|| format!("last seen {}", last.get()))
+    }
+
+    /// Waits until the text of `css` contains `needle`; returns the text.
+    pub async fn wait_text(&self, css: &str, needle: &str) -> Result<String> {
+        self.wait_for(&format!("{css} to contain {needle:?}"), || async {
+            let texts = self.texts(css).await?;
+            Ok(texts.into_iter().find(|t| t.contains(needle)))
+        })
+        .await
+    }
+
+    /// Saves a PNG of the page, to look at while debugging a scenario.
+    #[allow(dead_code)]
+    pub async fn screenshot(&self, path: &str) -> Result<()> {
+        std::fs::write(path, self.client.screenshot().await?)?;
+        Ok(())
+    }
+
+    pub async fn close(self) -> Result<()> {
+        self.client.close().await?;
+        Ok(())
+    }
+}

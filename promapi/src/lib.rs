@@ -1,0 +1,20 @@
+//! JSON types of the Prometheus HTTP API (`/api/v1/*`) and the parameters the Thanos Querier adds.
+//!
+//! Only `serde` is a dependency, so the wasm console and the native ruler agree on one definition.
+//!
+//! # Layout
+//! - [`envelope`]: the `{"status", "data", "errorType", "error", "warnings"}` wrapper of every response.
+//! - [`query`]: `/api/v1/query` and `/api/v1/query_range` results (vector, matrix, scalar, string).
+//! - [`params`]: request parameters, including Thanos' `dedup`, `partial_response`, `replicaLabels[]`,
+//!   `max_source_resolution` and `engine`, as form pairs.
+//!
+//! Reference: <https://prometheus.io/docs/prometheus/latest/querying/api/> and the Thanos Query API
+//! (`pkg/api/query/v1.go`), summarised in `shared/research/console-anchors.md` §1.
+
+pub mod envelope;
+pub mod params;
+pub mod query;
+
+pub use envelope::{ApiResponse, ErrorType, Status};
+pub use params::{Engine, InstantQuery, RangeQuery, ThanosParams};
+pub use query::{InstantSample, Labels, QueryData, RangeSeries, SamplePair};

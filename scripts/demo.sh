@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# The local demo: a Prometheus HA pair (external labels replica="a" and "b", each scraping itself, its
+# twin and a node-exporter) and the console pointed at replica a. Installs what is missing, builds,
+# starts everything on free 127.0.0.1 ports, prints the URL to open, and stops it all on Ctrl-C.
+# Set CONSOLE_PORT to choose the console's port (default 8080 if free).
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
+cd "$ROOT"
+
+build_console
+log "building the console server"
+cargo build -q -p e2e --bin serve-console
+
+free_port() {
+  python3 -c 'import socket,sys; s=socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]) if len(sys.argv) > 1 else 0)); print(s.getsockname()[1])' "$@" 2>/dev/null \
+    || python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+CONSOLE_PORT="${CONSOLE_PORT:-$(free_port 8080)}"
+NODE_PORT="$(free_port)"
+PROM_A="$(free_port)"
+PROM_B="$(free_port)"
+DEMO="$ROOT/.demo"
+mkdir -p "$DEMO"
+
+pids=()
+cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
+trap cleanup EXIT INT TERM
+
+prometheus-node-exporter --web.listen-address="127.0.0.1:$NODE_PORT" >"$DEMO/node-exporter.log" 2>&1 &
+pids+=($!)
+
+for replica in a b; do
+  port=$([ "$replica" = a ] && echo "$PROM_A" || echo "$PROM_B")
+  dir="$DEMO/prometheus-$replica"
+  mkdir -p "$dir"
+  cat >"$dir/prometheus.yml" <<YAML
+global:
+  scrape_interval: 5s
+  evaluation_interval: 5s
+  external_labels:
+    replica: "$replica"
+scrape_configs:
+  - job_name: prometheus
+    static_configs:
+      - targets: ['127.0.0.1:$PROM_A', '127.0.0.1:$PROM_B']
+  - job_name: node
+    static_configs:
+      - targets: ['127.0.0.1:$NODE_PORT']
+YAML
+  prometheus --config.file="$dir/prometheus.yml" --storage.tsdb.path="$dir/data" \
+    --web.listen-address="127.0.0.1:$port" >"$dir/prometheus.log" 2>&1 &
+  pids+=($!)
+done
+
+target/debug/serve-console --dist dist --listen "127.0.0.1:$CONSOLE_PORT" --api-url "http://127.0.0.1:$PROM_A/" \
+  >"$DEMO/console.log" 2>&1 &
+pids+=($!)
+
+for url in "http://127.0.0.1:$PROM_A/-/ready" "http://127.0.0.1:$PROM_B/-/ready" "http://127.0.0.1:$CONSOLE_PORT/"; do
+  for _ in $(seq 1 100); do curl -fs -o /dev/null "$url" && break; sleep 0.2; done
+  curl -fs -o /dev/null "$url" || { log "$url did not come up; logs are in $DEMO"; exit 1; }
+done
+
+cat <<MSG
+
+  Prometheus replica a:  http://127.0.0.1:$PROM_A/   (the console's API)
+  Prometheus replica b:  http://127.0.0.1:$PROM_B/
+  node-exporter:         http://127.0.0.1:$NODE_PORT/metrics
+
+  Open the console:
+  http://127.0.0.1:$CONSOLE_PORT/graph?g0.expr=rate(node_cpu_seconds_total%7Bmode%3D%22user%22%7D%5B1m%5D)&g0.tab=0&g0.range_input=15m
+
+  Logs in $DEMO. Ctrl-C stops everything.
+MSG
+wait

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Runs every test: unit and integration tests of all crates, then the end-to-end scenarios in headless
+# Chromium against the release build of the console. Installs what is missing first.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
+cd "$ROOT"
+
+build_console
+scripts/size.sh
+
+log "unit and integration tests"
+cargo test --workspace --exclude e2e
+cargo test -p e2e --lib
+
+# One browser at a time: scenarios start their own Chromium and servers.
+log "end-to-end tests (headless Chromium)"
+cargo test -p e2e --test e2e -- --test-threads=1
