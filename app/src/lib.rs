@@ -8,6 +8,7 @@
 //! - [`warnings`]: what each entry of `warnings` means (store failure → partial result).
 //! - [`format`]: series names and values as text.
 //! - [`plot`]: a range-query matrix as lines, bounds and hover look-ups.
+//! - [`promql`]: PromQL checks and the parser worker's messages (the parser runs in a Web Worker).
 //! - [`request`]: a panel's state as the API request it sends.
 //!
 //! The browser side, compiled for wasm32 only:
@@ -16,6 +17,7 @@
 pub mod config;
 pub mod format;
 pub mod plot;
+pub mod promql;
 pub mod request;
 pub mod time;
 pub mod url_state;

@@ -127,10 +127,12 @@ impl RangeQuery {
 /// Unix seconds with millisecond precision and no trailing zeros (`1700000000`, `1700000000.5`).
 pub fn format_seconds(t: f64) -> String {
     let ms = (t * 1000.0).round() as i64;
-    if ms % 1000 == 0 {
-        format!("{}", ms / 1000)
+    let sign = if ms < 0 { "-" } else { "" };
+    let abs = ms.unsigned_abs();
+    if abs % 1000 == 0 {
+        format!("{sign}{}", abs / 1000)
     } else {
-        let s = format!("{}.{:03}", ms.div_euclid(1000), ms.rem_euclid(1000));
+        let s = format!("{sign}{}.{:03}", abs / 1000, abs % 1000);
         s.trim_end_matches('0').to_string()
     }
 }
@@ -193,5 +195,7 @@ mod tests {
         assert_eq!(format_seconds(1.25), "1.25");
         assert_eq!(format_seconds(0.001), "0.001");
         assert_eq!(format_seconds(-1.5), "-1.5");
+        assert_eq!(format_seconds(-0.25), "-0.25");
+        assert_eq!(format_seconds(-3.0), "-3");
     }
 }

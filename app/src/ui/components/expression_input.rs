@@ -1,9 +1,11 @@
-//! The expression box: Enter runs, Shift+Enter inserts a newline. Typed input is parsed before it is
-//! sent; a parse error is shown and nothing is sent.
+//! The expression box: Enter runs, Shift+Enter inserts a newline. Typed input is parsed (in the
+//! parser worker) before it is sent; a parse error is shown and nothing is sent. While typing, the
+//! error of the latest text is shown as soon as the parser has loaded.
 
 use leptos::ev::KeyboardEvent;
 use leptos::prelude::*;
 
+use crate::ui::parser;
 use crate::url_state::PanelState;
 
 #[component]
@@ -23,16 +25,37 @@ pub fn ExpressionInput(
             parse_error.set(Some("Enter an expression to run.".into()));
             return;
         }
-        if let Err(e) = promql_parser::parser::parse(&text) {
-            parse_error.set(Some(e));
+        leptos::task::spawn_local(async move {
+            let verdict = parser::check(&text).await;
+            if draft.get_untracked() != text {
+                return; // edited while parsing; the next Enter decides
+            }
+            match verdict {
+                Err(e) => parse_error.set(Some(e)),
+                Ok(()) => {
+                    parse_error.set(None);
+                    if state.with_untracked(|s| s.expr == text) {
+                        nonce.update(|n| *n += 1);
+                    } else {
+                        state.update(|s| s.expr = text);
+                    }
+                }
+            }
+        });
+    };
+    let on_input = move |ev| {
+        let text = event_target_value(&ev);
+        draft.set(text.clone());
+        if text.trim().is_empty() {
+            parse_error.set(None);
             return;
         }
-        parse_error.set(None);
-        if state.with_untracked(|s| s.expr == text) {
-            nonce.update(|n| *n += 1);
-        } else {
-            state.update(|s| s.expr = text);
-        }
+        leptos::task::spawn_local(async move {
+            let verdict = parser::check(&text).await;
+            if draft.get_untracked() == text {
+                parse_error.set(verdict.err());
+            }
+        });
     };
     let on_keydown = move |ev: KeyboardEvent| {
         if ev.key() == "Enter" && !ev.shift_key() {
@@ -49,7 +72,7 @@ pub fn ExpressionInput(
                 spellcheck="false"
                 placeholder="Expression (press Shift+Enter for newlines)"
                 prop:value=move || draft.get()
-                on:input=move |ev| draft.set(event_target_value(&ev))
+                on:input=on_input
                 on:keydown=on_keydown
             ></textarea>
             <button data-testid="execute" class="primary" on:click=move |_| execute()>

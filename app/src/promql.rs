@@ -1,0 +1,60 @@
+//! PromQL checking, run inside the parser worker, and the messages to and from it.
+//!
+//! promql-parser brings a full regex engine (most of the console's weight), so it lives in its own
+//! wasm module in a Web Worker: the first screen loads without it, and parsing stays off the main
+//! thread. Messages are JSON strings.
+
+use serde::{Deserialize, Serialize};
+
+/// What the worker posts once it can take requests; messages sent before would be lost.
+pub const READY: &str = r#"{"ready":true}"#;
+
+/// Main thread → worker: check `expr`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckRequest {
+    pub id: u32,
+    pub expr: String,
+}
+
+/// Worker → main thread: the verdict on request `id`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckReply {
+    pub id: u32,
+    /// The parse error, or `None` if the expression is valid PromQL.
+    pub error: Option<String>,
+}
+
+/// Parses `expr`; the error is promql-parser's message.
+pub fn check(expr: &str) -> Result<(), String> {
+    promql_parser::parser::parse(expr).map(|_| ())
+}
+
+/// The worker's answer to one message. Malformed requests get no answer (`None`).
+pub fn answer(message: &str) -> Option<String> {
+    let req: CheckRequest = serde_json::from_str(message).ok()?;
+    serde_json::to_string(&CheckReply { id: req.id, error: check(&req.expr).err() }).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn valid_and_invalid_expressions() {
+        assert_eq!(check("sum by (job) (rate(http_requests_total{code=~\"5..\"}[5m]))"), Ok(()));
+        assert!(check("sum(rate(x[5m])").is_err());
+        assert!(check("up{").is_err());
+        assert!(check("").is_err());
+    }
+
+    #[test]
+    fn worker_protocol_round_trip() {
+        let reply = answer(r#"{"id":7,"expr":"up"}"#).unwrap();
+        assert_eq!(serde_json::from_str::<CheckReply>(&reply).unwrap(), CheckReply { id: 7, error: None });
+        let reply: CheckReply = serde_json::from_str(&answer(r#"{"id":8,"expr":"up{"}"#).unwrap()).unwrap();
+        assert_eq!(reply.id, 8);
+        assert!(reply.error.is_some());
+        assert_eq!(answer("garbage"), None);
+        assert_eq!(answer(READY), None);
+    }
+}
