@@ -23,11 +23,15 @@ pub fn router(dist: &Path, config_json: Option<String>) -> Router {
     router.fallback_service(files)
 }
 
-/// Binds `addr` and serves the console until the process ends. Returns the bound address.
-pub async fn spawn(dist: &Path, config_json: Option<String>, addr: &str) -> anyhow::Result<std::net::SocketAddr> {
+/// Binds `addr` and serves the console under `prefix` (`/`, or a sub-path such as `/thanos`, as behind
+/// an Ingress path) until the process ends. Returns the bound address.
+pub async fn spawn(dist: &Path, config_json: Option<String>, addr: &str, prefix: &str) -> anyhow::Result<std::net::SocketAddr> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let local = listener.local_addr()?;
-    let app = router(dist, config_json);
+    let app = match prefix.trim_end_matches('/') {
+        "" => router(dist, config_json),
+        p => Router::new().nest_service(p, router(dist, config_json)),
+    };
     tokio::spawn(async move { axum::serve(listener, app).await });
     Ok(local)
 }

@@ -4,7 +4,7 @@ use anyhow::Result;
 use e2e::fixture::{self, FixtureOptions, Recorded};
 
 use crate::support::browser::Browser;
-use crate::support::serve_console;
+use crate::support::{serve_console, serve_console_at};
 
 /// A fixture and a console pointed at it.
 async fn stack(options: FixtureOptions) -> Result<(String, String)> {
@@ -127,5 +127,20 @@ async fn a_failed_store_marks_the_result_partial_and_turning_partial_response_of
     assert!(error.contains("internal"), "{error}");
     assert!(b.find_all("[data-testid=partial-notice]").await?.is_empty());
     assert!(b.find_all("[data-testid=series-row]").await?.is_empty());
+    b.close().await
+}
+
+#[tokio::test]
+async fn the_console_works_under_a_sub_path() -> Result<()> {
+    let addr = fixture::spawn(FixtureOptions::default()).await?;
+    let console = serve_console_at(&format!("http://{addr}"), "/monitoring/thanos").await?;
+    let b = Browser::start().await?;
+    // A deep link below the sub-path loads the assets, config.json and the parser worker relative to it.
+    b.goto(&format!("{console}/graph?g0.expr=fixture_up&g0.tab=1")).await?;
+    b.wait_count("[data-testid=series-row]", 2).await?;
+    let expr = b.find("[data-testid=expr]").await?;
+    expr.send_keys("{").await?;
+    b.wait_text("[data-testid=parse-error]", "Parse error").await?;
+    assert!(b.url().await?.contains("/monitoring/thanos/graph?g0.expr=fixture_up"));
     b.close().await
 }

@@ -13,6 +13,9 @@ struct Args {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080")]
     listen: String,
+    /// Path the console is served under (as behind an Ingress path).
+    #[arg(long, default_value = "/")]
+    prefix: String,
     /// Query API the console talks to, written into the served config.json.
     #[arg(long)]
     api_url: Option<String>,
@@ -23,8 +26,8 @@ async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     anyhow::ensure!(args.dist.join("index.html").exists(), "{}: no index.html (build the console first)", args.dist.display());
     let config = args.api_url.map(|u| serde_json::json!({ "apiUrl": u }).to_string());
-    let addr = e2e::console::spawn(&args.dist, config, &args.listen).await?;
-    println!("console listening on http://{addr}/");
+    let addr = e2e::console::spawn(&args.dist, config, &args.listen, &args.prefix).await?;
+    println!("console listening on http://{addr}{}", args.prefix);
     std::future::pending::<()>().await;
     Ok(())
 }
