@@ -144,3 +144,25 @@ async fn the_console_works_under_a_sub_path() -> Result<()> {
     assert!(b.url().await?.contains("/monitoring/thanos/graph?g0.expr=fixture_up"));
     b.close().await
 }
+
+#[tokio::test]
+async fn an_unreachable_api_and_a_garbage_answer_are_shown_as_errors() -> Result<()> {
+    // Nothing listens on this port.
+    let closed = e2e::process::free_port()?;
+    let console = serve_console(&format!("http://127.0.0.1:{closed}")).await?;
+    let b = Browser::start().await?;
+    b.goto(&format!("{console}/graph?g0.expr=up&g0.tab=1")).await?;
+    b.wait_text("[data-testid=error]", "Cannot reach the query API").await?;
+
+    // A server that answers with something that is not the API's JSON.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let garbage = listener.local_addr()?;
+    let app = axum::Router::new()
+        .fallback(|| async { ([("access-control-allow-origin", "*")], "<html>502 Bad Gateway</html>") });
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let console = serve_console(&format!("http://{garbage}")).await?;
+    b.goto(&format!("{console}/graph?g0.expr=up&g0.tab=1")).await?;
+    let e = b.wait_text("[data-testid=error]", "unreadable answer").await?;
+    assert!(e.contains("HTTP 200"), "{e}");
+    b.close().await
+}
