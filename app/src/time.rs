@@ -2,17 +2,6 @@
 //!
 //! Times are unix milliseconds (`i64`) inside the console; the API gets seconds.
 
-/// Units of a Prometheus duration, longest first, in milliseconds.
-const UNITS: [(&str, i64); 7] = [
-    ("y", 365 * 24 * 3_600_000),
-    ("w", 7 * 24 * 3_600_000),
-    ("d", 24 * 3_600_000),
-    ("h", 3_600_000),
-    ("m", 60_000),
-    ("s", 1_000),
-    ("ms", 1),
-];
-
 /// Steps the Thanos UI rounds an automatic step up to, so that query-frontend caches hit (seconds).
 const CACHE_FRIENDLY_STEPS: [i64; 17] =
     [1, 5, 10, 15, 20, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200];
@@ -20,52 +9,18 @@ const CACHE_FRIENDLY_STEPS: [i64; 17] =
 /// How many points an automatic step aims for across the range (Thanos: range / 250).
 const AUTO_STEP_POINTS: i64 = 250;
 
-/// Parses a Prometheus duration (`1h`, `1h30m`, `500ms`, `2d`) or plain seconds (`90`, `0.5`) into ms.
-/// Zero, negative and malformed input give `None`.
+/// Parses a duration typed into the console: a Prometheus duration (`1h`, `1h30m`, `500ms`) or plain
+/// seconds (`90`, `0.5`), trimmed. Zero, negative and malformed input give `None`.
 pub fn parse_duration(s: &str) -> Option<i64> {
     let s = s.trim();
-    if s.is_empty() {
-        return None;
-    }
     if let Ok(secs) = s.parse::<f64>() {
         let ms = (secs * 1000.0).round();
         return (ms.is_finite() && ms >= 1.0 && ms < 1e15).then_some(ms as i64);
     }
-    let mut total: i64 = 0;
-    let mut rest = s;
-    while !rest.is_empty() {
-        let digits = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
-        if digits == 0 {
-            return None;
-        }
-        let n: i64 = rest[..digits].parse().ok()?;
-        rest = &rest[digits..];
-        // "ms" must be tried before "m".
-        let (unit, ms) = UNITS
-            .iter()
-            .filter(|(u, _)| rest.starts_with(u))
-            .max_by_key(|(u, _)| u.len())?;
-        total = total.checked_add(n.checked_mul(*ms)?)?;
-        rest = &rest[unit.len()..];
-    }
-    (total > 0).then_some(total)
+    promapi::parse_duration(s).filter(|ms| *ms > 0)
 }
 
-/// Formats milliseconds as the shortest Prometheus duration (`90000` → `1m30s`).
-pub fn format_duration(ms: i64) -> String {
-    if ms <= 0 {
-        return "0s".into();
-    }
-    let mut out = String::new();
-    let mut rest = ms;
-    for (unit, len) in UNITS {
-        if rest >= len {
-            out.push_str(&format!("{}{}", rest / len, unit));
-            rest %= len;
-        }
-    }
-    out
-}
+pub use promapi::format_duration;
 
 /// The automatic step for a range, as the Thanos UI computes it: range/250 (at least 1 s), rounded up
 /// to a cache-friendly step. Returns seconds.

@@ -5,16 +5,19 @@
 //! # Layout
 //! - [`envelope`]: the `{"status", "data", "errorType", "error", "warnings"}` wrapper of every response.
 //! - [`query`]: `/api/v1/query` and `/api/v1/query_range` results (vector, matrix, scalar, string).
+//! - [`duration`]: Prometheus durations (`1h30m`), for API parameters and rule files.
 //! - [`params`]: request parameters, including Thanos' `dedup`, `partial_response`, `replicaLabels[]`,
 //!   `max_source_resolution` and `engine`, as form pairs.
 //!
 //! Reference: <https://prometheus.io/docs/prometheus/latest/querying/api/> and the Thanos Query API
 //! (`pkg/api/query/v1.go`), summarised in `shared/research/console-anchors.md` §1.
 
+pub mod duration;
 pub mod envelope;
 pub mod params;
 pub mod query;
 
+pub use duration::{format_duration, parse_duration};
 pub use envelope::{ApiResponse, ErrorType, Status};
 pub use params::{Engine, InstantQuery, RangeQuery, ThanosParams};
 pub use query::{InstantSample, Labels, QueryData, RangeSeries, SamplePair};

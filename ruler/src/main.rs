@@ -1,4 +1,7 @@
-//! `ruler`: evaluates Prometheus rules against a Thanos Querier (work in progress; see issue 3).
+//! `ruler`: evaluates Prometheus rules against a Thanos Querier. Flag names follow `thanos rule`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
@@ -12,12 +15,40 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Run the rule evaluator (not implemented yet).
+    /// Run the rule evaluator (not implemented yet: issue 3).
     Run,
+    /// Check configuration files.
+    Check {
+        #[command(subcommand)]
+        what: Check,
+    },
 }
 
-fn main() -> anyhow::Result<()> {
+#[derive(Debug, Subcommand)]
+enum Check {
+    /// Check rule files (Prometheus format plus Thanos' partial_response_strategy). Exit 1 on any problem.
+    Rules {
+        /// Rule files to check.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+}
+
+fn main() -> ExitCode {
     match Cli::parse().command {
-        Command::Run => anyhow::bail!("ruler run: not implemented yet"),
+        Command::Run => {
+            eprintln!("ruler run: not implemented yet");
+            ExitCode::from(2)
+        }
+        Command::Check { what: Check::Rules { files } } => {
+            match ruler::check::check_rules(&files, &mut std::io::stdout().lock()) {
+                Ok(true) => ExitCode::SUCCESS,
+                Ok(false) => ExitCode::from(1),
+                Err(e) => {
+                    eprintln!("ruler check rules: {e}");
+                    ExitCode::from(2)
+                }
+            }
+        }
     }
 }
