@@ -4,8 +4,12 @@
 //! - [`rulefmt`]: the rule-file format (Prometheus' plus Thanos' `partial_response_strategy`), read
 //!   from YAML and validated; every problem names file:line, group and rule.
 //! - [`check`]: `ruler check rules`, promtool-style output over many files.
+//! - [`query`]: the [`query::Querier`] trait (instant query at a timestamp), its HTTP client and a fake.
+//! - [`rules`]: recording and alerting rules, alert states, one evaluation of a group at a timestamp.
 //!
-//! Evaluation, Alertmanager, the HTTP API and storage come with issues 3 and 4.
+//! Scheduling, Alertmanager, the HTTP API and storage come with issues 3 and 4.
 
 pub mod check;
+pub mod query;
 pub mod rulefmt;
+pub mod rules;
