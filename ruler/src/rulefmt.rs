@@ -216,6 +216,15 @@ pub fn validate(path: &Path, text: &str, file: &RuleFile) -> Vec<Problem> {
                     problem(format!("invalid annotation name {name:?}"));
                 }
             }
+            if rule.alert.is_some() {
+                for (what, map) in [("label", &rule.labels), ("annotation", &rule.annotations)] {
+                    for (name, text) in map {
+                        if let Err(e) = crate::template::check(text) {
+                            problem(format!("{what} {name:?}: invalid template: {e}"));
+                        }
+                    }
+                }
+            }
         }
     }
     problems
@@ -334,6 +343,7 @@ groups:
     rules:
       - alert: NoExpr
         labels: {__name__: x, 0bad: y}
+        annotations: {summary: \"{{ $labels.job \"}
 ";
         let got = problems(text);
         let want = [
@@ -346,6 +356,7 @@ groups:
             r#"r.yaml:16: group "g", rule "NoExpr": field 'expr' must be set"#,
             r#"r.yaml:16: group "g", rule "NoExpr": label name "__name__" is not allowed"#,
             r#"r.yaml:16: group "g", rule "NoExpr": invalid label name "0bad""#,
+            r#"r.yaml:16: group "g", rule "NoExpr": annotation "summary": invalid template: unclosed action starting at byte 0"#,
         ];
         for w in want {
             assert!(got.iter().any(|g| g == w), "missing {w}\n got: {got:#?}");

@@ -1,0 +1,469 @@
+//! Label and annotation templates: Go text/template (the `gtmpl` crate) with Prometheus' preamble
+//! (`$labels`, `$value`, `$externalLabels`, `$externalURL`) and the functions real rule sets use.
+//!
+//! A template that fails renders as `<error expanding template: …>`, as in Prometheus, and the rule
+//! goes on. Not yet available: `query` and the functions over its results (`first`, `label`, `value`,
+//! `sortByLabel`), which need the querier inside a template.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use gtmpl::{Context, Template, Value};
+use gtmpl_value::{Func, FuncError};
+use promapi::Labels;
+
+/// What a template sees.
+#[derive(Debug, Clone, Copy)]
+pub struct TemplateData<'a> {
+    pub labels: &'a Labels,
+    pub value: f64,
+    pub external_labels: &'a Labels,
+    pub external_url: &'a str,
+}
+
+const PREAMBLE: &str =
+    "{{$labels := .Labels}}{{$externalLabels := .ExternalLabels}}{{$externalURL := .ExternalURL}}{{$value := .Value}}";
+
+thread_local! {
+    // gtmpl functions are plain `fn`s: the few that need the rendering context read it here.
+    static EXTERNAL_URL: RefCell<String> = const { RefCell::new(String::new()) };
+}
+
+/// Renders `text`; failures become the `<error expanding template: …>` text.
+pub fn expand(name: &str, text: &str, data: &TemplateData<'_>) -> String {
+    if !text.contains("{{") {
+        return text.to_string();
+    }
+    match render(text, data) {
+        Ok(s) => s,
+        Err(e) => format!("<error expanding template: {name}: {e}>"),
+    }
+}
+
+/// Checks that `text` parses, for `ruler check rules`.
+pub fn check(text: &str) -> Result<(), String> {
+    actions_closed(text)?;
+    let mut t = template();
+    t.parse(format!("{PREAMBLE}{text}")).map_err(|e| e.to_string())
+}
+
+fn template() -> Template {
+    let mut t = Template::default();
+    t.add_funcs(FUNCS);
+    t
+}
+
+/// gtmpl's lexer never returns on an action left open (`{{ $labels.job `), so that case is caught
+/// here first: every `{{` needs its `}}`, outside quoted strings.
+fn actions_closed(text: &str) -> Result<(), String> {
+    let b = text.as_bytes();
+    let mut i = 0;
+    while let Some(open) = text[i..].find("{{").map(|o| i + o) {
+        let mut j = open + 2;
+        let mut quote: Option<u8> = None;
+        loop {
+            if j >= b.len() {
+                return Err(format!("unclosed action starting at byte {open}"));
+            }
+            match (quote, b[j]) {
+                (Some(q), c) if c == q => quote = None,
+                (Some(b'"'), b'\\') | (Some(b'\''), b'\\') => j += 1,
+                (Some(_), _) => {}
+                (None, c @ (b'"' | b'`' | b'\'')) => quote = Some(c),
+                (None, b'}') if b.get(j + 1) == Some(&b'}') => break,
+                _ => {}
+            }
+            j += 1;
+        }
+        i = j + 2;
+    }
+    Ok(())
+}
+
+fn render(text: &str, data: &TemplateData<'_>) -> Result<String, String> {
+    actions_closed(text)?;
+    let mut t = template();
+    t.parse(format!("{PREAMBLE}{text}")).map_err(|e| e.to_string())?;
+    let map = |l: &Labels| Value::Map(l.iter().map(|(k, v)| (k.clone(), Value::from(v.clone()))).collect());
+    let mut root = HashMap::new();
+    root.insert("Labels".to_string(), map(data.labels));
+    root.insert("ExternalLabels".to_string(), map(data.external_labels));
+    root.insert("ExternalURL".to_string(), Value::from(data.external_url.to_string()));
+    root.insert("Value".to_string(), Value::from(data.value));
+    EXTERNAL_URL.with(|u| *u.borrow_mut() = data.external_url.to_string());
+    t.render(&Context::from(Value::Object(root))).map_err(|e| e.to_string())
+}
+
+static FUNCS: &[(&str, Func)] = &[
+    ("humanize", humanize as Func),
+    ("humanize1024", humanize1024 as Func),
+    ("humanizePercentage", humanize_percentage as Func),
+    ("humanizeDuration", humanize_duration as Func),
+    ("humanizeTimestamp", humanize_timestamp as Func),
+    ("toUpper", to_upper as Func),
+    ("toLower", to_lower as Func),
+    ("title", title as Func),
+    ("reReplaceAll", re_replace_all as Func),
+    ("match", re_match as Func),
+    ("safeHtml", safe_html as Func),
+    ("stripPort", strip_port as Func),
+    ("stripDomain", strip_domain as Func),
+    ("args", args as Func),
+    ("externalURL", external_url as Func),
+    ("pathPrefix", path_prefix as Func),
+];
+
+fn arg<'a>(name: &str, a: &'a [Value], n: usize) -> Result<&'a Value, FuncError> {
+    if a.len() != n {
+        return Err(FuncError::ExactlyXArgs(name.into(), n));
+    }
+    Ok(&a[0])
+}
+
+fn to_f64(v: &Value) -> Result<f64, FuncError> {
+    match v {
+        // gtmpl stores whole numbers as integers.
+        Value::Number(n) => n
+            .as_f64()
+            .or_else(|| n.as_i64().map(|i| i as f64))
+            .or_else(|| n.as_u64().map(|u| u as f64))
+            .ok_or(FuncError::UnableToConvertFromValue),
+        Value::String(s) => {
+            promapi::query::parse_value(s.trim()).ok_or_else(|| FuncError::Generic(format!("cannot convert {s:?} to a number")))
+        }
+        _ => Err(FuncError::UnableToConvertFromValue),
+    }
+}
+
+fn to_str(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn s(v: String) -> Result<Value, FuncError> {
+    Ok(Value::from(v))
+}
+
+fn humanize(a: &[Value]) -> Result<Value, FuncError> {
+    s(humanize_f64(to_f64(arg("humanize", a, 1)?)?))
+}
+
+/// Go's `%.4g` with SI prefixes, as Prometheus' `humanize`.
+pub fn humanize_f64(mut v: f64) -> String {
+    if v == 0.0 || !v.is_finite() {
+        return go_g4(v);
+    }
+    let mut prefix = "";
+    if v.abs() >= 1.0 {
+        for p in ["k", "M", "G", "T", "P", "E", "Z", "Y"] {
+            if v.abs() < 1000.0 {
+                break;
+            }
+            prefix = p;
+            v /= 1000.0;
+        }
+    } else {
+        for p in ["m", "u", "n", "p", "f", "a", "z", "y"] {
+            if v.abs() >= 1.0 {
+                break;
+            }
+            prefix = p;
+            v *= 1000.0;
+        }
+    }
+    format!("{}{prefix}", go_g4(v))
+}
+
+fn humanize1024(a: &[Value]) -> Result<Value, FuncError> {
+    let mut v = to_f64(arg("humanize1024", a, 1)?)?;
+    if v.abs() <= 1.0 || !v.is_finite() {
+        return s(go_g4(v));
+    }
+    let mut prefix = "";
+    for p in ["ki", "Mi", "Gi", "Ti", "Pi", "Ei", "Zi", "Yi"] {
+        if v.abs() < 1024.0 {
+            break;
+        }
+        prefix = p;
+        v /= 1024.0;
+    }
+    s(format!("{}{prefix}", go_g4(v)))
+}
+
+fn humanize_percentage(a: &[Value]) -> Result<Value, FuncError> {
+    s(format!("{}%", go_g4(to_f64(arg("humanizePercentage", a, 1)?)? * 100.0)))
+}
+
+fn humanize_duration(a: &[Value]) -> Result<Value, FuncError> {
+    let mut v = to_f64(arg("humanizeDuration", a, 1)?)?;
+    if !v.is_finite() {
+        return s(go_g4(v));
+    }
+    if v == 0.0 {
+        return s(format!("{}s", go_g4(v)));
+    }
+    if v.abs() >= 1.0 {
+        let sign = if v < 0.0 { "-" } else { "" };
+        v = v.abs();
+        let d = v as i64;
+        let (secs, mins, hours, days) = (d % 60, d / 60 % 60, d / 3600 % 24, d / 86400);
+        return s(if days != 0 {
+            format!("{sign}{days}d {hours}h {mins}m {secs}s")
+        } else if hours != 0 {
+            format!("{sign}{hours}h {mins}m {secs}s")
+        } else if mins != 0 {
+            format!("{sign}{mins}m {secs}s")
+        } else {
+            format!("{sign}{}s", go_g4(v))
+        });
+    }
+    let mut prefix = "";
+    for p in ["m", "u", "n", "p", "f", "a", "z", "y"] {
+        if v.abs() >= 1.0 {
+            break;
+        }
+        prefix = p;
+        v *= 1000.0;
+    }
+    s(format!("{}{prefix}s", go_g4(v)))
+}
+
+fn humanize_timestamp(a: &[Value]) -> Result<Value, FuncError> {
+    let v = to_f64(arg("humanizeTimestamp", a, 1)?)?;
+    if !v.is_finite() {
+        return s(go_g4(v));
+    }
+    // Go's time.Time.String() in UTC: "2006-01-02 15:04:05.999999999 +0000 UTC".
+    let secs = v.floor() as i64;
+    let nanos = ((v - v.floor()) * 1e9).round() as i64;
+    let days = secs.div_euclid(86_400);
+    let sod = secs.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(days);
+    let frac = if nanos == 0 { String::new() } else { format!(".{nanos:09}").trim_end_matches('0').to_string() };
+    s(format!("{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}{frac} +0000 UTC", sod / 3600, sod % 3600 / 60, sod % 60))
+}
+
+fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+fn to_upper(a: &[Value]) -> Result<Value, FuncError> {
+    s(to_str(arg("toUpper", a, 1)?).to_uppercase())
+}
+
+fn to_lower(a: &[Value]) -> Result<Value, FuncError> {
+    s(to_str(arg("toLower", a, 1)?).to_lowercase())
+}
+
+/// Go's deprecated `strings.Title`: upper-cases the first letter of each word.
+fn title(a: &[Value]) -> Result<Value, FuncError> {
+    let text = to_str(arg("title", a, 1)?);
+    let mut out = String::with_capacity(text.len());
+    let mut prev_letter = false;
+    for c in text.chars() {
+        let letter = c.is_alphanumeric() || c == '_' || c == '\'';
+        if letter && !prev_letter {
+            out.extend(c.to_uppercase());
+        } else {
+            out.push(c);
+        }
+        prev_letter = letter;
+    }
+    s(out)
+}
+
+fn re_replace_all(a: &[Value]) -> Result<Value, FuncError> {
+    if a.len() != 3 {
+        return Err(FuncError::ExactlyXArgs("reReplaceAll".into(), 3));
+    }
+    let re = regex::Regex::new(&to_str(&a[0])).map_err(|e| FuncError::Generic(e.to_string()))?;
+    s(re.replace_all(&to_str(&a[2]), to_str(&a[1]).as_str()).into_owned())
+}
+
+fn re_match(a: &[Value]) -> Result<Value, FuncError> {
+    if a.len() != 2 {
+        return Err(FuncError::ExactlyXArgs("match".into(), 2));
+    }
+    let re = regex::Regex::new(&to_str(&a[0])).map_err(|e| FuncError::Generic(e.to_string()))?;
+    Ok(Value::Bool(re.is_match(&to_str(&a[1]))))
+}
+
+fn safe_html(a: &[Value]) -> Result<Value, FuncError> {
+    s(to_str(arg("safeHtml", a, 1)?))
+}
+
+/// `host:port` → `host`; `[::1]:9090` → `::1`; anything else unchanged.
+fn strip_port(a: &[Value]) -> Result<Value, FuncError> {
+    let hp = to_str(arg("stripPort", a, 1)?);
+    if let Some(rest) = hp.strip_prefix('[') {
+        if let Some((host, port)) = rest.split_once("]:") {
+            if !port.contains(':') {
+                return s(host.to_string());
+            }
+        }
+        return s(hp);
+    }
+    match hp.rsplit_once(':') {
+        Some((host, _)) if !host.contains(':') => s(host.to_string()),
+        _ => s(hp),
+    }
+}
+
+/// `host.example.com:9090` → `host:9090`; IP addresses unchanged.
+fn strip_domain(a: &[Value]) -> Result<Value, FuncError> {
+    let hp = to_str(arg("stripDomain", a, 1)?);
+    let (host, port) = match hp.rsplit_once(':') {
+        Some((h, p)) if !h.contains(':') => (h.to_string(), format!(":{p}")),
+        _ => (hp.clone(), String::new()),
+    };
+    if host.parse::<std::net::IpAddr>().is_ok() || hp.starts_with('[') {
+        return s(hp);
+    }
+    s(format!("{}{port}", host.split('.').next().unwrap_or(&host)))
+}
+
+fn args(a: &[Value]) -> Result<Value, FuncError> {
+    Ok(Value::Map(a.iter().enumerate().map(|(i, v)| (format!("arg{i}"), v.clone())).collect()))
+}
+
+fn external_url(_: &[Value]) -> Result<Value, FuncError> {
+    s(EXTERNAL_URL.with(|u| u.borrow().clone()))
+}
+
+fn path_prefix(_: &[Value]) -> Result<Value, FuncError> {
+    let url = EXTERNAL_URL.with(|u| u.borrow().clone());
+    let after_scheme = url.split_once("://").map(|(_, r)| r).unwrap_or(&url);
+    s(after_scheme.find('/').map(|i| after_scheme[i..].trim_end_matches('/').to_string()).unwrap_or_default())
+}
+
+/// Go's `fmt.Sprintf("%.4g", v)`.
+pub fn go_g4(v: f64) -> String {
+    go_g(v, 4)
+}
+
+fn go_g(v: f64, prec: usize) -> String {
+    if v.is_nan() {
+        return "NaN".into();
+    }
+    if v.is_infinite() {
+        return if v > 0.0 { "+Inf".into() } else { "-Inf".into() };
+    }
+    if v == 0.0 {
+        return if v.is_sign_negative() { "-0".into() } else { "0".into() };
+    }
+    // Round to `prec` significant digits through scientific formatting, then pick %e or %f as Go does.
+    let sci = format!("{:.*e}", prec - 1, v);
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    if exp < -4 || exp >= prec as i32 {
+        let m = trim_zeros(mantissa);
+        let sign = if exp < 0 { '-' } else { '+' };
+        format!("{m}e{sign}{:02}", exp.abs())
+    } else {
+        let decimals = (prec as i32 - 1 - exp).max(0) as usize;
+        trim_zeros(&format!("{:.*}", decimals, v))
+    }
+}
+
+fn trim_zeros(s: &str) -> String {
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn l(pairs: &[(&str, &str)]) -> Labels {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    fn render_with(text: &str, value: f64) -> String {
+        let labels = l(&[("instance", "host-1.example.com:9100"), ("job", "node")]);
+        let ext = l(&[("cluster", "eu1")]);
+        expand("t", text, &TemplateData { labels: &labels, value, external_labels: &ext, external_url: "http://ruler.example.com/thanos" })
+    }
+
+    #[test]
+    fn go_g_matches_go() {
+        // Expected values are what Go's fmt.Sprintf("%.4g", v) prints.
+        let cases = [
+            (0.0, "0"),
+            (1.0, "1"),
+            (1234.5678, "1235"),
+            (12345.678, "1.235e+04"),
+            (0.00012345, "0.0001234"),
+            (0.000012345, "1.234e-05"),
+            (-2.5, "-2.5"),
+            (100.0, "100"),
+            (f64::NAN, "NaN"),
+            (f64::NEG_INFINITY, "-Inf"),
+        ];
+        for (v, want) in cases {
+            assert_eq!(go_g4(v), want, "{v}");
+        }
+    }
+
+    #[test]
+    fn prometheus_functions() {
+        // Expected values are what Prometheus renders for the same template and value.
+        let cases = [
+            ("{{ $value | humanize }}", 1234567.0, "1.235M"),
+            ("{{ humanize 0.0012 }}", 0.0, "1.2m"),
+            ("{{ $value | humanize1024 }}", 1048576.0, "1Mi"),
+            ("{{ $value | humanizePercentage }}", 0.12345, "12.35%"),
+            ("{{ $value | humanizeDuration }}", 93784.0, "1d 2h 3m 4s"),
+            ("{{ $value | humanizeDuration }}", 0.25, "250ms"),
+            ("{{ $value | humanizeDuration }}", 42.0, "42s"),
+            ("{{ $value | humanizeTimestamp }}", 1700000000.0, "2023-11-14 22:13:20 +0000 UTC"),
+            ("{{ $labels.job | toUpper }} {{ \"A B\" | toLower }}", 0.0, "NODE a b"),
+            ("{{ title \"hello world\" }}", 0.0, "Hello World"),
+            ("{{ $labels.instance | stripPort }}", 0.0, "host-1.example.com"),
+            ("{{ $labels.instance | stripDomain }}", 0.0, "host-1:9100"),
+            ("{{ reReplaceAll \"(.*):.*\" \"$1\" $labels.instance }}", 0.0, "host-1.example.com"),
+            ("{{ if match \"^node$\" $labels.job }}yes{{ end }}", 0.0, "yes"),
+            ("{{ printf \"%.2f\" $value }}", 3.14159, "3.14"),
+            ("{{ $externalLabels.cluster }} {{ externalURL }} {{ pathPrefix }}", 0.0, "eu1 http://ruler.example.com/thanos /thanos"),
+            ("{{ with args 1 \"x\" }}{{ .arg1 }}{{ end }}", 0.0, "x"),
+            ("plain text", 0.0, "plain text"),
+        ];
+        for (t, v, want) in cases {
+            assert_eq!(render_with(t, v), want, "{t}");
+        }
+    }
+
+    #[test]
+    fn errors_render_as_text_and_do_not_fail() {
+        let out = render_with("{{ humanize \"abc\" }}", 0.0);
+        assert!(out.starts_with("<error expanding template: t: "), "{out}");
+    }
+
+    #[test]
+    fn unclosed_actions_are_errors_not_hangs() {
+        for t in ["{{ $labels.job ", "{{", "a {{ \"}}\" ", "{{ `}}` "] {
+            let out = render_with(t, 0.0);
+            assert!(out.starts_with("<error expanding template: t: unclosed action"), "{t}: {out}");
+            assert!(check(t).is_err());
+        }
+        assert_eq!(render_with("{{ \"}}\" }}", 0.0), "}}");
+    }
+
+    #[test]
+    fn check_if() {
+        assert!(check("{{ $labels.job }}").is_ok());
+        assert!(check("{{ if }}").is_err());
+    }
+}
