@@ -6,6 +6,7 @@
 //! - [`envelope`]: the `{"status", "data", "errorType", "error", "warnings"}` wrapper of every response.
 //! - [`query`]: `/api/v1/query` and `/api/v1/query_range` results (vector, matrix, scalar, string).
 //! - [`duration`]: Prometheus durations (`1h30m`), for API parameters and rule files.
+//! - [`rules`]: `/api/v1/rules` and `/api/v1/alerts`.
 //! - [`params`]: request parameters, including Thanos' `dedup`, `partial_response`, `replicaLabels[]`,
 //!   `max_source_resolution` and `engine`, as form pairs.
 //!
@@ -16,6 +17,7 @@ pub mod duration;
 pub mod envelope;
 pub mod params;
 pub mod query;
+pub mod rules;
 
 pub use duration::{format_duration, parse_duration};
 pub use envelope::{ApiResponse, ErrorType, Status};

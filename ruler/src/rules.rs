@@ -2,6 +2,7 @@
 //! apart from when it happens (the scheduler calls [`group::Group::eval`]).
 
 pub mod alerting;
+pub mod group;
 
 pub mod recording;
 

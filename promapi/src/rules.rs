@@ -1,0 +1,138 @@
+//! `/api/v1/rules` and `/api/v1/alerts`, as Prometheus serves them, plus Thanos' `partialResponseStrategy`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::Labels;
+
+/// `data` of `/api/v1/rules`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RulesData {
+    pub groups: Vec<RuleGroup>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RuleGroup {
+    pub name: String,
+    pub file: String,
+    pub rules: Vec<Rule>,
+    /// Seconds.
+    pub interval: f64,
+    #[serde(default)]
+    pub limit: u64,
+    /// RFC 3339; `0001-01-01T00:00:00Z` before the first evaluation, as Prometheus.
+    pub last_evaluation: String,
+    /// Seconds.
+    pub evaluation_time: f64,
+    /// Thanos: `WARN` or `ABORT`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partial_response_strategy: Option<String>,
+}
+
+/// A recording or alerting rule, tagged by `type`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum Rule {
+    Alerting(AlertingRule),
+    Recording(RecordingRule),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AlertingRule {
+    /// `inactive`, `pending` or `firing`: the most severe of its alerts.
+    pub state: String,
+    pub name: String,
+    pub query: String,
+    /// `for`, in seconds.
+    pub duration: f64,
+    #[serde(default)]
+    pub keep_firing_for: f64,
+    pub labels: Labels,
+    pub annotations: Labels,
+    pub alerts: Vec<Alert>,
+    pub health: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
+    pub evaluation_time: f64,
+    pub last_evaluation: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RecordingRule {
+    pub name: String,
+    pub query: String,
+    pub labels: Labels,
+    pub health: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
+    pub evaluation_time: f64,
+    pub last_evaluation: String,
+}
+
+/// An alert, in `/api/v1/alerts` and inside alerting rules.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Alert {
+    pub labels: Labels,
+    pub annotations: Labels,
+    pub state: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active_at: Option<String>,
+    /// The value as Prometheus formats it.
+    pub value: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keep_firing_since: Option<String>,
+}
+
+/// `data` of `/api/v1/alerts`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AlertsData {
+    pub alerts: Vec<Alert>,
+}
+
+/// Unix ms as RFC 3339 in UTC with milliseconds (`2023-11-14T22:13:20.000Z`).
+pub fn rfc3339(ms: i64) -> String {
+    let secs = ms.div_euclid(1000);
+    let days = secs.div_euclid(86_400);
+    let sod = secs.rem_euclid(86_400);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z",
+        sod / 3600,
+        sod % 3600 / 60,
+        sod % 60,
+        ms.rem_euclid(1000)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc3339_formats_utc() {
+        assert_eq!(rfc3339(1_700_000_000_123), "2023-11-14T22:13:20.123Z");
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00.000Z");
+    }
+
+    #[test]
+    fn decodes_prometheus_rules_response() {
+        // Shape served by Prometheus 2.42.
+        let body = r#"{"groups":[{"name":"g","file":"/r.yaml","rules":[{"state":"firing","name":"A","query":"up == 0","duration":60,"labels":{"severity":"page"},"annotations":{},"alerts":[{"labels":{"alertname":"A"},"annotations":{},"state":"firing","activeAt":"2023-11-14T22:13:20Z","value":"0e+00"}],"health":"ok","evaluationTime":0.001,"lastEvaluation":"2023-11-14T22:14:20Z","type":"alerting"},{"name":"r","query":"sum(up)","health":"ok","evaluationTime":0.0005,"lastEvaluation":"2023-11-14T22:14:20Z","type":"recording","labels":{}}],"interval":15,"limit":0,"evaluationTime":0.002,"lastEvaluation":"2023-11-14T22:14:20Z"}]}"#;
+        let d: RulesData = serde_json::from_str(body).unwrap();
+        assert_eq!(d.groups[0].rules.len(), 2);
+        let Rule::Alerting(a) = &d.groups[0].rules[0] else { panic!("not alerting") };
+        assert_eq!(a.alerts[0].state, "firing");
+        assert!(matches!(d.groups[0].rules[1], Rule::Recording(_)));
+    }
+}

@@ -1,0 +1,282 @@
+//! A rule group: its rules evaluated in order at one timestamp ([`Group::eval`]), and where on the
+//! interval grid its evaluations fall ([`Group::eval_timestamp`]). Scheduling lives elsewhere.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use promapi::Labels;
+
+use super::alerting::{Alert, AlertingRule};
+use super::recording::RecordingRule;
+use super::{Health, RuleError, Sample};
+use crate::query::Querier;
+use crate::rulefmt;
+use crate::template::{expand, TemplateData};
+
+/// Prometheus' staleness marker: a NaN with this exact bit pattern.
+pub const STALE_NAN: u64 = 0x7ff0_0000_0000_0002;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Rule {
+    Recording(RecordingRule),
+    Alerting(AlertingRule),
+}
+
+impl Rule {
+    pub fn name(&self) -> &str {
+        match self {
+            Rule::Recording(r) => &r.name,
+            Rule::Alerting(r) => &r.name,
+        }
+    }
+
+    pub fn expr(&self) -> &str {
+        match self {
+            Rule::Recording(r) => &r.expr,
+            Rule::Alerting(r) => &r.expr,
+        }
+    }
+}
+
+/// How a rule's last evaluation went.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RuleStatus {
+    pub health: Health,
+    pub last_error: Option<String>,
+    pub last_eval_ms: Option<i64>,
+    pub eval_seconds: f64,
+    /// Non-PromQL warnings of the last query (e.g. a store failed under `warn`).
+    pub warnings: Vec<String>,
+    /// Series written by the last successful evaluation, to mark the ones that disappear stale.
+    series: BTreeSet<Labels>,
+}
+
+/// Settings shared by every group.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Defaults {
+    pub interval_ms: i64,
+    pub query_offset_ms: i64,
+    pub external_labels: Labels,
+    pub external_url: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Group {
+    pub name: String,
+    pub file: String,
+    pub interval_ms: i64,
+    pub query_offset_ms: i64,
+    pub limit: usize,
+    /// Thanos' `partial_response_strategy: warn`.
+    pub partial_response: bool,
+    pub external_labels: Labels,
+    pub external_url: String,
+    pub rules: Vec<(Rule, RuleStatus)>,
+    pub last_eval_ms: Option<i64>,
+    pub eval_seconds: f64,
+}
+
+/// What one evaluation produced.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GroupEval {
+    /// Recording outputs, `ALERTS`, `ALERTS_FOR_STATE` and staleness markers.
+    pub samples: Vec<Sample>,
+    /// Alerts the notifier should send now, with their rule's expression.
+    pub alerts: Vec<(Alert, String)>,
+}
+
+impl Group {
+    /// Builds a group from its validated rule-file form.
+    pub fn new(file: &Path, raw: &rulefmt::RuleGroup, defaults: &Defaults) -> Group {
+        let dur = |s: &Option<String>, default: i64| s.as_deref().and_then(promapi::parse_duration).unwrap_or(default);
+        let rules = raw
+            .rules
+            .iter()
+            .map(|r| {
+                let mut labels = raw.labels.clone();
+                labels.extend(r.labels.clone());
+                let rule = match (&r.record, &r.alert) {
+                    (Some(name), _) => Rule::Recording(RecordingRule { name: name.clone(), expr: r.expr.clone(), labels }),
+                    (None, alert) => Rule::Alerting(AlertingRule::new(
+                        alert.clone().unwrap_or_default(),
+                        r.expr.clone(),
+                        dur(&r.for_, 0),
+                        dur(&r.keep_firing_for, 0),
+                        labels,
+                        r.annotations.clone(),
+                    )),
+                };
+                (rule, RuleStatus::default())
+            })
+            .collect();
+        Group {
+            name: raw.name.clone(),
+            file: file.display().to_string(),
+            interval_ms: dur(&raw.interval, defaults.interval_ms).max(1),
+            query_offset_ms: dur(&raw.query_offset, defaults.query_offset_ms),
+            limit: raw.limit as usize,
+            partial_response: raw.partial_response_strategy.as_deref().is_some_and(|s| s.eq_ignore_ascii_case("warn")),
+            external_labels: defaults.external_labels.clone(),
+            external_url: defaults.external_url.clone(),
+            rules,
+            last_eval_ms: None,
+            eval_seconds: 0.0,
+        }
+    }
+
+    /// The group's offset within its interval, from its file and name only, so that every replica of
+    /// an HA pair evaluates at the same instants (Prometheus hashes labels in a build-dependent way).
+    pub fn offset_ms(&self) -> i64 {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325; // FNV-1a
+        for b in self.file.bytes().chain([b';']).chain(self.name.bytes()) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        (h % self.interval_ms as u64) as i64
+    }
+
+    /// The most recent evaluation slot at or before `now_ms`: slots are `k × interval + offset`.
+    pub fn eval_timestamp(&self, now_ms: i64) -> i64 {
+        let off = self.offset_ms();
+        let adjusted = now_ms - off;
+        adjusted - adjusted.rem_euclid(self.interval_ms) + off
+    }
+
+    /// Evaluates every rule in order at `ts`, querying at `ts - query_offset`. A failing rule keeps its
+    /// previous state and series (no stale markers), as in Prometheus; the others go on.
+    pub async fn eval<Q: Querier>(&mut self, ts: i64, querier: &Q, resend_delay_ms: i64) -> GroupEval {
+        let started = std::time::Instant::now();
+        let query_t = ts - self.query_offset_ms;
+        let mut out = GroupEval::default();
+        let (limit, interval, partial) = (self.limit, self.interval_ms, self.partial_response);
+        let (external_labels, external_url) = (&self.external_labels, &self.external_url);
+        for (rule, status) in &mut self.rules {
+            let rule_started = std::time::Instant::now();
+            let result = querier.query(rule.expr(), query_t, partial).await;
+            let produced: Result<Vec<Sample>, RuleError> = result.map_err(RuleError::from).and_then(|res| {
+                status.warnings = res.warnings.into_iter().filter(|w| !w.starts_with("PromQL ")).collect();
+                match rule {
+                    Rule::Recording(r) => r.apply(query_t, res.samples, limit),
+                    Rule::Alerting(r) => {
+                        let name = r.name.clone();
+                        let render = |text: &str, labels: &Labels, value: f64| {
+                            let data = TemplateData { labels, value, external_labels, external_url };
+                            expand(&name, text, &data)
+                        };
+                        r.apply(ts, query_t, res.samples, limit, &render)
+                    }
+                }
+            });
+            status.last_eval_ms = Some(ts);
+            status.eval_seconds = rule_started.elapsed().as_secs_f64();
+            match produced {
+                Ok(samples) => {
+                    let now: BTreeSet<Labels> = samples.iter().map(|s| s.labels.clone()).collect();
+                    for gone in status.series.difference(&now) {
+                        out.samples.push(Sample { labels: gone.clone(), t: query_t, v: f64::from_bits(STALE_NAN) });
+                    }
+                    status.series = now;
+                    status.health = Health::Ok;
+                    status.last_error = None;
+                    out.samples.extend(samples);
+                    if let Rule::Alerting(r) = rule {
+                        let expr = r.expr.clone();
+                        out.alerts.extend(r.alerts_to_send(ts, resend_delay_ms, interval).into_iter().map(|a| (a, expr.clone())));
+                    }
+                }
+                Err(e) => {
+                    status.health = Health::Err;
+                    status.last_error = Some(e.to_string());
+                }
+            }
+        }
+        self.last_eval_ms = Some(ts);
+        self.eval_seconds = started.elapsed().as_secs_f64();
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::query::fake::FakeQuerier;
+    use crate::query::QueryError;
+
+    fn group(text: &str) -> Group {
+        let file = rulefmt::parse(Path::new("rules.yaml"), text).unwrap();
+        let defaults = Defaults { interval_ms: 60_000, query_offset_ms: 0, ..Default::default() };
+        Group::new(Path::new("rules.yaml"), &file.groups[0], &defaults)
+    }
+
+    const RULES: &str = "groups:
+  - name: g
+    interval: 10s
+    query_offset: 1s
+    partial_response_strategy: warn
+    rules:
+      - record: job:up:sum
+        expr: sum by (job) (up)
+      - alert: Down
+        expr: up == 0
+        labels: {severity: page}
+        annotations: {summary: '{{ $labels.job }} down, value {{ $value }}'}
+";
+
+    #[test]
+    fn offsets_are_deterministic_and_on_the_grid() {
+        let g = group(RULES);
+        assert_eq!(g.offset_ms(), group(RULES).offset_ms(), "same file and name, same offset");
+        assert!((0..10_000).contains(&g.offset_ms()));
+        let mut other = group(RULES);
+        other.name = "h".into();
+        assert_ne!(g.offset_ms(), other.offset_ms());
+        for now in [0, 1, 9_999, 123_456_789, 1_700_000_000_123] {
+            let ts = g.eval_timestamp(now);
+            assert!(ts <= now && now - ts < 10_000, "{now} → {ts}");
+            assert_eq!((ts - g.offset_ms()).rem_euclid(10_000), 0);
+        }
+    }
+
+    #[tokio::test]
+    async fn evaluates_rules_in_order_with_offset_and_strategy() {
+        let mut g = group(RULES);
+        let q = FakeQuerier::default();
+        q.set("sum by (job) (up)", &[(&[("job", "api")], 2.0)]);
+        q.set("up == 0", &[(&[("__name__", "up"), ("job", "api")], 0.0)]);
+        let out = g.eval(100_000, &q, 60_000).await;
+        assert_eq!(q.calls(), vec![("sum by (job) (up)".into(), 99_000, true), ("up == 0".into(), 99_000, true)]);
+        let names: Vec<&str> = out.samples.iter().map(|s| s.labels["__name__"].as_str()).collect();
+        assert_eq!(names, vec!["job:up:sum", "ALERTS", "ALERTS_FOR_STATE"]);
+        assert!(out.samples.iter().all(|s| s.t == 99_000));
+        // for: 0 → firing at once, and sent with its rendered annotation.
+        assert_eq!(out.alerts.len(), 1);
+        assert_eq!(out.alerts[0].0.annotations["summary"], "api down, value 0");
+        assert_eq!(out.alerts[0].1, "up == 0");
+        assert!(g.rules.iter().all(|(_, s)| s.health == Health::Ok));
+    }
+
+    #[tokio::test]
+    async fn vanished_series_get_stale_markers_and_failures_keep_state() {
+        let mut g = group(RULES);
+        let q = FakeQuerier::default();
+        q.set("sum by (job) (up)", &[(&[("job", "a")], 1.0), (&[("job", "b")], 1.0)]);
+        g.eval(10_000, &q, 60_000).await;
+
+        q.set("sum by (job) (up)", &[(&[("job", "a")], 1.0)]);
+        let out = g.eval(20_000, &q, 60_000).await;
+        let stale: Vec<&Sample> = out.samples.iter().filter(|s| s.v.to_bits() == STALE_NAN).collect();
+        assert_eq!(stale.len(), 1);
+        assert_eq!(stale[0].labels["job"], "b");
+
+        q.fail("sum by (job) (up)", QueryError::Unreachable(vec!["q:9090: connection refused".into()]));
+        let out = g.eval(30_000, &q, 60_000).await;
+        assert!(out.samples.iter().all(|s| s.labels["__name__"] != "job:up:sum"), "no output and no stale markers");
+        let (_, status) = &g.rules[0];
+        assert_eq!(status.health, Health::Err);
+        assert!(status.last_error.as_deref().unwrap().contains("connection refused"));
+
+        q.set("sum by (job) (up)", &[]);
+        let out = g.eval(40_000, &q, 60_000).await;
+        assert_eq!(out.samples.iter().filter(|s| s.v.to_bits() == STALE_NAN).count(), 1, "job a goes stale after recovery");
+    }
+}
