@@ -80,8 +80,9 @@ pub struct Prometheus {
 }
 
 impl Prometheus {
-    /// Starts `prometheus` with `external_labels` and the scrape jobs in `scrape_configs` (YAML list
-    /// items, already indented by two spaces), in `dir` (a temporary directory if `None`).
+    /// Starts `prometheus` with `external_labels` and `scrape_configs`, YAML appended after its own
+    /// scrape job: more list items indented by two spaces, then optionally top-level keys such as
+    /// `rule_files:`. Runs in `dir` (a temporary directory if `None`).
     pub async fn start(external_labels: &[(&str, &str)], scrape_configs: &str, dir: Option<PathBuf>) -> Result<Prometheus> {
         let (dir, tmp) = match dir {
             Some(d) => (d, None),
@@ -110,5 +111,36 @@ impl Prometheus {
             .await
             .with_context(|| format!("prometheus did not start; see {}", dir.join("prometheus.log").display()))?;
         Ok(Prometheus { url, dir, _child: child, _tmp: tmp })
+    }
+}
+
+/// A real Alertmanager on a free port (clustering off), with a receiver that drops everything, killed
+/// on drop.
+#[derive(Debug)]
+pub struct Alertmanager {
+    pub url: String,
+    _child: ChildGuard,
+    _tmp: tempfile::TempDir,
+}
+
+impl Alertmanager {
+    pub async fn start() -> Result<Alertmanager> {
+        let tmp = tempfile::tempdir()?;
+        let port = free_port()?;
+        let config = tmp.path().join("alertmanager.yml");
+        std::fs::write(&config, "route:\n  receiver: blackhole\n  group_wait: 1s\nreceivers:\n  - name: blackhole\n")?;
+        let args = vec![
+            format!("--config.file={}", config.display()),
+            format!("--storage.path={}", tmp.path().join("data").display()),
+            format!("--web.listen-address=127.0.0.1:{port}"),
+            "--cluster.listen-address=".to_string(),
+        ];
+        let log = tmp.path().join("alertmanager.log");
+        let child = ChildGuard::spawn("prometheus-alertmanager", &args, Some(&log))?;
+        let url = format!("http://127.0.0.1:{port}");
+        wait_ready(&format!("{url}/-/ready"), Duration::from_secs(30))
+            .await
+            .with_context(|| format!("alertmanager did not start; see {}", log.display()))?;
+        Ok(Alertmanager { url, _child: child, _tmp: tmp })
     }
 }

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use ruler::flags::{AlertArgs, HttpArgs, LogArgs, QueryArgs, RuleArgs};
 
 /// Evaluates Prometheus recording and alerting rules against a Thanos Querier.
 #[derive(Debug, Parser)]
@@ -15,8 +16,19 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Run the rule evaluator (not implemented yet: issue 3).
-    Run,
+    /// Evaluate rules against the querier and send alerts to Alertmanager.
+    Run {
+        #[command(flatten)]
+        query: QueryArgs,
+        #[command(flatten)]
+        rules: RuleArgs,
+        #[command(flatten)]
+        alert: AlertArgs,
+        #[command(flatten)]
+        http: HttpArgs,
+        #[command(flatten)]
+        log: LogArgs,
+    },
     /// Check configuration files.
     Check {
         #[command(subcommand)]
@@ -36,9 +48,28 @@ enum Check {
 
 fn main() -> ExitCode {
     match Cli::parse().command {
-        Command::Run => {
-            eprintln!("ruler run: not implemented yet");
-            ExitCode::from(2)
+        Command::Run { query, rules, alert, http, log } => {
+            init_logging(&log);
+            let config = ruler::flags::run_config(&query, &rules, &alert);
+            let runtime = match tokio::runtime::Runtime::new() {
+                Ok(r) => r,
+                Err(e) => {
+                    eprintln!("ruler run: start runtime: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            let result = runtime.block_on(async move {
+                let listener = tokio::net::TcpListener::bind(&http.http_address).await?;
+                ruler::run::run(config, listener, shutdown_signal()).await
+            });
+            match result {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    tracing::error!("{e:#}");
+                    eprintln!("ruler run: {e:#}");
+                    ExitCode::from(1)
+                }
+            }
         }
         Command::Check { what: Check::Rules { files } } => {
             match ruler::check::check_rules(&files, &mut std::io::stdout().lock()) {
@@ -51,4 +82,26 @@ fn main() -> ExitCode {
             }
         }
     }
+}
+
+fn init_logging(log: &LogArgs) {
+    let filter = tracing_subscriber::EnvFilter::new(&log.level);
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if log.format == "json" {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
 }

@@ -1,5 +1,7 @@
 //! Integration tests of the `ruler` binary.
 //!
 //! - `check`: `ruler check rules` against `promtool check rules` (Prometheus 2.42) on the same files.
+//! - `run`: `ruler run` against a real Prometheus and Alertmanager, beside Prometheus' own evaluation.
 
 mod check;
+mod run;

@@ -1,0 +1,126 @@
+//! `ruler run` flags, named as `thanos rule` names them, one group per component.
+
+use std::time::Duration;
+
+use clap::Args;
+use promapi::Labels;
+
+use crate::notifier::NotifyOptions;
+use crate::rules::group::Defaults;
+use crate::run::RunConfig;
+
+#[derive(Debug, Clone, Args)]
+pub struct QueryArgs {
+    /// Query API to evaluate rules against (http(s)://host:port[/prefix]); repeat for failover: each
+    /// is tried in turn before an evaluation fails.
+    #[arg(long = "query", required = true)]
+    pub query: Vec<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RuleArgs {
+    /// Rule files (globs); repeatable.
+    #[arg(long = "rule-file", default_value = "rules/*.yaml")]
+    pub rule_file: Vec<String>,
+    /// Default evaluation interval of groups that set none.
+    #[arg(long = "eval-interval", default_value = "1m", value_parser = duration_ms)]
+    pub eval_interval: i64,
+    /// Default query_offset of groups that set none.
+    #[arg(long = "rule-query-offset", default_value = "0s", value_parser = duration_ms)]
+    pub rule_query_offset: i64,
+    /// External label `name="value"`; repeatable. Set on alerts sent to Alertmanager.
+    #[arg(long = "label", value_parser = label)]
+    pub label: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct AlertArgs {
+    /// Alertmanager base URL; repeatable. Each batch goes to all of them.
+    #[arg(long = "alertmanagers.url")]
+    pub alertmanagers_url: Vec<String>,
+    /// Timeout of one send to an Alertmanager.
+    #[arg(long = "alertmanagers.send-timeout", default_value = "10s", value_parser = duration_ms)]
+    pub send_timeout: i64,
+    /// Base URL of the query UI for alerts' generatorURL (Thanos UI link format).
+    #[arg(long = "alert.query-url", default_value = "")]
+    pub query_url: String,
+    /// Label removed from alerts before sending (e.g. the replica label of an HA pair); repeatable.
+    #[arg(long = "alert.label-drop")]
+    pub label_drop: Vec<String>,
+    /// Minimum time between two sends of the same alert.
+    #[arg(long = "resend-delay", default_value = "1m", value_parser = duration_ms)]
+    pub resend_delay: i64,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct HttpArgs {
+    /// Address the HTTP API listens on.
+    #[arg(long = "http-address", default_value = "0.0.0.0:10902")]
+    pub http_address: String,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct LogArgs {
+    /// debug, info, warn or error.
+    #[arg(long = "log.level", default_value = "info")]
+    pub level: String,
+    /// logfmt or json.
+    #[arg(long = "log.format", default_value = "logfmt", value_parser = ["logfmt", "json"])]
+    pub format: String,
+}
+
+fn duration_ms(s: &str) -> Result<i64, String> {
+    promapi::parse_duration(s).ok_or_else(|| format!("{s:?} is not a duration such as 1m or 30s"))
+}
+
+/// `name="value"` (the value Go-quoted, as `thanos rule --label` takes it).
+fn label(s: &str) -> Result<(String, String), String> {
+    let (name, value) = s.split_once('=').ok_or_else(|| format!("{s:?}: expected name=\"value\""))?;
+    if !crate::rulefmt::is_label_name(name) {
+        return Err(format!("{name:?} is not a valid label name"));
+    }
+    let value = value
+        .strip_prefix('"')
+        .and_then(|v| v.strip_suffix('"'))
+        .ok_or_else(|| format!("{s:?}: the value must be double-quoted"))?;
+    Ok((name.to_string(), value.replace("\\\"", "\"").replace("\\\\", "\\")))
+}
+
+/// The run configuration the flags describe.
+pub fn run_config(q: &QueryArgs, r: &RuleArgs, a: &AlertArgs) -> RunConfig {
+    let external_labels: Labels = r.label.iter().cloned().collect();
+    RunConfig {
+        rule_files: r.rule_file.clone(),
+        query_urls: q.query.clone(),
+        alertmanager_urls: a.alertmanagers_url.clone(),
+        send_timeout: Duration::from_millis(a.send_timeout as u64),
+        defaults: Defaults {
+            interval_ms: r.eval_interval,
+            query_offset_ms: r.rule_query_offset,
+            external_labels: external_labels.clone(),
+            external_url: a.query_url.clone(),
+        },
+        notify: NotifyOptions { label_drop: a.label_drop.clone(), external_labels, query_url: a.query_url.clone() },
+        resend_delay_ms: a.resend_delay,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_parse_like_thanos() {
+        assert_eq!(label(r#"rule_replica="ruler-0""#), Ok(("rule_replica".into(), "ruler-0".into())));
+        assert_eq!(label(r#"a="q\"x""#), Ok(("a".into(), "q\"x".into())));
+        assert!(label("a=b").is_err());
+        assert!(label(r#"0a="b""#).is_err());
+        assert!(label("nothing").is_err());
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(duration_ms("1m"), Ok(60_000));
+        assert!(duration_ms("1 minute").is_err());
+    }
+}

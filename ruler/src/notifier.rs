@@ -1,0 +1,135 @@
+//! Alerts to Alertmanager: the API v2 payload (`POST /api/v2/alerts`), `--alert.label-drop` and
+//! external labels applied as `thanos rule` does, each batch sent to every configured Alertmanager.
+
+use promapi::rules::rfc3339;
+use promapi::Labels;
+use serde::Serialize;
+
+use crate::rules::alerting::Alert;
+
+/// One alert as Alertmanager's API v2 takes it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PostableAlert {
+    pub labels: Labels,
+    pub annotations: Labels,
+    pub starts_at: String,
+    pub ends_at: String,
+    #[serde(rename = "generatorURL")]
+    pub generator_url: String,
+}
+
+/// How alerts are turned into what Alertmanager receives.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct NotifyOptions {
+    /// `--alert.label-drop`: removed before sending, so HA replicas send identical alerts.
+    pub label_drop: Vec<String>,
+    /// `--label`: set on every alert (overriding, as Thanos does), minus the dropped ones.
+    pub external_labels: Labels,
+    /// `--alert.query-url`: where `generatorURL` links point.
+    pub query_url: String,
+}
+
+impl NotifyOptions {
+    pub fn postable(&self, alert: &Alert, expr: &str) -> PostableAlert {
+        let mut labels = alert.labels.clone();
+        for (k, v) in &self.external_labels {
+            labels.insert(k.clone(), v.clone());
+        }
+        for l in &self.label_drop {
+            labels.remove(l);
+        }
+        let starts = alert.fired_at.unwrap_or(alert.active_at);
+        let ends = alert.resolved_at.unwrap_or(alert.valid_until);
+        let expr: String = form_encode(expr);
+        PostableAlert {
+            labels,
+            annotations: alert.annotations.clone(),
+            starts_at: rfc3339(starts),
+            ends_at: rfc3339(ends),
+            generator_url: format!("{}/graph?g0.expr={expr}&g0.tab=1", self.query_url.trim_end_matches('/')),
+        }
+    }
+}
+
+fn form_encode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
+            b' ' => out.push('+'),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// The configured Alertmanagers.
+#[derive(Debug, Clone)]
+pub struct Alertmanagers {
+    client: reqwest::Client,
+    /// Base URLs; the path is a prefix.
+    urls: Vec<String>,
+}
+
+impl Alertmanagers {
+    pub fn new(client: reqwest::Client, urls: Vec<String>) -> Self {
+        Alertmanagers { client, urls }
+    }
+
+    /// Sends `alerts` to every Alertmanager at once. Succeeds if at least one accepted them.
+    pub async fn send(&self, alerts: &[PostableAlert]) -> Result<(), String> {
+        if alerts.is_empty() || self.urls.is_empty() {
+            return Ok(());
+        }
+        let sends = self.urls.iter().map(|base| async move {
+            let url = format!("{}/api/v2/alerts", base.trim_end_matches('/'));
+            match self.client.post(&url).json(alerts).send().await {
+                Ok(r) if r.status().is_success() => Ok(()),
+                Ok(r) => Err(format!("{url}: HTTP {}", r.status())),
+                Err(e) => Err(format!("{url}: {e}")),
+            }
+        });
+        let results = futures::future::join_all(sends).await;
+        if results.iter().any(Result::is_ok) {
+            Ok(())
+        } else {
+            Err(results.into_iter().filter_map(Result::err).collect::<Vec<_>>().join("; "))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::alerting::AlertState;
+
+    #[test]
+    fn label_drop_external_labels_times_and_link() {
+        let labels: Labels =
+            [("alertname", "Down"), ("rule_replica", "a"), ("cluster", "from-series")].iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let alert = Alert {
+            labels,
+            annotations: Labels::new(),
+            value: 0.0,
+            state: AlertState::Firing,
+            active_at: 1_700_000_000_000,
+            fired_at: Some(1_700_000_060_000),
+            resolved_at: None,
+            last_sent_at: None,
+            valid_until: 1_700_000_300_000,
+            keep_firing_since: None,
+        };
+        let opts = NotifyOptions {
+            label_drop: vec!["rule_replica".into()],
+            external_labels: [("cluster".to_string(), "eu1".to_string()), ("rule_replica".to_string(), "a".to_string())].into(),
+            query_url: "http://thanos:9090/".into(),
+        };
+        let p = opts.postable(&alert, "up{job=\"x\"} == 0");
+        assert_eq!(p.labels.keys().collect::<Vec<_>>(), vec!["alertname", "cluster"]);
+        assert_eq!(p.labels["cluster"], "eu1", "external labels override, as in Thanos");
+        assert_eq!(p.starts_at, "2023-11-14T22:14:20.000Z");
+        assert_eq!(p.ends_at, "2023-11-14T22:18:20.000Z");
+        assert_eq!(p.generator_url, "http://thanos:9090/graph?g0.expr=up%7Bjob%3D%22x%22%7D+%3D%3D+0&g0.tab=1");
+    }
+}
