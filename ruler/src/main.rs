@@ -86,7 +86,11 @@ fn main() -> ExitCode {
 
 fn init_logging(log: &LogArgs) {
     let filter = tracing_subscriber::EnvFilter::new(&log.level);
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    use std::io::IsTerminal;
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal());
     if log.format == "json" {
         builder.json().init();
     } else {
