@@ -238,23 +238,9 @@ fn humanize_timestamp(a: &[Value]) -> Result<Value, FuncError> {
     // Go's time.Time.String() in UTC: "2006-01-02 15:04:05.999999999 +0000 UTC".
     let secs = v.floor() as i64;
     let nanos = ((v - v.floor()) * 1e9).round() as i64;
-    let days = secs.div_euclid(86_400);
-    let sod = secs.rem_euclid(86_400);
-    let (y, m, d) = civil_from_days(days);
+    let (y, m, d, h, mi, se) = promapi::time::civil(secs * 1000);
     let frac = if nanos == 0 { String::new() } else { format!(".{nanos:09}").trim_end_matches('0').to_string() };
-    s(format!("{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}{frac} +0000 UTC", sod / 3600, sod % 3600 / 60, sod % 60))
-}
-
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
+    s(format!("{y:04}-{m:02}-{d:02} {h:02}:{mi:02}:{se:02}{frac} +0000 UTC"))
 }
 
 fn to_upper(a: &[Value]) -> Result<Value, FuncError> {
