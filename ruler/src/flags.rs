@@ -6,7 +6,7 @@ use clap::Args;
 use promapi::Labels;
 
 use crate::notifier::NotifyOptions;
-use crate::rules::group::Defaults;
+use crate::rules::group::{Defaults, EvalOptions};
 use crate::run::RunConfig;
 
 #[derive(Debug, Clone, Args)]
@@ -50,6 +50,14 @@ pub struct AlertArgs {
     /// Minimum time between two sends of the same alert.
     #[arg(long = "resend-delay", default_value = "1m", value_parser = duration_ms)]
     pub resend_delay: i64,
+    /// While queries fail, keep resending firing alerts (for up to --for-outage-tolerance) and raise a
+    /// RulerQueryUnavailable alert, instead of letting Alertmanager resolve everything after a few
+    /// intervals as Thanos and Prometheus do.
+    #[arg(long = "alert.resend-on-query-failure", default_value_t = true, action = clap::ArgAction::Set)]
+    pub resend_on_query_failure: bool,
+    /// How long firing alerts are kept alive while the querier is unreachable.
+    #[arg(long = "for-outage-tolerance", default_value = "1h", value_parser = duration_ms)]
+    pub for_outage_tolerance: i64,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -101,7 +109,10 @@ pub fn run_config(q: &QueryArgs, r: &RuleArgs, a: &AlertArgs) -> RunConfig {
             external_url: a.query_url.clone(),
         },
         notify: NotifyOptions { label_drop: a.label_drop.clone(), external_labels, query_url: a.query_url.clone() },
-        resend_delay_ms: a.resend_delay,
+        eval: EvalOptions {
+            resend_delay_ms: a.resend_delay,
+            outage_tolerance_ms: a.resend_on_query_failure.then_some(a.for_outage_tolerance),
+        },
     }
 }
 

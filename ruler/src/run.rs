@@ -17,7 +17,7 @@ use crate::notifier::{Alertmanagers, NotifyOptions};
 use crate::query::http::HttpQuerier;
 use crate::rulefmt;
 use crate::rules::alerting::AlertState;
-use crate::rules::group::{Defaults, Group, Rule};
+use crate::rules::group::{Defaults, EvalOptions, Group, Rule};
 
 /// Everything `ruler run` needs, from the flags.
 #[derive(Debug, Clone)]
@@ -28,7 +28,7 @@ pub struct RunConfig {
     pub send_timeout: Duration,
     pub defaults: Defaults,
     pub notify: NotifyOptions,
-    pub resend_delay_ms: i64,
+    pub eval: EvalOptions,
 }
 
 /// The groups' latest state, as the API shows it, by `file;name`.
@@ -112,7 +112,7 @@ async fn group_loop(mut group: Group, querier: &HttpQuerier, alertmanagers: &Ale
         if wait > 0 {
             tokio::time::sleep(Duration::from_millis(wait as u64)).await;
         }
-        let out = group.eval(next, querier, config.resend_delay_ms).await;
+        let out = group.eval(next, querier, config.eval).await;
         let alerts: Vec<_> = out.alerts.iter().map(|(a, expr)| config.notify.postable(a, expr)).collect();
         if let Err(e) = alertmanagers.send(&alerts).await {
             tracing::warn!(group = %group.name, error = %e, "sending alerts failed");

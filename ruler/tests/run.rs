@@ -40,9 +40,9 @@ struct Ruler {
     _child: ChildGuard,
 }
 
-fn start_ruler(dir: &std::path::Path, replica: &str, prom: &str, am: &str) -> Result<Ruler> {
+fn start_ruler(dir: &std::path::Path, replica: &str, prom: &str, am: &str, extra: &[&str]) -> Result<Ruler> {
     let port = free_port()?;
-    let args: Vec<String> = vec![
+    let mut args: Vec<String> = vec![
         "run".into(),
         format!("--query={prom}"),
         format!("--rule-file={}", dir.join("*.yaml").display()),
@@ -53,6 +53,7 @@ fn start_ruler(dir: &std::path::Path, replica: &str, prom: &str, am: &str) -> Re
         "--eval-interval=1s".into(),
         format!("--http-address=127.0.0.1:{port}"),
     ];
+    args.extend(extra.iter().map(|a| a.to_string()));
     let child = ChildGuard::spawn(env!("CARGO_BIN_EXE_ruler"), &args, Some(&dir.join(format!("ruler-{replica}.log"))))?;
     Ok(Ruler { url: format!("http://127.0.0.1:{port}"), _child: child })
 }
@@ -90,8 +91,8 @@ async fn two_replicas_agree_with_prometheus_and_make_one_alert() -> Result<()> {
     );
     let prom = Prometheus::start(&[("replica", "a")], &scrape, None).await?;
     let am = Alertmanager::start().await?;
-    let a = start_ruler(dir.path(), "a", &prom.url, &am.url)?;
-    let b = start_ruler(dir.path(), "b", &prom.url, &am.url)?;
+    let a = start_ruler(dir.path(), "a", &prom.url, &am.url, &[])?;
+    let b = start_ruler(dir.path(), "b", &prom.url, &am.url, &[])?;
     for r in [&a, &b] {
         wait_ready(&format!("{}/-/ready", r.url), Duration::from_secs(20)).await?;
     }
@@ -140,5 +141,49 @@ async fn two_replicas_agree_with_prometheus_and_make_one_alert() -> Result<()> {
     assert!(labels.get("rule_replica").is_none(), "{labels}");
     assert_eq!(alerts[0]["annotations"]["summary"], "big is 1.235M");
     assert!(alerts[0]["generatorURL"].as_str().unwrap().starts_with("http://thanos.example:9090/graph?g0.expr=e2e_value"));
+    Ok(())
+}
+
+/// Alertmanager's active alerts.
+async fn am_alerts(am: &str) -> Result<Vec<Value>> {
+    let v: Vec<Value> = get_json(&format!("{am}/api/v2/alerts")).await?;
+    Ok(v.into_iter().filter(|a| a["status"]["state"] == "active").collect())
+}
+
+fn named<'a>(alerts: &'a [Value], name: &str) -> Option<&'a Value> {
+    alerts.iter().find(|a| a["labels"]["alertname"] == name)
+}
+
+#[tokio::test]
+async fn when_the_querier_goes_down_alerts_stay_firing_and_the_outage_is_an_alert() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    std::fs::write(dir.path().join("rules.yaml"), RULES)?;
+    let exporter = exporter().await?;
+    let scrape = format!("  - job_name: demo\n    static_configs:\n      - targets: ['{exporter}']\n");
+    let prom = Prometheus::start(&[("replica", "a")], &scrape, None).await?;
+    let am = Alertmanager::start().await?;
+    // One-second interval and resend delay: Alertmanager would resolve an unrefreshed alert after 4 s.
+    let r = start_ruler(dir.path(), "a", &prom.url, &am.url, &["--resend-delay=1s"])?;
+    wait_ready(&format!("{}/-/ready", r.url), Duration::from_secs(20)).await?;
+    eventually("ValueHigh in Alertmanager", || async { Ok(named(&am_alerts(&am.url).await?, "ValueHigh").cloned()) }).await?;
+
+    drop(prom); // the querier goes away
+    let outage = eventually("RulerQueryUnavailable in Alertmanager", || async {
+        Ok(named(&am_alerts(&am.url).await?, "RulerQueryUnavailable").cloned())
+    })
+    .await?;
+    assert_eq!(outage["labels"]["rule_group"], "e2e");
+    assert!(outage["annotations"]["description"].as_str().unwrap().contains("no query API server reachable"));
+
+    // Well past 4 × max(interval, resend delay), ValueHigh is still active in Alertmanager.
+    tokio::time::sleep(Duration::from_secs(8)).await;
+    let alerts = am_alerts(&am.url).await?;
+    assert!(named(&alerts, "ValueHigh").is_some(), "ValueHigh was resolved during the outage: {alerts:#?}");
+    let rules: ApiResponse<RulesData> = get_json(&format!("{}/api/v1/rules", r.url)).await?;
+    let group = &rules.data.unwrap().groups[0];
+    assert!(group.rules.iter().all(|rule| match rule {
+        Rule::Recording(x) => x.health == "err",
+        Rule::Alerting(x) => x.health == "err" && x.state == "firing",
+    }), "{group:#?}");
     Ok(())
 }

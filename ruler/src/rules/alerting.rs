@@ -188,9 +188,22 @@ impl AlertingRule {
 
     /// Alerts the notifier should send at `ts`; marks them sent and sets how long they stay valid.
     pub fn alerts_to_send(&mut self, ts: i64, resend_delay_ms: i64, interval_ms: i64) -> Vec<Alert> {
+        self.due(ts, resend_delay_ms, interval_ms, false)
+    }
+
+    /// While the querier is unreachable: the firing alerts due for a resend, with their last known
+    /// state, so that Alertmanager does not resolve them (Prometheus sends nothing then).
+    pub fn firing_to_resend(&mut self, ts: i64, resend_delay_ms: i64, interval_ms: i64) -> Vec<Alert> {
+        self.due(ts, resend_delay_ms, interval_ms, true)
+    }
+
+    fn due(&mut self, ts: i64, resend_delay_ms: i64, interval_ms: i64, firing_only: bool) -> Vec<Alert> {
         let valid_until = ts + 4 * resend_delay_ms.max(interval_ms);
         let mut out = Vec::new();
         for a in self.active.values_mut() {
+            if firing_only && a.state != AlertState::Firing {
+                continue;
+            }
             if a.needs_sending(ts, resend_delay_ms) {
                 // Set before sending, whatever the outcome, as Prometheus does.
                 a.last_sent_at = Some(ts);

@@ -47,9 +47,24 @@ pub struct RuleStatus {
     pub eval_seconds: f64,
     /// Non-PromQL warnings of the last query (e.g. a store failed under `warn`).
     pub warnings: Vec<String>,
+    /// When the rule last evaluated successfully.
+    pub last_ok_ms: Option<i64>,
     /// Series written by the last successful evaluation, to mark the ones that disappear stale.
     series: BTreeSet<Labels>,
 }
+
+/// How evaluations notify.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EvalOptions {
+    pub resend_delay_ms: i64,
+    /// `Some(tolerance)`: while a rule's query fails, keep resending its firing alerts for up to
+    /// `tolerance` after its last success, and raise [`QUERY_UNAVAILABLE`] for the group. `None`:
+    /// Prometheus' behaviour (nothing is sent, Alertmanager resolves the alerts after ~4 intervals).
+    pub outage_tolerance_ms: Option<i64>,
+}
+
+/// The synthetic alert raised while a group's queries fail.
+pub const QUERY_UNAVAILABLE: &str = "RulerQueryUnavailable";
 
 /// Settings shared by every group.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -74,6 +89,8 @@ pub struct Group {
     pub rules: Vec<(Rule, RuleStatus)>,
     pub last_eval_ms: Option<i64>,
     pub eval_seconds: f64,
+    /// The [`QUERY_UNAVAILABLE`] alert while queries fail, until its resolution has been sent.
+    pub unavailable: Option<Alert>,
 }
 
 /// What one evaluation produced.
@@ -121,6 +138,7 @@ impl Group {
             rules,
             last_eval_ms: None,
             eval_seconds: 0.0,
+            unavailable: None,
         }
     }
 
@@ -144,7 +162,9 @@ impl Group {
 
     /// Evaluates every rule in order at `ts`, querying at `ts - query_offset`. A failing rule keeps its
     /// previous state and series (no stale markers), as in Prometheus; the others go on.
-    pub async fn eval<Q: Querier>(&mut self, ts: i64, querier: &Q, resend_delay_ms: i64) -> GroupEval {
+    pub async fn eval<Q: Querier>(&mut self, ts: i64, querier: &Q, opts: EvalOptions) -> GroupEval {
+        let resend_delay_ms = opts.resend_delay_ms;
+        let mut query_failure = None;
         let started = std::time::Instant::now();
         let query_t = ts - self.query_offset_ms;
         let mut out = GroupEval::default();
@@ -178,6 +198,7 @@ impl Group {
                     status.series = now;
                     status.health = Health::Ok;
                     status.last_error = None;
+                    status.last_ok_ms = Some(ts);
                     out.samples.extend(samples);
                     if let Rule::Alerting(r) = rule {
                         let expr = r.expr.clone();
@@ -187,12 +208,72 @@ impl Group {
                 Err(e) => {
                     status.health = Health::Err;
                     status.last_error = Some(e.to_string());
+                    if let RuleError::Query(q) = &e {
+                        query_failure = Some(q.to_string());
+                        let within = |tol: i64| ts - status.last_ok_ms.unwrap_or(ts) <= tol;
+                        if let (Some(tol), Rule::Alerting(r)) = (opts.outage_tolerance_ms, &mut *rule) {
+                            if within(tol) {
+                                let expr = r.expr.clone();
+                                let resent = r.firing_to_resend(ts, resend_delay_ms, interval);
+                                out.alerts.extend(resent.into_iter().map(|a| (a, expr.clone())));
+                            }
+                        }
+                    }
                 }
+            }
+        }
+        if opts.outage_tolerance_ms.is_some() {
+            if let Some(a) = self.query_unavailable(ts, query_failure, resend_delay_ms) {
+                out.alerts.push((a, String::new()));
             }
         }
         self.last_eval_ms = Some(ts);
         self.eval_seconds = started.elapsed().as_secs_f64();
         out
+    }
+}
+
+impl Group {
+    /// Advances the group's [`QUERY_UNAVAILABLE`] alert: firing while `failure` is set, resolved (and
+    /// sent once more) when queries work again. Returns the alert if it is due to be sent.
+    fn query_unavailable(&mut self, ts: i64, failure: Option<String>, resend_delay_ms: i64) -> Option<Alert> {
+        match failure {
+            Some(error) => {
+                let a = self.unavailable.get_or_insert_with(|| Alert {
+                    labels: [
+                        ("alertname".to_string(), QUERY_UNAVAILABLE.to_string()),
+                        ("rule_group".to_string(), self.name.clone()),
+                        ("severity".to_string(), "critical".to_string()),
+                    ]
+                    .into(),
+                    annotations: Labels::new(),
+                    value: 1.0,
+                    state: super::alerting::AlertState::Firing,
+                    active_at: ts,
+                    fired_at: Some(ts),
+                    resolved_at: None,
+                    last_sent_at: None,
+                    valid_until: 0,
+                    keep_firing_since: None,
+                });
+                a.annotations = [
+                    ("summary".to_string(), format!("The ruler cannot query for group {:?}.", self.name)),
+                    ("description".to_string(), error),
+                ]
+                .into();
+                a.needs_sending(ts, resend_delay_ms).then(|| {
+                    a.last_sent_at = Some(ts);
+                    a.valid_until = ts + 4 * resend_delay_ms.max(self.interval_ms);
+                    a.clone()
+                })
+            }
+            None => {
+                let mut a = self.unavailable.take()?;
+                a.state = super::alerting::AlertState::Inactive;
+                a.resolved_at = Some(ts);
+                Some(a)
+            }
+        }
     }
 }
 
@@ -207,6 +288,9 @@ mod tests {
         let defaults = Defaults { interval_ms: 60_000, query_offset_ms: 0, ..Default::default() };
         Group::new(Path::new("rules.yaml"), &file.groups[0], &defaults)
     }
+
+    /// Prometheus' behaviour: nothing sent while queries fail.
+    const PROMETHEUS: EvalOptions = EvalOptions { resend_delay_ms: 60_000, outage_tolerance_ms: None };
 
     const RULES: &str = "groups:
   - name: g
@@ -243,7 +327,7 @@ mod tests {
         let q = FakeQuerier::default();
         q.set("sum by (job) (up)", &[(&[("job", "api")], 2.0)]);
         q.set("up == 0", &[(&[("__name__", "up"), ("job", "api")], 0.0)]);
-        let out = g.eval(100_000, &q, 60_000).await;
+        let out = g.eval(100_000, &q, PROMETHEUS).await;
         assert_eq!(q.calls(), vec![("sum by (job) (up)".into(), 99_000, true), ("up == 0".into(), 99_000, true)]);
         let names: Vec<&str> = out.samples.iter().map(|s| s.labels["__name__"].as_str()).collect();
         assert_eq!(names, vec!["job:up:sum", "ALERTS", "ALERTS_FOR_STATE"]);
@@ -260,23 +344,66 @@ mod tests {
         let mut g = group(RULES);
         let q = FakeQuerier::default();
         q.set("sum by (job) (up)", &[(&[("job", "a")], 1.0), (&[("job", "b")], 1.0)]);
-        g.eval(10_000, &q, 60_000).await;
+        g.eval(10_000, &q, PROMETHEUS).await;
 
         q.set("sum by (job) (up)", &[(&[("job", "a")], 1.0)]);
-        let out = g.eval(20_000, &q, 60_000).await;
+        let out = g.eval(20_000, &q, PROMETHEUS).await;
         let stale: Vec<&Sample> = out.samples.iter().filter(|s| s.v.to_bits() == STALE_NAN).collect();
         assert_eq!(stale.len(), 1);
         assert_eq!(stale[0].labels["job"], "b");
 
         q.fail("sum by (job) (up)", QueryError::Unreachable(vec!["q:9090: connection refused".into()]));
-        let out = g.eval(30_000, &q, 60_000).await;
+        let out = g.eval(30_000, &q, PROMETHEUS).await;
         assert!(out.samples.iter().all(|s| s.labels["__name__"] != "job:up:sum"), "no output and no stale markers");
         let (_, status) = &g.rules[0];
         assert_eq!(status.health, Health::Err);
         assert!(status.last_error.as_deref().unwrap().contains("connection refused"));
 
         q.set("sum by (job) (up)", &[]);
-        let out = g.eval(40_000, &q, 60_000).await;
+        let out = g.eval(40_000, &q, PROMETHEUS).await;
         assert_eq!(out.samples.iter().filter(|s| s.v.to_bits() == STALE_NAN).count(), 1, "job a goes stale after recovery");
+    }
+
+    #[tokio::test]
+    async fn a_querier_outage_keeps_firing_alerts_and_raises_a_synthetic_alert() {
+        const MIN: i64 = 60_000;
+        let opts = EvalOptions { resend_delay_ms: MIN, outage_tolerance_ms: Some(10 * MIN) };
+        let down = || QueryError::Unreachable(vec!["q:9090: connection refused".into()]);
+        let mut g = group(RULES);
+        g.interval_ms = MIN;
+        let q = FakeQuerier::default();
+        q.set("up == 0", &[(&[("__name__", "up"), ("job", "api")], 0.0)]);
+        let sent = |out: &GroupEval| out.alerts.iter().map(|(a, _)| (a.labels["alertname"].clone(), a.state)).collect::<Vec<_>>();
+        use crate::rules::alerting::AlertState::*;
+        assert_eq!(sent(&g.eval(0, &q, opts).await), vec![("Down".into(), Firing)]);
+
+        q.fail("up == 0", down());
+        q.fail("sum by (job) (up)", down());
+        // Within the resend delay nothing is due, but the synthetic alert goes out at once.
+        let out = g.eval(MIN / 2, &q, opts).await;
+        assert_eq!(sent(&out), vec![(QUERY_UNAVAILABLE.into(), Firing)]);
+        assert!(out.alerts[0].0.annotations["description"].contains("connection refused"));
+        // After the resend delay the firing alert is resent with its last known state (the synthetic
+        // alert, sent half a minute ago, is not due).
+        let out = g.eval(MIN, &q, opts).await;
+        assert_eq!(sent(&out), vec![("Down".into(), Firing)]);
+        assert_eq!(out.alerts[0].0.valid_until, 5 * MIN);
+        // Past the tolerance it is no longer resent; the synthetic alert still is.
+        let out = g.eval(11 * MIN, &q, opts).await;
+        assert_eq!(sent(&out), vec![(QUERY_UNAVAILABLE.into(), Firing)]);
+
+        // Recovery: the synthetic alert resolves, once.
+        q.set("up == 0", &[(&[("__name__", "up"), ("job", "api")], 0.0)]);
+        q.set("sum by (job) (up)", &[]);
+        let out = g.eval(12 * MIN, &q, opts).await;
+        assert!(sent(&out).contains(&(QUERY_UNAVAILABLE.into(), Inactive)), "{:?}", sent(&out));
+        assert!(g.eval(13 * MIN, &q, opts).await.alerts.iter().all(|(a, _)| a.labels["alertname"] != QUERY_UNAVAILABLE));
+
+        // Without the option (Prometheus): nothing at all is sent during the outage.
+        let mut g = group(RULES);
+        q.set("up == 0", &[(&[("__name__", "up"), ("job", "api")], 0.0)]);
+        g.eval(0, &q, PROMETHEUS).await;
+        q.fail("up == 0", down());
+        assert!(g.eval(2 * MIN, &q, PROMETHEUS).await.alerts.is_empty());
     }
 }
