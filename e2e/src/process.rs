@@ -37,6 +37,11 @@ impl ChildGuard {
         Ok(ChildGuard { name: program.to_string(), child })
     }
 
+    /// The process id.
+    pub fn id(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Fails if the process has already exited.
     pub fn check_running(&mut self) -> Result<()> {
         if let Some(status) = self.child.try_wait()? {

@@ -8,10 +8,13 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::{bail, Context};
 use axum::extract::State;
-use axum::routing::get;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use promapi::rules::{self as api, rfc3339};
 use promapi::ApiResponse;
+use tokio::sync::{mpsc, oneshot, Mutex};
+use tokio::task::JoinHandle;
 
 use crate::notifier::{Alertmanagers, NotifyOptions};
 use crate::query::http::HttpQuerier;
@@ -60,6 +63,7 @@ pub fn load_groups(patterns: &[String], defaults: &Defaults) -> anyhow::Result<V
 }
 
 /// Runs until `shutdown` completes: every group on its own task, and the HTTP API on `listener`.
+/// SIGHUP and `POST /-/reload` reload the rule files; if any file is bad, the running rules stay.
 pub async fn run(
     config: RunConfig,
     listener: tokio::net::TcpListener,
@@ -68,34 +72,114 @@ pub async fn run(
     let groups = load_groups(&config.rule_files, &config.defaults)?;
     tracing::info!(groups = groups.len(), "rules loaded");
     let client = reqwest::Client::builder().build()?;
-    let querier = Arc::new(HttpQuerier::new(client.clone(), config.query_urls.clone()));
     let am_client = reqwest::Client::builder().timeout(config.send_timeout).build()?;
-    let alertmanagers = Arc::new(Alertmanagers::new(am_client, config.alertmanager_urls.clone()));
-    let published: Published = Arc::default();
-    let config = Arc::new(config);
+    let mut engine = Engine {
+        querier: Arc::new(HttpQuerier::new(client, config.query_urls.clone())),
+        alertmanagers: Arc::new(Alertmanagers::new(am_client, config.alertmanager_urls.clone())),
+        published: Arc::default(),
+        config: Arc::new(config),
+        running: BTreeMap::new(),
+    };
+    engine.start(groups);
 
-    let mut tasks = Vec::new();
-    for group in groups {
-        published.write().unwrap().insert(key(&group), snapshot(&group));
-        let (querier, alertmanagers, published, config) =
-            (querier.clone(), alertmanagers.clone(), published.clone(), config.clone());
-        tasks.push(tokio::spawn(async move {
-            group_loop(group, &*querier, &alertmanagers, &published, &config).await;
-        }));
-    }
-
+    let (reload_tx, mut reload_rx) = mpsc::channel::<oneshot::Sender<Result<(), String>>>(4);
     let app = Router::new()
         .route("/api/v1/rules", get(rules_handler))
         .route("/api/v1/alerts", get(alerts_handler))
         .route("/-/healthy", get(|| async { "Thanos Rule is Healthy.\n" }))
         .route("/-/ready", get(|| async { "Thanos Rule is Ready.\n" }))
-        .with_state(published);
+        .route("/-/reload", post(reload_handler))
+        .with_state(ApiState { published: engine.published.clone(), reload: reload_tx });
     tracing::info!(address = %listener.local_addr()?, "serving HTTP");
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await?;
-    for t in tasks {
-        t.abort();
+    let (stop_http, http_stopped) = oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        axum::serve(listener, app).with_graceful_shutdown(async { let _ = http_stopped.await; }).await
+    });
+
+    let mut hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?;
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            _ = &mut shutdown => break,
+            Some(reply) = reload_rx.recv() => {
+                let _ = reply.send(engine.reload().await.map_err(|e| format!("{e:#}")));
+            }
+            _ = hangup.recv() => {
+                if let Err(e) = engine.reload().await {
+                    tracing::error!(error = %format!("{e:#}"), "reload failed; the previous rules keep running");
+                }
+            }
+        }
     }
+    // Stop evaluating first, then the API.
+    engine.stop();
+    let _ = stop_http.send(());
+    server.await??;
     Ok(())
+}
+
+/// The running groups and what they share.
+struct Engine {
+    querier: Arc<HttpQuerier>,
+    alertmanagers: Arc<Alertmanagers>,
+    published: Published,
+    config: Arc<RunConfig>,
+    /// By `file;name`: the group (shared with its task, so a reload can carry its alerts over).
+    running: BTreeMap<String, (Arc<Mutex<Group>>, JoinHandle<()>)>,
+}
+
+impl Engine {
+    fn start(&mut self, groups: Vec<Group>) {
+        for group in groups {
+            let k = key(&group);
+            self.published.write().unwrap().insert(k.clone(), snapshot(&group));
+            let group = Arc::new(Mutex::new(group));
+            let (g, querier, alertmanagers, published, config) =
+                (group.clone(), self.querier.clone(), self.alertmanagers.clone(), self.published.clone(), self.config.clone());
+            let task = tokio::spawn(async move { group_loop(g, &querier, &alertmanagers, &published, &config).await });
+            self.running.insert(k, (group, task));
+        }
+    }
+
+    /// Loads the rule files again; on success replaces the groups, keeping the alerts of groups that
+    /// stay. On failure nothing changes.
+    async fn reload(&mut self) -> anyhow::Result<()> {
+        let mut groups = load_groups(&self.config.rule_files, &self.config.defaults)?;
+        for g in &mut groups {
+            if let Some((old, _)) = self.running.get(&key(g)) {
+                g.copy_state(&*old.lock().await);
+            }
+        }
+        self.stop();
+        self.published.write().unwrap().clear();
+        tracing::info!(groups = groups.len(), "rules reloaded");
+        self.start(groups);
+        Ok(())
+    }
+
+    fn stop(&mut self) {
+        for (_, (_, task)) in std::mem::take(&mut self.running) {
+            task.abort();
+        }
+    }
+}
+
+#[derive(Clone)]
+struct ApiState {
+    published: Published,
+    reload: mpsc::Sender<oneshot::Sender<Result<(), String>>>,
+}
+
+async fn reload_handler(State(s): State<ApiState>) -> (StatusCode, String) {
+    let (tx, rx) = oneshot::channel();
+    if s.reload.send(tx).await.is_err() {
+        return (StatusCode::SERVICE_UNAVAILABLE, "shutting down\n".into());
+    }
+    match rx.await {
+        Ok(Ok(())) => (StatusCode::OK, String::new()),
+        Ok(Err(e)) => (StatusCode::INTERNAL_SERVER_ERROR, format!("failed to reload config: {e}\n")),
+        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "shutting down\n".into()),
+    }
 }
 
 fn now_ms() -> i64 {
@@ -104,14 +188,19 @@ fn now_ms() -> i64 {
 
 /// Evaluates `group` at each slot of its grid. A slot missed because evaluation ran long is counted
 /// and skipped, not piled up.
-async fn group_loop(mut group: Group, querier: &HttpQuerier, alertmanagers: &Alertmanagers, published: &Published, config: &RunConfig) {
-    let mut next = group.eval_timestamp(now_ms()) + group.interval_ms;
+async fn group_loop(group: Arc<Mutex<Group>>, querier: &HttpQuerier, alertmanagers: &Alertmanagers, published: &Published, config: &RunConfig) {
+    let (first, interval) = {
+        let g = group.lock().await;
+        (g.eval_timestamp(now_ms()) + g.interval_ms, g.interval_ms)
+    };
+    let mut next = first;
     let mut missed: u64 = 0;
     loop {
         let wait = next - now_ms();
         if wait > 0 {
             tokio::time::sleep(Duration::from_millis(wait as u64)).await;
         }
+        let mut group = group.lock().await;
         let out = group.eval(next, querier, config.eval).await;
         let alerts: Vec<_> = out.alerts.iter().map(|(a, expr)| config.notify.postable(a, expr)).collect();
         if let Err(e) = alertmanagers.send(&alerts).await {
@@ -123,13 +212,14 @@ async fn group_loop(mut group: Group, querier: &HttpQuerier, alertmanagers: &Ale
             }
         }
         published.write().unwrap().insert(key(&group), snapshot(&group));
+        drop(group);
         let now = now_ms();
-        next += group.interval_ms;
+        next += interval;
         if now >= next {
-            let skip = (now - next) / group.interval_ms + 1;
+            let skip = (now - next) / interval + 1;
             missed += skip as u64;
-            next += skip * group.interval_ms;
-            tracing::warn!(group = %group.name, missed, "evaluation slower than the interval; iterations skipped");
+            next += skip * interval;
+            tracing::warn!(missed, "evaluation slower than the interval; iterations skipped");
         }
     }
 }
@@ -206,12 +296,12 @@ fn api_alert(a: &crate::rules::alerting::Alert) -> api::Alert {
     }
 }
 
-async fn rules_handler(State(p): State<Published>) -> Json<ApiResponse<api::RulesData>> {
+async fn rules_handler(State(ApiState { published: p, .. }): State<ApiState>) -> Json<ApiResponse<api::RulesData>> {
     let groups = p.read().unwrap().values().cloned().collect();
     Json(ApiResponse::success(api::RulesData { groups }))
 }
 
-async fn alerts_handler(State(p): State<Published>) -> Json<ApiResponse<api::AlertsData>> {
+async fn alerts_handler(State(ApiState { published: p, .. }): State<ApiState>) -> Json<ApiResponse<api::AlertsData>> {
     let alerts = p
         .read()
         .unwrap()

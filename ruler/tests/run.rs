@@ -37,7 +37,7 @@ async fn exporter() -> Result<std::net::SocketAddr> {
 
 struct Ruler {
     url: String,
-    _child: ChildGuard,
+    child: ChildGuard,
 }
 
 fn start_ruler(dir: &std::path::Path, replica: &str, prom: &str, am: &str, extra: &[&str]) -> Result<Ruler> {
@@ -55,7 +55,7 @@ fn start_ruler(dir: &std::path::Path, replica: &str, prom: &str, am: &str, extra
     ];
     args.extend(extra.iter().map(|a| a.to_string()));
     let child = ChildGuard::spawn(env!("CARGO_BIN_EXE_ruler"), &args, Some(&dir.join(format!("ruler-{replica}.log"))))?;
-    Ok(Ruler { url: format!("http://127.0.0.1:{port}"), _child: child })
+    Ok(Ruler { url: format!("http://127.0.0.1:{port}"), child })
 }
 
 async fn get_json<T: serde::de::DeserializeOwned>(url: &str) -> Result<T> {
@@ -185,5 +185,43 @@ async fn when_the_querier_goes_down_alerts_stay_firing_and_the_outage_is_an_aler
         Rule::Recording(x) => x.health == "err",
         Rule::Alerting(x) => x.health == "err" && x.state == "firing",
     }), "{group:#?}");
+    Ok(())
+}
+
+fn rule_count(r: &ApiResponse<RulesData>) -> usize {
+    r.data.as_ref().map(|d| d.groups.iter().map(|g| g.rules.len()).sum()).unwrap_or(0)
+}
+
+#[tokio::test]
+async fn reload_takes_new_rules_and_keeps_the_old_ones_when_a_file_is_bad() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let file = dir.path().join("rules.yaml");
+    std::fs::write(&file, RULES)?;
+    let closed = free_port()?;
+    let r = start_ruler(dir.path(), "a", &format!("http://127.0.0.1:{closed}"), "http://127.0.0.1:1", &[])?;
+    wait_ready(&format!("{}/-/ready", r.url), Duration::from_secs(20)).await?;
+    let rules = || async { get_json::<ApiResponse<RulesData>>(&format!("{}/api/v1/rules", r.url)).await };
+    assert_eq!(rule_count(&rules().await?), 2);
+    let client = reqwest::Client::new();
+
+    // POST /-/reload with a third rule.
+    std::fs::write(&file, format!("{RULES}      - record: third\n        expr: vector(3)\n"))?;
+    let resp = client.post(format!("{}/-/reload", r.url)).send().await?;
+    assert_eq!(resp.status(), 200);
+    assert_eq!(rule_count(&rules().await?), 3);
+
+    // A broken file is refused with file:line, and the three rules keep running.
+    std::fs::write(&file, "groups:\n  - name: e2e\n    rules:\n      - record: x\n        expr: sum(\n")?;
+    let resp = client.post(format!("{}/-/reload", r.url)).send().await?;
+    assert_eq!(resp.status(), 500);
+    let text = resp.text().await?;
+    assert!(text.contains("rules.yaml:4: group \"e2e\", rule \"x\": could not parse expression"), "{text}");
+    assert_eq!(rule_count(&rules().await?), 3);
+
+    // SIGHUP reloads too.
+    std::fs::write(&file, "groups:\n  - name: only\n    rules:\n      - record: one\n        expr: vector(1)\n")?;
+    let status = std::process::Command::new("kill").args(["-HUP", &r.child.id().to_string()]).status()?;
+    assert!(status.success());
+    eventually("SIGHUP to reload the rules", || async { Ok((rule_count(&rules().await?) == 1).then_some(())) }).await?;
     Ok(())
 }

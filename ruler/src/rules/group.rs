@@ -234,6 +234,20 @@ impl Group {
 }
 
 impl Group {
+    /// After a reload: takes over the alerts (and staleness bookkeeping) of `old`'s rules of the same
+    /// name, so a reload neither re-notifies nor restarts `for`.
+    pub fn copy_state(&mut self, old: &Group) {
+        for (rule, status) in &mut self.rules {
+            let Some((old_rule, old_status)) = old.rules.iter().find(|(r, _)| r.name() == rule.name()) else { continue };
+            status.clone_from(old_status);
+            if let (Rule::Alerting(new), Rule::Alerting(prev)) = (rule, old_rule) {
+                new.active = prev.active.clone();
+            }
+        }
+        self.unavailable = old.unavailable.clone();
+        self.last_eval_ms = old.last_eval_ms;
+    }
+
     /// Advances the group's [`QUERY_UNAVAILABLE`] alert: firing while `failure` is set, resolved (and
     /// sent once more) when queries work again. Returns the alert if it is due to be sent.
     fn query_unavailable(&mut self, ts: i64, failure: Option<String>, resend_delay_ms: i64) -> Option<Alert> {
