@@ -8,14 +8,16 @@
 //! - [`query`]: the [`query::Querier`] trait (instant query at a timestamp), its HTTP client and a fake.
 //! - [`template`]: Go-template rendering of alert labels and annotations, with Prometheus' functions.
 //! - [`rules`]: recording and alerting rules, alert states, one evaluation of a group at a timestamp.
+//! - [`metrics`]: `/metrics` (evaluations, failures, missed iterations, sends, reloads).
 //! - [`notifier`]: alerts to Alertmanager (API v2), with `--alert.label-drop` and external labels.
 //! - [`run`]: `ruler run`: scheduling on each group's grid, and the HTTP API.
 //!
-//! Still to come (issues 3 and 4): DNS discovery, a bounded retrying alert queue, reload, metrics,
+//! Still to come (issues 3 and 4): DNS discovery, a bounded retrying alert queue,
 //! storage (TSDB blocks), restore.
 
 pub mod check;
 pub mod flags;
+pub mod metrics;
 pub mod notifier;
 pub mod query;
 pub mod rulefmt;

@@ -77,25 +77,22 @@ impl Alertmanagers {
         Alertmanagers { client, urls }
     }
 
-    /// Sends `alerts` to every Alertmanager at once. Succeeds if at least one accepted them.
-    pub async fn send(&self, alerts: &[PostableAlert]) -> Result<(), String> {
-        if alerts.is_empty() || self.urls.is_empty() {
-            return Ok(());
+    /// Sends `alerts` to every Alertmanager at once; returns each one's outcome. The batch is
+    /// delivered if at least one accepted it.
+    pub async fn send(&self, alerts: &[PostableAlert]) -> Vec<(String, Result<(), String>)> {
+        if alerts.is_empty() {
+            return vec![];
         }
         let sends = self.urls.iter().map(|base| async move {
             let url = format!("{}/api/v2/alerts", base.trim_end_matches('/'));
-            match self.client.post(&url).json(alerts).send().await {
+            let outcome = match self.client.post(&url).json(alerts).send().await {
                 Ok(r) if r.status().is_success() => Ok(()),
                 Ok(r) => Err(format!("{url}: HTTP {}", r.status())),
                 Err(e) => Err(format!("{url}: {e}")),
-            }
+            };
+            (base.clone(), outcome)
         });
-        let results = futures::future::join_all(sends).await;
-        if results.iter().any(Result::is_ok) {
-            Ok(())
-        } else {
-            Err(results.into_iter().filter_map(Result::err).collect::<Vec<_>>().join("; "))
-        }
+        futures::future::join_all(sends).await
     }
 }
 

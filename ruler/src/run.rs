@@ -16,6 +16,7 @@ use promapi::ApiResponse;
 use tokio::sync::{mpsc, oneshot, Mutex};
 use tokio::task::JoinHandle;
 
+use crate::metrics::Metrics;
 use crate::notifier::{Alertmanagers, NotifyOptions};
 use crate::query::http::HttpQuerier;
 use crate::rulefmt;
@@ -78,8 +79,11 @@ pub async fn run(
         alertmanagers: Arc::new(Alertmanagers::new(am_client, config.alertmanager_urls.clone())),
         published: Arc::default(),
         config: Arc::new(config),
+        metrics: Arc::new(Metrics::new()),
         running: BTreeMap::new(),
     };
+    engine.metrics.reload_successful.set(1);
+    engine.metrics.reload_success_time.set(now_ms() as f64 / 1000.0);
     engine.start(groups);
 
     let (reload_tx, mut reload_rx) = mpsc::channel::<oneshot::Sender<Result<(), String>>>(4);
@@ -89,7 +93,8 @@ pub async fn run(
         .route("/-/healthy", get(|| async { "Thanos Rule is Healthy.\n" }))
         .route("/-/ready", get(|| async { "Thanos Rule is Ready.\n" }))
         .route("/-/reload", post(reload_handler))
-        .with_state(ApiState { published: engine.published.clone(), reload: reload_tx });
+        .route("/metrics", get(metrics_handler))
+        .with_state(ApiState { published: engine.published.clone(), metrics: engine.metrics.clone(), reload: reload_tx });
     tracing::info!(address = %listener.local_addr()?, "serving HTTP");
     let (stop_http, http_stopped) = oneshot::channel::<()>();
     let server = tokio::spawn(async move {
@@ -102,12 +107,10 @@ pub async fn run(
         tokio::select! {
             _ = &mut shutdown => break,
             Some(reply) = reload_rx.recv() => {
-                let _ = reply.send(engine.reload().await.map_err(|e| format!("{e:#}")));
+                let _ = reply.send(engine.reload().await);
             }
             _ = hangup.recv() => {
-                if let Err(e) = engine.reload().await {
-                    tracing::error!(error = %format!("{e:#}"), "reload failed; the previous rules keep running");
-                }
+                let _ = engine.reload().await;
             }
         }
     }
@@ -124,6 +127,7 @@ struct Engine {
     alertmanagers: Arc<Alertmanagers>,
     published: Published,
     config: Arc<RunConfig>,
+    metrics: Arc<Metrics>,
     /// By `file;name`: the group (shared with its task, so a reload can carry its alerts over).
     running: BTreeMap<String, (Arc<Mutex<Group>>, JoinHandle<()>)>,
 }
@@ -134,17 +138,31 @@ impl Engine {
             let k = key(&group);
             self.published.write().unwrap().insert(k.clone(), snapshot(&group));
             let group = Arc::new(Mutex::new(group));
-            let (g, querier, alertmanagers, published, config) =
-                (group.clone(), self.querier.clone(), self.alertmanagers.clone(), self.published.clone(), self.config.clone());
-            let task = tokio::spawn(async move { group_loop(g, &querier, &alertmanagers, &published, &config).await });
+            let shared = Shared {
+                querier: self.querier.clone(),
+                alertmanagers: self.alertmanagers.clone(),
+                published: self.published.clone(),
+                config: self.config.clone(),
+                metrics: self.metrics.clone(),
+            };
+            let g = group.clone();
+            let task = tokio::spawn(async move { group_loop(g, shared).await });
             self.running.insert(k, (group, task));
         }
     }
 
     /// Loads the rule files again; on success replaces the groups, keeping the alerts of groups that
-    /// stay. On failure nothing changes.
-    async fn reload(&mut self) -> anyhow::Result<()> {
-        let mut groups = load_groups(&self.config.rule_files, &self.config.defaults)?;
+    /// stay. On failure nothing changes, and the error is logged and returned.
+    async fn reload(&mut self) -> Result<(), String> {
+        let mut groups = match load_groups(&self.config.rule_files, &self.config.defaults) {
+            Ok(g) => g,
+            Err(e) => {
+                let e = format!("{e:#}");
+                tracing::error!(error = %e, "reload failed; the previous rules keep running");
+                self.metrics.reload_successful.set(0);
+                return Err(e);
+            }
+        };
         for g in &mut groups {
             if let Some((old, _)) = self.running.get(&key(g)) {
                 g.copy_state(&*old.lock().await);
@@ -153,6 +171,8 @@ impl Engine {
         self.stop();
         self.published.write().unwrap().clear();
         tracing::info!(groups = groups.len(), "rules reloaded");
+        self.metrics.reload_successful.set(1);
+        self.metrics.reload_success_time.set(now_ms() as f64 / 1000.0);
         self.start(groups);
         Ok(())
     }
@@ -164,9 +184,19 @@ impl Engine {
     }
 }
 
+/// What every group task shares.
+struct Shared {
+    querier: Arc<HttpQuerier>,
+    alertmanagers: Arc<Alertmanagers>,
+    published: Published,
+    config: Arc<RunConfig>,
+    metrics: Arc<Metrics>,
+}
+
 #[derive(Clone)]
 struct ApiState {
     published: Published,
+    metrics: Arc<Metrics>,
     reload: mpsc::Sender<oneshot::Sender<Result<(), String>>>,
 }
 
@@ -188,10 +218,11 @@ fn now_ms() -> i64 {
 
 /// Evaluates `group` at each slot of its grid. A slot missed because evaluation ran long is counted
 /// and skipped, not piled up.
-async fn group_loop(group: Arc<Mutex<Group>>, querier: &HttpQuerier, alertmanagers: &Alertmanagers, published: &Published, config: &RunConfig) {
-    let (first, interval) = {
+async fn group_loop(group: Arc<Mutex<Group>>, s: Shared) {
+    let (first, interval, labels) = {
         let g = group.lock().await;
-        (g.eval_timestamp(now_ms()) + g.interval_ms, g.interval_ms)
+        s.metrics.group_rules.get_or_create(&Metrics::group(&key(&g))).set(g.rules.len() as i64);
+        (g.eval_timestamp(now_ms()) + g.interval_ms, g.interval_ms, Metrics::group(&key(&g)))
     };
     let mut next = first;
     let mut missed: u64 = 0;
@@ -201,23 +232,43 @@ async fn group_loop(group: Arc<Mutex<Group>>, querier: &HttpQuerier, alertmanage
             tokio::time::sleep(Duration::from_millis(wait as u64)).await;
         }
         let mut group = group.lock().await;
-        let out = group.eval(next, querier, config.eval).await;
-        let alerts: Vec<_> = out.alerts.iter().map(|(a, expr)| config.notify.postable(a, expr)).collect();
-        if let Err(e) = alertmanagers.send(&alerts).await {
-            tracing::warn!(group = %group.name, error = %e, "sending alerts failed");
-        }
+        let out = group.eval(next, &*s.querier, s.config.eval).await;
+        let m = &s.metrics;
+        m.iterations.get_or_create(&labels).inc();
+        m.last_duration.get_or_create(&labels).set(group.eval_seconds);
+        m.last_evaluation.get_or_create(&labels).set(next as f64 / 1000.0);
         for (rule, status) in &group.rules {
+            m.evaluations.get_or_create(&labels).inc();
             if let Some(err) = &status.last_error {
+                m.evaluation_failures.get_or_create(&labels).inc();
                 tracing::warn!(group = %group.name, rule = rule.name(), error = %err, "rule evaluation failed");
+            } else if !status.warnings.is_empty() {
+                m.evaluations_with_warnings.get_or_create(&labels).inc();
+                tracing::warn!(group = %group.name, rule = rule.name(), warnings = ?status.warnings, "query returned warnings");
             }
         }
-        published.write().unwrap().insert(key(&group), snapshot(&group));
+        let alerts: Vec<_> = out.alerts.iter().map(|(a, expr)| s.config.notify.postable(a, expr)).collect();
+        for (am, outcome) in s.alertmanagers.send(&alerts).await {
+            let am = vec![("alertmanager".to_string(), am)];
+            match outcome {
+                Ok(()) => {
+                    m.alerts_sent.get_or_create(&am).inc_by(alerts.len() as u64);
+                }
+                Err(e) => {
+                    m.alert_send_errors.get_or_create(&am).inc();
+                    tracing::warn!(group = %group.name, error = %e, "sending alerts failed");
+                }
+            }
+        }
+        s.published.write().unwrap().insert(key(&group), snapshot(&group));
         drop(group);
         let now = now_ms();
         next += interval;
         if now >= next {
             let skip = (now - next) / interval + 1;
             missed += skip as u64;
+            s.metrics.iterations.get_or_create(&labels).inc_by(skip as u64);
+            s.metrics.iterations_missed.get_or_create(&labels).inc_by(skip as u64);
             next += skip * interval;
             tracing::warn!(missed, "evaluation slower than the interval; iterations skipped");
         }
@@ -294,6 +345,10 @@ fn api_alert(a: &crate::rules::alerting::Alert) -> api::Alert {
         value: promapi::query::format_value(a.value),
         keep_firing_since: a.keep_firing_since.map(rfc3339),
     }
+}
+
+async fn metrics_handler(State(s): State<ApiState>) -> ([(axum::http::HeaderName, &'static str); 1], String) {
+    ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], s.metrics.encode())
 }
 
 async fn rules_handler(State(ApiState { published: p, .. }): State<ApiState>) -> Json<ApiResponse<api::RulesData>> {

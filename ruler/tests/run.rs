@@ -141,6 +141,13 @@ async fn two_replicas_agree_with_prometheus_and_make_one_alert() -> Result<()> {
     assert!(labels.get("rule_replica").is_none(), "{labels}");
     assert_eq!(alerts[0]["annotations"]["summary"], "big is 1.235M");
     assert!(alerts[0]["generatorURL"].as_str().unwrap().starts_with("http://thanos.example:9090/graph?g0.expr=e2e_value"));
+
+    // Its own metrics, in the Prometheus text format.
+    let metrics = reqwest::get(format!("{}/metrics", a.url)).await?.text().await?;
+    for want in ["prometheus_rule_evaluations_total{rule_group=", "prometheus_rule_group_iterations_total{", "thanos_alert_sender_alerts_sent_total{alertmanager=", "prometheus_config_last_reload_successful 1"] {
+        assert!(metrics.contains(want), "{want} missing from\n{metrics}");
+    }
+    assert!(!metrics.contains("prometheus_rule_evaluation_failures_total{"), "no failures expected\n{metrics}");
     Ok(())
 }
 
@@ -217,6 +224,8 @@ async fn reload_takes_new_rules_and_keeps_the_old_ones_when_a_file_is_bad() -> R
     let text = resp.text().await?;
     assert!(text.contains("rules.yaml:4: group \"e2e\", rule \"x\": could not parse expression"), "{text}");
     assert_eq!(rule_count(&rules().await?), 3);
+    let metrics = reqwest::get(format!("{}/metrics", r.url)).await?.text().await?;
+    assert!(metrics.contains("prometheus_config_last_reload_successful 0"), "{metrics}");
 
     // SIGHUP reloads too.
     std::fs::write(&file, "groups:\n  - name: only\n    rules:\n      - record: one\n        expr: vector(1)\n")?;
