@@ -183,7 +183,7 @@ fn select(p: &Params, from: i64, to: i64) -> Vec<(Labels, Vec<(i64, f64)>)> {
             raw.push((labels, replica_samples(replica, from, to)));
         }
     }
-    if !(p.dedup && !p.replica_labels.is_empty()) {
+    if !p.dedup || p.replica_labels.is_empty() {
         return raw;
     }
     let mut groups: BTreeMap<Labels, Vec<Vec<(i64, f64)>>> = BTreeMap::new();

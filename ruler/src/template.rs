@@ -421,7 +421,7 @@ mod tests {
             ("{{ $labels.instance | stripDomain }}", 0.0, "host-1:9100"),
             ("{{ reReplaceAll \"(.*):.*\" \"$1\" $labels.instance }}", 0.0, "host-1.example.com"),
             ("{{ if match \"^node$\" $labels.job }}yes{{ end }}", 0.0, "yes"),
-            ("{{ printf \"%.2f\" $value }}", 3.14159, "3.14"),
+            ("{{ printf \"%.2f\" $value }}", 1.23456, "1.23"),
             ("{{ $externalLabels.cluster }} {{ externalURL }} {{ pathPrefix }}", 0.0, "eu1 http://ruler.example.com/thanos /thanos"),
             ("{{ with args 1 \"x\" }}{{ .arg1 }}{{ end }}", 0.0, "x"),
             ("plain text", 0.0, "plain text"),
