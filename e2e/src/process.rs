@@ -23,6 +23,9 @@ impl ChildGuard {
     /// Starts `program` with `args`; its output goes to `log` (or is discarded).
     pub fn spawn(program: &str, args: &[String], log: Option<&Path>) -> Result<ChildGuard> {
         let mut cmd = Command::new(program);
+        // Its own process group, so that dropping the guard also ends what it started (chromedriver's
+        // Chromium survives chromedriver otherwise).
+        std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
         cmd.args(args).stdin(Stdio::null());
         match log {
             Some(path) => {
@@ -53,6 +56,7 @@ impl ChildGuard {
 
 impl Drop for ChildGuard {
     fn drop(&mut self) {
+        let _ = Command::new("kill").args(["-KILL", "--", &format!("-{}", self.child.id())]).stderr(Stdio::null()).status();
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
