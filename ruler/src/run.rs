@@ -248,6 +248,10 @@ async fn group_loop(group: Arc<Mutex<Group>>, s: Shared) {
             }
         }
         let alerts: Vec<_> = out.alerts.iter().map(|(a, expr)| s.config.notify.postable(a, expr)).collect();
+        s.published.write().unwrap().insert(key(&group), snapshot(&group));
+        let name = group.name.clone();
+        // Sending is network I/O: not under the group's lock, which a reload waits for.
+        drop(group);
         for (am, outcome) in s.alertmanagers.send(&alerts).await {
             let am = vec![("alertmanager".to_string(), am)];
             match outcome {
@@ -256,12 +260,10 @@ async fn group_loop(group: Arc<Mutex<Group>>, s: Shared) {
                 }
                 Err(e) => {
                     m.alert_send_errors.get_or_create(&am).inc();
-                    tracing::warn!(group = %group.name, error = %e, "sending alerts failed");
+                    tracing::warn!(group = %name, error = %e, "sending alerts failed");
                 }
             }
         }
-        s.published.write().unwrap().insert(key(&group), snapshot(&group));
-        drop(group);
         let now = now_ms();
         next += interval;
         if now >= next {
