@@ -65,6 +65,12 @@ impl Metrics {
         m
     }
 
+    /// Records a successful (re)load of the rule files at `now_ms`.
+    pub fn reload_succeeded(&self, now_ms: i64) {
+        self.reload_successful.set(1);
+        self.reload_success_time.set(now_ms as f64 / 1000.0);
+    }
+
     /// The `rule_group="file;name"` label set.
     pub fn group(key: &str) -> Labels {
         vec![("rule_group".into(), key.into())]

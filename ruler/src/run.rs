@@ -82,8 +82,7 @@ pub async fn run(
         metrics: Arc::new(Metrics::new()),
         running: BTreeMap::new(),
     };
-    engine.metrics.reload_successful.set(1);
-    engine.metrics.reload_success_time.set(now_ms() as f64 / 1000.0);
+    engine.metrics.reload_succeeded(now_ms());
     engine.start(groups);
 
     let (reload_tx, mut reload_rx) = mpsc::channel::<oneshot::Sender<Result<(), String>>>(4);
@@ -171,8 +170,7 @@ impl Engine {
         self.stop();
         self.published.write().unwrap().clear();
         tracing::info!(groups = groups.len(), "rules reloaded");
-        self.metrics.reload_successful.set(1);
-        self.metrics.reload_success_time.set(now_ms() as f64 / 1000.0);
+        self.metrics.reload_succeeded(now_ms());
         self.start(groups);
         Ok(())
     }
