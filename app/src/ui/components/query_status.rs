@@ -9,9 +9,10 @@ use crate::warnings::{classify, is_partial, WarningKind, PARTIAL_NOTICE};
 pub fn QueryStatus(result: RwSignal<QueryResult>, loading: RwSignal<bool>) -> impl IntoView {
     view! {
         {move || loading.get().then(|| view! { <div class="loading" data-testid="loading">"Loading…"</div> })}
-        {move || match result.get() {
+        // `with`, not `get`: the stats line must not copy the whole result.
+        {move || result.with(|r| match r {
             QueryResult::Idle => ().into_any(),
-            QueryResult::Failed(e) => view! { <div class="alert error" data-testid="error">{e}</div> }.into_any(),
+            QueryResult::Failed(e) => view! { <div class="alert error" data-testid="error">{e.clone()}</div> }.into_any(),
             QueryResult::Done { outcome, range } => {
                 let resolution = range.map(|(_, _, step)| format!(" · Resolution: {}s", step as f64 / 1000.0)).unwrap_or_default();
                 let partial = is_partial(&outcome.warnings);
@@ -21,7 +22,7 @@ pub fn QueryStatus(result: RwSignal<QueryResult>, loading: RwSignal<bool>) -> im
                     </div>
                     {partial.then(|| view! { <div class="alert partial" data-testid="partial-notice">{PARTIAL_NOTICE}</div> })}
                     <ul class="warnings">
-                        {outcome.warnings.into_iter().map(|w| {
+                        {outcome.warnings.iter().cloned().map(|w| {
                             let kind = classify(&w);
                             let (class, label) = match kind {
                                 WarningKind::StoreFailure => ("warning store", "Store failed"),
@@ -35,6 +36,6 @@ pub fn QueryStatus(result: RwSignal<QueryResult>, loading: RwSignal<bool>) -> im
                     </ul>
                 }.into_any()
             }
-        }}
+        })}
     }
 }
