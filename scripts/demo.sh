@@ -71,10 +71,10 @@ pids+=($!)
 
 for i in 0 1; do
   port=$([ "$i" = 0 ] && echo "$RULER_0" || echo "$RULER_1")
-  target/debug/ruler run --query="http://127.0.0.1:$PROM_A" --rule-file="$ROOT/scripts/demo/rules.yaml" \
+  target/debug/ruler run --query="http://127.0.0.1:$PROM_A" --query="http://127.0.0.1:$PROM_B" --rule-file="$ROOT/scripts/demo/rules.yaml" \
     --label="rule_replica=\"$i\"" --alert.label-drop=rule_replica --alertmanagers.url="http://127.0.0.1:$AM_PORT" \
     --alert.query-url="http://127.0.0.1:$CONSOLE_PORT" --eval-interval=15s --http-address="127.0.0.1:$port" \
-    >"$DEMO/ruler-$i.log" 2>&1 &
+    --data-dir="$DEMO/ruler-$i" >"$DEMO/ruler-$i.log" 2>&1 &
   pids+=($!)
 done
 

@@ -45,6 +45,20 @@ impl ChildGuard {
         self.child.id()
     }
 
+    /// Waits up to `timeout` for the process to exit; `None` if it is still running.
+    pub fn wait_timeout(&mut self, timeout: Duration) -> Result<Option<std::process::ExitStatus>> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(status) = self.child.try_wait()? {
+                return Ok(Some(status));
+            }
+            if Instant::now() > deadline {
+                return Ok(None);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     /// Fails if the process has already exited.
     pub fn check_running(&mut self) -> Result<()> {
         if let Some(status) = self.child.try_wait()? {
@@ -134,8 +148,12 @@ pub struct Alertmanager {
 
 impl Alertmanager {
     pub async fn start() -> Result<Alertmanager> {
+        Alertmanager::start_on(free_port()?).await
+    }
+
+    /// On `port`, e.g. one a client was told about before the Alertmanager existed.
+    pub async fn start_on(port: u16) -> Result<Alertmanager> {
         let tmp = tempfile::tempdir()?;
-        let port = free_port()?;
         let config = tmp.path().join("alertmanager.yml");
         std::fs::write(&config, "route:\n  receiver: blackhole\n  group_wait: 1s\nreceivers:\n  - name: blackhole\n")?;
         let args = vec![
@@ -151,5 +169,78 @@ impl Alertmanager {
             .await
             .with_context(|| format!("alertmanager did not start; see {}", log.display()))?;
         Ok(Alertmanager { url, _child: child, _tmp: tmp })
+    }
+}
+
+/// Debian's nginx running one `server` block (as the console image's `/etc/nginx/conf.d/default.conf`)
+/// in the `http` context of a minimal main config, from a temporary prefix; killed on drop.
+#[derive(Debug)]
+pub struct Nginx {
+    /// The prefix: `access.log`, `error.log`, `default.conf`.
+    pub dir: PathBuf,
+    _child: ChildGuard,
+    _tmp: tempfile::TempDir,
+}
+
+impl Nginx {
+    /// Starts nginx with `server_block`, which must listen on 127.0.0.1:`port`; returns once it accepts
+    /// connections.
+    pub async fn start(server_block: &str, port: u16) -> Result<Nginx> {
+        let nginx = std::env::var_os("PATH")
+            .map(|p| std::env::split_paths(&p).map(|d| d.join("nginx")).collect::<Vec<_>>())
+            .unwrap_or_default()
+            .into_iter()
+            .chain([PathBuf::from("/usr/sbin/nginx")])
+            .find(|p| p.is_file())
+            .context("nginx not found on PATH or in /usr/sbin: install Debian's nginx (scripts/setup.sh does)")?;
+        let mime_types = Path::new("/etc/nginx/mime.types");
+        if !mime_types.is_file() {
+            bail!("{} missing: install Debian's nginx (scripts/setup.sh does)", mime_types.display());
+        }
+        let tmp = tempfile::tempdir()?;
+        let dir = tmp.path().to_path_buf();
+        // Run as root, nginx's workers are another user: they must reach the temp paths in here.
+        std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o755))?;
+        std::fs::write(dir.join("default.conf"), server_block)?;
+        // The image's nginx.conf, less what does not matter here; relative paths are in the prefix.
+        let main = format!(
+            "worker_processes 1;\npid nginx.pid;\nevents {{}}\n\
+             http {{\n\
+             include {};\n\
+             default_type application/octet-stream;\n\
+             access_log access.log;\n\
+             client_body_temp_path client_body;\n\
+             proxy_temp_path proxy;\n\
+             fastcgi_temp_path fastcgi;\n\
+             uwsgi_temp_path uwsgi;\n\
+             scgi_temp_path scgi;\n\
+             include default.conf;\n\
+             }}\n",
+            mime_types.display()
+        );
+        std::fs::write(dir.join("nginx.conf"), main)?;
+        let error_log = dir.join("error.log");
+        let args = vec![
+            "-p".to_string(),
+            format!("{}/", dir.display()),
+            "-c".to_string(),
+            dir.join("nginx.conf").display().to_string(),
+            "-e".to_string(),
+            error_log.display().to_string(),
+            "-g".to_string(),
+            "daemon off;".to_string(),
+        ];
+        let program = nginx.to_str().context("nginx path is not UTF-8")?;
+        let mut child = ChildGuard::spawn(program, &args, Some(&dir.join("nginx.out")))?;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            let log = || std::fs::read_to_string(&error_log).unwrap_or_default();
+            child.check_running().with_context(|| format!("nginx: {}", log()))?;
+            if Instant::now() > deadline {
+                bail!("nginx not listening on 127.0.0.1:{port} after 10s: {}", log());
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Ok(Nginx { dir, _child: child, _tmp: tmp })
     }
 }

@@ -6,15 +6,26 @@ use clap::Args;
 use promapi::Labels;
 
 use crate::notifier::NotifyOptions;
+use crate::query::http::Method;
 use crate::rules::group::{Defaults, EvalOptions};
 use crate::run::RunConfig;
 
 #[derive(Debug, Clone, Args)]
 pub struct QueryArgs {
-    /// Query API to evaluate rules against (http(s)://host:port[/prefix]); repeat for failover: each
-    /// is tried in turn before an evaluation fails.
+    /// Query API to evaluate rules against: `http(s)://host:port[/prefix]`, or `dns+host:port`,
+    /// `dnssrv+_name._tcp.domain`, `dnssrvnoa+…` to look it up in DNS. Repeatable: every address is
+    /// tried in turn before an evaluation fails.
     #[arg(long = "query", required = true)]
     pub query: Vec<String>,
+    /// HTTP method of queries: POST (form-encoded body) or GET.
+    #[arg(long = "query.http-method", default_value = "POST", value_enum)]
+    pub http_method: Method,
+    /// How often DNS addresses of --query are looked up again.
+    #[arg(long = "query.sd-dns-interval", default_value = "30s", value_parser = duration_ms)]
+    pub query_sd_dns_interval: i64,
+    /// DNS server (ip:port) for dns+/dnssrv+ lookups instead of the system's resolver.
+    #[arg(long = "dns.nameserver", hide = true)]
+    pub nameserver: Option<std::net::SocketAddr>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -35,9 +46,14 @@ pub struct RuleArgs {
 
 #[derive(Debug, Clone, Args)]
 pub struct AlertArgs {
-    /// Alertmanager base URL; repeatable. Each batch goes to all of them.
+    /// Alertmanager URL (`http(s)://host[:port][/prefix]`, or with a `dns+`/`dnssrv+` prefix; port
+    /// 9093 unless given or found in SRV); repeatable. Every one gets every alert; for one that
+    /// resolves to several addresses, a batch is delivered when one of them accepts it.
     #[arg(long = "alertmanagers.url")]
     pub alertmanagers_url: Vec<String>,
+    /// How often DNS addresses of --alertmanagers.url are looked up again.
+    #[arg(long = "alertmanagers.sd-dns-interval", default_value = "30s", value_parser = duration_ms)]
+    pub alertmanagers_sd_dns_interval: i64,
     /// Timeout of one send to an Alertmanager.
     #[arg(long = "alertmanagers.send-timeout", default_value = "10s", value_parser = duration_ms)]
     pub send_timeout: i64,
@@ -58,6 +74,40 @@ pub struct AlertArgs {
     /// How long firing alerts are kept alive while the querier is unreachable.
     #[arg(long = "for-outage-tolerance", default_value = "1h", value_parser = duration_ms)]
     pub for_outage_tolerance: i64,
+    /// Minimum time a restored alert waits before firing (alert-state restore comes with storage;
+    /// accepted now so `thanos rule` command lines work unchanged).
+    #[arg(long = "for-grace-period", default_value = "10m", value_parser = duration_ms)]
+    pub for_grace_period: i64,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct StorageArgs {
+    /// Data directory (the TSDB, once storage lands; created at start).
+    #[arg(long = "data-dir", default_value = "data/")]
+    pub data_dir: std::path::PathBuf,
+    /// Object storage for blocks, Thanos objstore YAML (checked at start; uploads come with storage).
+    #[arg(long = "objstore.config", conflicts_with = "objstore_config_file")]
+    pub objstore_config: Option<String>,
+    /// File holding the object storage YAML.
+    #[arg(long = "objstore.config-file")]
+    pub objstore_config_file: Option<std::path::PathBuf>,
+}
+
+impl StorageArgs {
+    /// Creates the data directory and checks the object storage configuration.
+    pub fn prepare(&self) -> Result<Option<crate::objstore::BucketConfig>, String> {
+        std::fs::create_dir_all(&self.data_dir).map_err(|e| format!("--data-dir {}: {e}", self.data_dir.display()))?;
+        let (what, yaml) = match (&self.objstore_config, &self.objstore_config_file) {
+            (Some(y), _) => ("--objstore.config".to_string(), y.clone()),
+            (None, Some(f)) => {
+                let what = format!("--objstore.config-file {}", f.display());
+                let y = std::fs::read_to_string(f).map_err(|e| format!("{what}: {e}"))?;
+                (what, y)
+            }
+            (None, None) => return Ok(None),
+        };
+        crate::objstore::BucketConfig::parse(&what, &yaml).map(Some)
+    }
 }
 
 #[derive(Debug, Clone, Args)]
@@ -100,7 +150,12 @@ pub fn run_config(q: &QueryArgs, r: &RuleArgs, a: &AlertArgs) -> RunConfig {
     RunConfig {
         rule_files: r.rule_file.clone(),
         query_urls: q.query.clone(),
+        query_method: q.http_method,
+        query_dns_interval: Duration::from_millis(q.query_sd_dns_interval as u64),
+        nameserver: q.nameserver,
         alertmanager_urls: a.alertmanagers_url.clone(),
+        alertmanager_dns_interval: Duration::from_millis(a.alertmanagers_sd_dns_interval as u64),
+        resend_delay: Duration::from_millis(a.resend_delay as u64),
         send_timeout: Duration::from_millis(a.send_timeout as u64),
         defaults: Defaults {
             interval_ms: r.eval_interval,

@@ -5,20 +5,25 @@
 //!   from YAML and validated; every problem names file:line, group and rule.
 //! - [`check`]: `ruler check rules`, promtool-style output over many files.
 //! - [`flags`]: `ruler run` flags (`thanos rule` names), grouped by component.
+//! - [`discovery`]: `--query` / `--alertmanagers.url` addresses, plain or looked up in DNS.
 //! - [`query`]: the [`query::Querier`] trait (instant query at a timestamp), its HTTP client and a fake.
 //! - [`template`]: Go-template rendering of alert labels and annotations, with Prometheus' functions.
 //! - [`rules`]: recording and alerting rules, alert states, one evaluation of a group at a timestamp.
 //! - [`metrics`]: `/metrics` (evaluations, failures, missed iterations, sends, reloads).
-//! - [`notifier`]: alerts to Alertmanager (API v2), with `--alert.label-drop` and external labels.
+//! - [`notifier`]: alerts to Alertmanager (API v2), with `--alert.label-drop` and external labels,
+//!   through a bounded, retrying queue per Alertmanager.
+//! - [`objstore`]: the Thanos object-storage configuration.
 //! - [`run`]: `ruler run`: scheduling on each group's grid, and the HTTP API.
 //!
-//! Still to come (issues 3 and 4): DNS discovery, a bounded retrying alert queue,
-//! storage (TSDB blocks), restore.
+//! Still to come (issue 4): storage (TSDB blocks), restore, upload.
 
+pub mod api;
 pub mod check;
+pub mod discovery;
 pub mod flags;
 pub mod metrics;
 pub mod notifier;
+pub mod objstore;
 pub mod query;
 pub mod rulefmt;
 pub mod template;

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use ruler::flags::{AlertArgs, HttpArgs, LogArgs, QueryArgs, RuleArgs};
+use ruler::flags::{AlertArgs, HttpArgs, LogArgs, QueryArgs, RuleArgs, StorageArgs};
 
 /// Evaluates Prometheus recording and alerting rules against a Thanos Querier.
 #[derive(Debug, Parser)]
@@ -17,23 +17,28 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Evaluate rules against the querier and send alerts to Alertmanager.
-    Run {
-        #[command(flatten)]
-        query: QueryArgs,
-        #[command(flatten)]
-        rules: RuleArgs,
-        #[command(flatten)]
-        alert: AlertArgs,
-        #[command(flatten)]
-        http: HttpArgs,
-        #[command(flatten)]
-        log: LogArgs,
-    },
+    Run(Box<RunArgs>),
     /// Check configuration files.
     Check {
         #[command(subcommand)]
         what: Check,
     },
+}
+
+#[derive(Debug, clap::Args)]
+struct RunArgs {
+    #[command(flatten)]
+    query: QueryArgs,
+    #[command(flatten)]
+    rules: RuleArgs,
+    #[command(flatten)]
+    alert: AlertArgs,
+    #[command(flatten)]
+    http: HttpArgs,
+    #[command(flatten)]
+    storage: StorageArgs,
+    #[command(flatten)]
+    log: LogArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -48,8 +53,19 @@ enum Check {
 
 fn main() -> ExitCode {
     match Cli::parse().command {
-        Command::Run { query, rules, alert, http, log } => {
+        Command::Run(args) => {
+            let RunArgs { query, rules, alert, http, storage, log } = *args;
             init_logging(&log);
+            match storage.prepare() {
+                Ok(Some(bucket)) => {
+                    tracing::warn!(kind = ?bucket.kind, "object storage configured; block upload is not implemented yet")
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    eprintln!("ruler run: {e}");
+                    return ExitCode::from(2);
+                }
+            }
             let config = ruler::flags::run_config(&query, &rules, &alert);
             let runtime = match tokio::runtime::Runtime::new() {
                 Ok(r) => r,
@@ -108,4 +124,14 @@ async fn shutdown_signal() {
         }
     };
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        super::Cli::command().debug_assert();
+    }
 }

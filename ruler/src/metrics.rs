@@ -26,6 +26,15 @@ pub struct Metrics {
     pub group_rules: Family<Labels, Gauge>,
     pub alerts_sent: Family<Labels, Counter>,
     pub alert_send_errors: Family<Labels, Counter>,
+    pub sender_dropped: Family<Labels, Counter>,
+    pub queue_capacity: Family<Labels, Gauge>,
+    pub queue_length: Family<Labels, Gauge>,
+    pub queue_pushed: Family<Labels, Counter>,
+    pub queue_popped: Family<Labels, Counter>,
+    pub queue_dropped: Family<Labels, Counter>,
+    pub dns_lookups: Family<Labels, Counter>,
+    pub dns_failures: Family<Labels, Counter>,
+    pub dns_results: Family<Labels, Gauge>,
     pub reload_successful: Gauge,
     pub reload_success_time: FloatGauge,
 }
@@ -56,6 +65,19 @@ impl Metrics {
         r.register("prometheus_rule_group_rules", "Rules in the group.", m.group_rules.clone());
         r.register("thanos_alert_sender_alerts_sent", "Alerts sent, by Alertmanager.", m.alerts_sent.clone());
         r.register("thanos_alert_sender_errors", "Failed sends, by Alertmanager.", m.alert_send_errors.clone());
+        r.register(
+            "thanos_alert_sender_alerts_dropped",
+            "Alerts given up on after retrying until their next resend, by configured Alertmanager.",
+            m.sender_dropped.clone(),
+        );
+        r.register("thanos_alert_queue_capacity", "Capacity of the alert queue, by configured Alertmanager.", m.queue_capacity.clone());
+        r.register("thanos_alert_queue_length", "Alerts waiting in the queue, by configured Alertmanager.", m.queue_length.clone());
+        r.register("thanos_alert_queue_alerts_pushed", "Alerts queued, by configured Alertmanager.", m.queue_pushed.clone());
+        r.register("thanos_alert_queue_alerts_popped", "Alerts taken from the queue to send.", m.queue_popped.clone());
+        r.register("thanos_alert_queue_alerts_dropped", "Alerts dropped because the queue was full.", m.queue_dropped.clone());
+        r.register("thanos_rule_dns_lookups", "DNS lookups of --query and --alertmanagers.url addresses.", m.dns_lookups.clone());
+        r.register("thanos_rule_dns_failures", "Failed DNS lookups.", m.dns_failures.clone());
+        r.register("thanos_rule_dns_provider_results", "Addresses the last lookup found.", m.dns_results.clone());
         r.register("prometheus_config_last_reload_successful", "Whether the last rule reload succeeded.", m.reload_successful.clone());
         r.register(
             "prometheus_config_last_reload_success_timestamp_seconds",

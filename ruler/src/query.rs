@@ -24,6 +24,9 @@ pub enum QueryError {
     /// An endpoint answered with the API's error envelope (`bad_data`, `execution`, …).
     #[error("{error_type}: {error}")]
     Api { error_type: String, error: String },
+    /// No answer within the time allowed (the group's interval).
+    #[error("query timed out after {0}")]
+    Timeout(String),
     /// The result was neither a vector nor a scalar.
     #[error("rule result must be a vector or a scalar, got {0}")]
     ResultType(String),

@@ -3,40 +3,39 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::{Arc, RwLock};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::{bail, Context};
-use axum::extract::State;
-use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
-use promapi::rules::{self as api, rfc3339};
-use promapi::ApiResponse;
 use tokio::sync::{mpsc, oneshot, Mutex};
 use tokio::task::JoinHandle;
 
+use crate::api::{self, snapshot, Published, ReloadRequest};
+use crate::discovery::{DnsResolver, Endpoints};
 use crate::metrics::Metrics;
-use crate::notifier::{Alertmanagers, NotifyOptions};
-use crate::query::http::HttpQuerier;
+use crate::notifier::{Notifier, NotifyOptions};
+use crate::query::http::{HttpQuerier, Method};
 use crate::rulefmt;
-use crate::rules::alerting::AlertState;
-use crate::rules::group::{Defaults, EvalOptions, Group, Rule};
+use crate::rules::group::{Defaults, EvalOptions, Group};
 
 /// Everything `ruler run` needs, from the flags.
 #[derive(Debug, Clone)]
 pub struct RunConfig {
     pub rule_files: Vec<String>,
     pub query_urls: Vec<String>,
+    pub query_method: Method,
+    pub query_dns_interval: Duration,
+    /// DNS server for lookups instead of the system's.
+    pub nameserver: Option<std::net::SocketAddr>,
     pub alertmanager_urls: Vec<String>,
+    pub alertmanager_dns_interval: Duration,
     pub send_timeout: Duration,
+    pub resend_delay: Duration,
     pub defaults: Defaults,
     pub notify: NotifyOptions,
     pub eval: EvalOptions,
 }
 
-/// The groups' latest state, as the API shows it, by `file;name`.
-type Published = Arc<RwLock<BTreeMap<String, api::RuleGroup>>>;
 
 /// Expands the `--rule-file` globs (files named twice are read once) and loads every group.
 pub fn load_groups(patterns: &[String], defaults: &Defaults) -> anyhow::Result<Vec<Group>> {
@@ -72,28 +71,44 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let groups = load_groups(&config.rule_files, &config.defaults)?;
     tracing::info!(groups = groups.len(), "rules loaded");
+    let metrics = Arc::new(Metrics::new());
+    let queriers = Arc::new(Endpoints::parse(&config.query_urls, None).map_err(|e| anyhow::anyhow!("--query {e}"))?);
+    let alertmanagers = Arc::new(
+        Endpoints::parse(&config.alertmanager_urls, Some(9093)).map_err(|e| anyhow::anyhow!("--alertmanagers.url {e}"))?,
+    );
+    let resolver = Arc::new(DnsResolver::new(config.nameserver).map_err(anyhow::Error::msg)?);
+    // First lookups before the first evaluation; then in the background.
+    let mut resolving = Vec::new();
+    for (what, endpoints, every) in
+        [("query", &queriers, config.query_dns_interval), ("alertmanager", &alertmanagers, config.alertmanager_dns_interval)]
+    {
+        if endpoints.needs_dns() {
+            refresh(what, endpoints, &resolver, &metrics).await;
+            let (endpoints, resolver, metrics) = (endpoints.clone(), resolver.clone(), metrics.clone());
+            resolving.push(tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(every).await;
+                    refresh(what, &endpoints, &resolver, &metrics).await;
+                }
+            }));
+        }
+    }
     let client = reqwest::Client::builder().build()?;
     let am_client = reqwest::Client::builder().timeout(config.send_timeout).build()?;
+    let notifier = Notifier::start(am_client, alertmanagers, &config.alertmanager_urls, QUEUE_CAPACITY, metrics.clone());
     let mut engine = Engine {
-        querier: Arc::new(HttpQuerier::new(client, config.query_urls.clone())),
-        alertmanagers: Arc::new(Alertmanagers::new(am_client, config.alertmanager_urls.clone())),
+        querier: Arc::new(HttpQuerier::new(client, queriers, config.query_method)),
+        notifier: Arc::new(notifier),
         published: Arc::default(),
         config: Arc::new(config),
-        metrics: Arc::new(Metrics::new()),
+        metrics,
         running: BTreeMap::new(),
     };
     engine.metrics.reload_succeeded(now_ms());
     engine.start(groups);
 
-    let (reload_tx, mut reload_rx) = mpsc::channel::<oneshot::Sender<Result<(), String>>>(4);
-    let app = Router::new()
-        .route("/api/v1/rules", get(rules_handler))
-        .route("/api/v1/alerts", get(alerts_handler))
-        .route("/-/healthy", get(|| async { "Thanos Rule is Healthy.\n" }))
-        .route("/-/ready", get(|| async { "Thanos Rule is Ready.\n" }))
-        .route("/-/reload", post(reload_handler))
-        .route("/metrics", get(metrics_handler))
-        .with_state(ApiState { published: engine.published.clone(), metrics: engine.metrics.clone(), reload: reload_tx });
+    let (reload_tx, mut reload_rx) = mpsc::channel::<ReloadRequest>(4);
+    let app = api::router(engine.published.clone(), engine.metrics.clone(), reload_tx);
     tracing::info!(address = %listener.local_addr()?, "serving HTTP");
     let (stop_http, http_stopped) = oneshot::channel::<()>();
     let server = tokio::spawn(async move {
@@ -113,17 +128,39 @@ pub async fn run(
             }
         }
     }
-    // Stop evaluating first, then the API.
-    engine.stop();
+    // Ordered: stop evaluating (an evaluation in progress finishes and queues its alerts), deliver
+    // what is queued, then stop the API.
+    tracing::info!("shutting down: stopping evaluation");
+    engine.stop_gracefully().await;
+    for task in resolving {
+        task.abort();
+    }
+    let timeout = engine.config.send_timeout + Duration::from_secs(1);
+    tracing::info!("shutting down: sending queued alerts");
+    engine.notifier.drain(timeout).await;
     let _ = stop_http.send(());
     server.await??;
+    tracing::info!("stopped");
     Ok(())
+}
+
+/// Alerts each Alertmanager's queue holds (as `thanos rule`).
+pub const QUEUE_CAPACITY: usize = 10_000;
+
+async fn refresh(what: &'static str, endpoints: &Endpoints, resolver: &DnsResolver, metrics: &Metrics) {
+    let labels = vec![("client".to_string(), what.to_string())];
+    metrics.dns_lookups.get_or_create(&labels).inc();
+    for e in endpoints.refresh(resolver).await {
+        metrics.dns_failures.get_or_create(&labels).inc();
+        tracing::warn!(what, error = %e, "DNS lookup failed; keeping the previous addresses");
+    }
+    metrics.dns_results.get_or_create(&labels).set(endpoints.all().len() as i64);
 }
 
 /// The running groups and what they share.
 struct Engine {
     querier: Arc<HttpQuerier>,
-    alertmanagers: Arc<Alertmanagers>,
+    notifier: Arc<Notifier>,
     published: Published,
     config: Arc<RunConfig>,
     metrics: Arc<Metrics>,
@@ -139,7 +176,7 @@ impl Engine {
             let group = Arc::new(Mutex::new(group));
             let shared = Shared {
                 querier: self.querier.clone(),
-                alertmanagers: self.alertmanagers.clone(),
+                notifier: self.notifier.clone(),
                 published: self.published.clone(),
                 config: self.config.clone(),
                 metrics: self.metrics.clone(),
@@ -180,34 +217,24 @@ impl Engine {
             task.abort();
         }
     }
+
+    /// Stops every group between evaluations: taking its lock waits for one in progress.
+    async fn stop_gracefully(&mut self) {
+        for (_, (group, task)) in std::mem::take(&mut self.running) {
+            let _held = group.lock().await;
+            task.abort();
+            let _ = task.await;
+        }
+    }
 }
 
 /// What every group task shares.
 struct Shared {
     querier: Arc<HttpQuerier>,
-    alertmanagers: Arc<Alertmanagers>,
+    notifier: Arc<Notifier>,
     published: Published,
     config: Arc<RunConfig>,
     metrics: Arc<Metrics>,
-}
-
-#[derive(Clone)]
-struct ApiState {
-    published: Published,
-    metrics: Arc<Metrics>,
-    reload: mpsc::Sender<oneshot::Sender<Result<(), String>>>,
-}
-
-async fn reload_handler(State(s): State<ApiState>) -> (StatusCode, String) {
-    let (tx, rx) = oneshot::channel();
-    if s.reload.send(tx).await.is_err() {
-        return (StatusCode::SERVICE_UNAVAILABLE, "shutting down\n".into());
-    }
-    match rx.await {
-        Ok(Ok(())) => (StatusCode::OK, String::new()),
-        Ok(Err(e)) => (StatusCode::INTERNAL_SERVER_ERROR, format!("failed to reload config: {e}\n")),
-        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "shutting down\n".into()),
-    }
 }
 
 fn now_ms() -> i64 {
@@ -247,21 +274,9 @@ async fn group_loop(group: Arc<Mutex<Group>>, s: Shared) {
         }
         let alerts: Vec<_> = out.alerts.iter().map(|(a, expr)| s.config.notify.postable(a, expr)).collect();
         s.published.write().unwrap().insert(key(&group), snapshot(&group));
-        let name = group.name.clone();
-        // Sending is network I/O: not under the group's lock, which a reload waits for.
+        // Queued under the lock, so a graceful stop (which takes it) never loses them.
+        s.notifier.send(&alerts, Instant::now() + s.config.resend_delay);
         drop(group);
-        for (am, outcome) in s.alertmanagers.send(&alerts).await {
-            let am = vec![("alertmanager".to_string(), am)];
-            match outcome {
-                Ok(()) => {
-                    m.alerts_sent.get_or_create(&am).inc_by(alerts.len() as u64);
-                }
-                Err(e) => {
-                    m.alert_send_errors.get_or_create(&am).inc();
-                    tracing::warn!(group = %name, error = %e, "sending alerts failed");
-                }
-            }
-        }
         let now = now_ms();
         next += interval;
         if now >= next {
@@ -279,94 +294,3 @@ fn key(g: &Group) -> String {
     format!("{};{}", g.file, g.name)
 }
 
-/// Before the first evaluation Prometheus shows Go's zero time.
-fn eval_time(ms: Option<i64>) -> String {
-    ms.map(rfc3339).unwrap_or_else(|| "0001-01-01T00:00:00Z".into())
-}
-
-fn snapshot(g: &Group) -> api::RuleGroup {
-    let rules = g
-        .rules
-        .iter()
-        .map(|(rule, status)| match rule {
-            Rule::Recording(r) => api::Rule::Recording(api::RecordingRule {
-                name: r.name.clone(),
-                query: r.expr.clone(),
-                labels: r.labels.clone(),
-                health: status.health.as_str().into(),
-                last_error: status.last_error.clone(),
-                evaluation_time: status.eval_seconds,
-                last_evaluation: eval_time(status.last_eval_ms),
-            }),
-            Rule::Alerting(r) => {
-                let alerts: Vec<api::Alert> = r.active.values().filter(|a| a.state != AlertState::Inactive).map(api_alert).collect();
-                let state = if r.active.values().any(|a| a.state == AlertState::Firing) {
-                    "firing"
-                } else if r.active.values().any(|a| a.state == AlertState::Pending) {
-                    "pending"
-                } else {
-                    "inactive"
-                };
-                api::Rule::Alerting(api::AlertingRule {
-                    state: state.into(),
-                    name: r.name.clone(),
-                    query: r.expr.clone(),
-                    duration: r.for_ms as f64 / 1000.0,
-                    keep_firing_for: r.keep_firing_for_ms as f64 / 1000.0,
-                    labels: r.labels.clone(),
-                    annotations: r.annotations.clone(),
-                    alerts,
-                    health: status.health.as_str().into(),
-                    last_error: status.last_error.clone(),
-                    evaluation_time: status.eval_seconds,
-                    last_evaluation: eval_time(status.last_eval_ms),
-                })
-            }
-        })
-        .collect();
-    api::RuleGroup {
-        name: g.name.clone(),
-        file: g.file.clone(),
-        rules,
-        interval: g.interval_ms as f64 / 1000.0,
-        limit: g.limit as u64,
-        last_evaluation: eval_time(g.last_eval_ms),
-        evaluation_time: g.eval_seconds,
-        partial_response_strategy: Some(if g.partial_response { "WARN" } else { "ABORT" }.into()),
-    }
-}
-
-fn api_alert(a: &crate::rules::alerting::Alert) -> api::Alert {
-    api::Alert {
-        labels: a.labels.clone(),
-        annotations: a.annotations.clone(),
-        state: a.state.as_str().into(),
-        active_at: Some(rfc3339(a.active_at)),
-        value: promapi::query::format_value(a.value),
-        keep_firing_since: a.keep_firing_since.map(rfc3339),
-    }
-}
-
-async fn metrics_handler(State(s): State<ApiState>) -> ([(axum::http::HeaderName, &'static str); 1], String) {
-    ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], s.metrics.encode())
-}
-
-async fn rules_handler(State(ApiState { published: p, .. }): State<ApiState>) -> Json<ApiResponse<api::RulesData>> {
-    let groups = p.read().unwrap().values().cloned().collect();
-    Json(ApiResponse::success(api::RulesData { groups }))
-}
-
-async fn alerts_handler(State(ApiState { published: p, .. }): State<ApiState>) -> Json<ApiResponse<api::AlertsData>> {
-    let alerts = p
-        .read()
-        .unwrap()
-        .values()
-        .flat_map(|g| g.rules.iter())
-        .filter_map(|r| match r {
-            api::Rule::Alerting(a) => Some(a.alerts.clone()),
-            _ => None,
-        })
-        .flatten()
-        .collect();
-    Json(ApiResponse::success(api::AlertsData { alerts }))
-}

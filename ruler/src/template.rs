@@ -2,11 +2,14 @@
 //! (`$labels`, `$value`, `$externalLabels`, `$externalURL`) and the functions real rule sets use.
 //!
 //! A template that fails renders as `<error expanding template: …>`, as in Prometheus, and the rule
-//! goes on. Not yet available: `query` and the functions over its results (`first`, `label`, `value`,
-//! `sortByLabel`), which need the querier inside a template.
+//! goes on.
+//!
+//! `query` needs the querier, which is async, inside a synchronous template function. So rendering
+//! reads results from [`Queries`]: a first render records the expressions it lacks, the caller runs
+//! them and renders again (see `Group::eval`). Templates are deterministic, so this settles.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use gtmpl::{Context, Template, Value};
 use gtmpl_value::{Func, FuncError};
@@ -27,14 +30,41 @@ const PREAMBLE: &str =
 thread_local! {
     // gtmpl functions are plain `fn`s: the few that need the rendering context read it here.
     static EXTERNAL_URL: RefCell<String> = const { RefCell::new(String::new()) };
+    static QUERIES: RefCell<Queries> = RefCell::new(Queries::default());
+}
+
+/// Results of the `query` calls of templates, by expression, and the expressions still to run.
+#[derive(Debug, Clone, Default)]
+pub struct Queries {
+    pub results: HashMap<String, Result<Vec<(Labels, f64)>, String>>,
+    pub missing: BTreeSet<String>,
+}
+
+/// Whether `text` may call `query`, so rendering it needs query results.
+pub fn uses_query(text: &str) -> bool {
+    text.contains("{{") && text.contains("query")
 }
 
 /// Renders `text`; failures become the `<error expanding template: …>` text.
 pub fn expand(name: &str, text: &str, data: &TemplateData<'_>) -> String {
+    expand_with(name, text, data, &mut Queries::default())
+}
+
+/// [`expand`] with query results; a `query` not in `queries` yields no samples and is added to
+/// `queries.missing`.
+pub fn expand_with(name: &str, text: &str, data: &TemplateData<'_>, queries: &mut Queries) -> String {
     if !text.contains("{{") {
         return text.to_string();
     }
-    match render(text, data) {
+    let with_queries = uses_query(text);
+    if with_queries {
+        QUERIES.with(|q| std::mem::swap(&mut *q.borrow_mut(), queries));
+    }
+    let out = render(text, data);
+    if with_queries {
+        QUERIES.with(|q| std::mem::swap(&mut *q.borrow_mut(), queries));
+    }
+    match out {
         Ok(s) => s,
         Err(e) => format!("<error expanding template: {name}: {e}>"),
     }
@@ -111,6 +141,11 @@ static FUNCS: &[(&str, Func)] = &[
     ("args", args as Func),
     ("externalURL", external_url as Func),
     ("pathPrefix", path_prefix as Func),
+    ("query", query as Func),
+    ("first", first as Func),
+    ("label", label as Func),
+    ("value", value as Func),
+    ("sortByLabel", sort_by_label as Func),
 ];
 
 fn arg<'a>(name: &str, a: &'a [Value], n: usize) -> Result<&'a Value, FuncError> {
@@ -369,6 +404,73 @@ fn trim_zeros(s: &str) -> String {
     }
 }
 
+/// `query "expr"`: the samples, each with `.Labels` and `.Value`.
+fn query(a: &[Value]) -> Result<Value, FuncError> {
+    let expr = to_str(arg("query", a, 1)?);
+    let found = QUERIES.with(|q| {
+        let mut q = q.borrow_mut();
+        let found = q.results.get(&expr).cloned();
+        if found.is_none() {
+            q.missing.insert(expr.clone());
+        }
+        found
+    });
+    match found {
+        None => Ok(Value::Array(vec![])),
+        Some(Err(e)) => Err(FuncError::Generic(format!("error executing query: {e}"))),
+        Some(Ok(samples)) => Ok(Value::Array(
+            samples
+                .into_iter()
+                .map(|(labels, v)| {
+                    let labels = Value::Map(labels.into_iter().map(|(k, v)| (k, Value::from(v))).collect());
+                    Value::Object([("Labels".to_string(), labels), ("Value".to_string(), Value::from(v))].into())
+                })
+                .collect(),
+        )),
+    }
+}
+
+fn sample_field<'a>(v: &'a Value, field: &str) -> Option<&'a Value> {
+    match v {
+        Value::Object(o) | Value::Map(o) => o.get(field),
+        _ => None,
+    }
+}
+
+fn first(a: &[Value]) -> Result<Value, FuncError> {
+    match arg("first", a, 1)? {
+        Value::Array(v) => v.first().cloned().ok_or_else(|| FuncError::Generic("first() called on vector with no elements".into())),
+        _ => Err(FuncError::Generic("first() needs the result of query".into())),
+    }
+}
+
+/// `label "name" sample`.
+fn label(a: &[Value]) -> Result<Value, FuncError> {
+    if a.len() != 2 {
+        return Err(FuncError::ExactlyXArgs("label".into(), 2));
+    }
+    let name = to_str(&a[0]);
+    let value = sample_field(&a[1], "Labels").and_then(|l| sample_field(l, &name)).map(to_str).unwrap_or_default();
+    s(value)
+}
+
+fn value(a: &[Value]) -> Result<Value, FuncError> {
+    sample_field(arg("value", a, 1)?, "Value").cloned().ok_or_else(|| FuncError::Generic("value() needs a sample".into()))
+}
+
+/// `sortByLabel "name" samples`: ordered by that label's value, stably.
+fn sort_by_label(a: &[Value]) -> Result<Value, FuncError> {
+    if a.len() != 2 {
+        return Err(FuncError::ExactlyXArgs("sortByLabel".into(), 2));
+    }
+    let name = to_str(&a[0]);
+    let Value::Array(samples) = &a[1] else { return Err(FuncError::Generic("sortByLabel needs the result of query".into())) };
+    let mut samples = samples.clone();
+    let key = |v: &Value| sample_field(v, "Labels").and_then(|l| sample_field(l, &name)).map(to_str).unwrap_or_default();
+    samples.sort_by_key(key);
+    Ok(Value::Array(samples))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -381,6 +483,27 @@ mod tests {
         let labels = l(&[("instance", "host-1.example.com:9100"), ("job", "node")]);
         let ext = l(&[("cluster", "eu1")]);
         expand("t", text, &TemplateData { labels: &labels, value, external_labels: &ext, external_url: "http://ruler.example.com/thanos" })
+    }
+
+    #[test]
+    fn query_results_feed_first_label_value_and_range() {
+        let labels = l(&[("instance", "a:9100")]);
+        let ext = Labels::new();
+        let data = TemplateData { labels: &labels, value: 1.0, external_labels: &ext, external_url: "" };
+        let text = r#"{{ with query "up{job='x'}" }}{{ . | first | value | humanize }} {{ . | first | label "instance" }}{{ end }}/{{ range query "up{job='x'}" | sortByLabel "instance" }}{{ .Labels.instance }}={{ .Value }},{{ end }}"#;
+        let mut q = Queries::default();
+        assert_eq!(expand_with("t", text, &data, &mut q), "/", "no results yet: the query is recorded");
+        assert_eq!(q.missing.iter().collect::<Vec<_>>(), ["up{job='x'}"]);
+        q.missing.clear();
+        q.results.insert("up{job='x'}".into(), Ok(vec![(l(&[("instance", "b:1")]), 1234.5), (l(&[("instance", "a:1")]), 0.0)]));
+        assert_eq!(expand_with("t", text, &data, &mut q), "1.234k b:1/a:1=0,b:1=1234.5,");
+        assert!(q.missing.is_empty());
+
+        q.results.insert("bad(".into(), Err("parse error".into()));
+        let out = expand_with("t", r#"{{ query "bad(" }}"#, &data, &mut q);
+        assert!(out.starts_with("<error expanding template: t:") && out.contains("parse error"), "{out}");
+        let out = expand_with("t", r#"{{ query "none" | first }}"#, &data, &mut Queries::default());
+        assert!(out.contains("no elements"), "{out}");
     }
 
     #[test]

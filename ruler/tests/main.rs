@@ -2,6 +2,10 @@
 //!
 //! - `check`: `ruler check rules` against `promtool check rules` (Prometheus 2.42) on the same files.
 //! - `run`: `ruler run` against a real Prometheus and Alertmanager, beside Prometheus' own evaluation.
+//! - `faults`: misbehaving querier, Alertmanager down then back, DNS discovery, SIGTERM.
+
+mod support;
 
 mod check;
+mod faults;
 mod run;

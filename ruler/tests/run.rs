@@ -1,19 +1,17 @@
 //! `ruler run` against a real Prometheus 2.42 and a real Alertmanager 0.25: the same rules evaluated by
 //! Prometheus itself and by two ruler replicas must agree, and the HA pair must make one alert.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use anyhow::{bail, Result};
-use axum::routing::get;
-use axum::Router;
-use e2e::process::{free_port, wait_ready, Alertmanager, ChildGuard, Prometheus};
+use anyhow::Result;
+use e2e::process::{free_port, wait_ready, Alertmanager, Prometheus};
 use promapi::rules::{AlertsData, Rule, RulesData};
 use promapi::ApiResponse;
 use serde_json::Value;
 
-const METRICS: &str = "e2e_value{id=\"big\"} 1234567\ne2e_value{id=\"small\"} 1\n";
+use crate::support::{am_alerts, eventually, exporter, get_json, named, start_ruler};
 
-const RULES: &str = "groups:
+pub const RULES: &str = "groups:
   - name: e2e
     interval: 1s
     rules:
@@ -27,58 +25,6 @@ const RULES: &str = "groups:
           summary: '{{ $labels.id }} is {{ $value | humanize }}'
           link: '{{ $labels.job | toUpper }}'
 ";
-
-async fn exporter() -> Result<std::net::SocketAddr> {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
-    tokio::spawn(async move { axum::serve(listener, Router::new().route("/metrics", get(|| async { METRICS }))).await });
-    Ok(addr)
-}
-
-struct Ruler {
-    url: String,
-    child: ChildGuard,
-}
-
-fn start_ruler(dir: &std::path::Path, replica: &str, prom: &str, am: &str, extra: &[&str]) -> Result<Ruler> {
-    let port = free_port()?;
-    let mut args: Vec<String> = vec![
-        "run".into(),
-        format!("--query={prom}"),
-        format!("--rule-file={}", dir.join("*.yaml").display()),
-        format!("--label=rule_replica=\"{replica}\""),
-        "--alert.label-drop=rule_replica".into(),
-        format!("--alertmanagers.url={am}"),
-        "--alert.query-url=http://thanos.example:9090".into(),
-        "--eval-interval=1s".into(),
-        format!("--http-address=127.0.0.1:{port}"),
-    ];
-    args.extend(extra.iter().map(|a| a.to_string()));
-    let child = ChildGuard::spawn(env!("CARGO_BIN_EXE_ruler"), &args, Some(&dir.join(format!("ruler-{replica}.log"))))?;
-    Ok(Ruler { url: format!("http://127.0.0.1:{port}"), child })
-}
-
-async fn get_json<T: serde::de::DeserializeOwned>(url: &str) -> Result<T> {
-    Ok(reqwest::get(url).await?.json().await?)
-}
-
-/// Polls `probe` every 200 ms for up to 30 s.
-async fn eventually<T, F, Fut>(what: &str, mut probe: F) -> Result<T>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<Option<T>>>,
-{
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Ok(Some(v)) = probe().await {
-            return Ok(v);
-        }
-        if Instant::now() > deadline {
-            bail!("timed out waiting for {what}");
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
 
 #[tokio::test]
 async fn two_replicas_agree_with_prometheus_and_make_one_alert() -> Result<()> {
@@ -149,16 +95,6 @@ async fn two_replicas_agree_with_prometheus_and_make_one_alert() -> Result<()> {
     }
     assert!(!metrics.contains("prometheus_rule_evaluation_failures_total{"), "no failures expected\n{metrics}");
     Ok(())
-}
-
-/// Alertmanager's active alerts.
-async fn am_alerts(am: &str) -> Result<Vec<Value>> {
-    let v: Vec<Value> = get_json(&format!("{am}/api/v2/alerts")).await?;
-    Ok(v.into_iter().filter(|a| a["status"]["state"] == "active").collect())
-}
-
-fn named<'a>(alerts: &'a [Value], name: &str) -> Option<&'a Value> {
-    alerts.iter().find(|a| a["labels"]["alertname"] == name)
 }
 
 #[tokio::test]

@@ -1,8 +1,12 @@
-//! The Prometheus/Thanos HTTP query API as a [`Querier`]: `POST /api/v1/query`, form-encoded, with the
-//! parameters `thanos rule` sends (`dedup=true`, `partial_response` per group). Endpoints are tried in
-//! turn until one answers.
+//! The Prometheus/Thanos HTTP query API as a [`Querier`]: `/api/v1/query` (POST form-encoded by
+//! default, or GET), with the parameters `thanos rule` sends (`dedup=true`, `partial_response` per
+//! group). Endpoints (as discovery last resolved them) are tried in turn until one answers.
+
+use std::sync::Arc;
 
 use promapi::{ApiResponse, InstantQuery, QueryData, Status, ThanosParams};
+
+use crate::discovery::Endpoints;
 
 use super::{QueryError, QueryOutput, Querier};
 
@@ -10,22 +14,32 @@ use super::{QueryError, QueryOutput, Querier};
 #[derive(Debug, Clone)]
 pub struct HttpQuerier {
     client: reqwest::Client,
-    /// Base URLs (`http://host:port/prefix/`).
-    endpoints: Vec<String>,
+    endpoints: Arc<Endpoints>,
+    method: Method,
+}
+
+/// `--query.http-method`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Method {
+    #[value(name = "POST")]
+    Post,
+    #[value(name = "GET")]
+    Get,
 }
 
 impl HttpQuerier {
-    pub fn new(client: reqwest::Client, endpoints: Vec<String>) -> Self {
-        HttpQuerier { client, endpoints }
+    pub fn new(client: reqwest::Client, endpoints: Arc<Endpoints>, method: Method) -> Self {
+        HttpQuerier { client, endpoints, method }
     }
 
     async fn query_one(&self, base: &str, form: &[(&'static str, String)]) -> Result<QueryOutput, EndpointError> {
         let url = format!("{}/{}", base.trim_end_matches('/'), InstantQuery::PATH);
-        let resp = self
-            .client
-            .post(&url)
+        let request = match self.method {
+            Method::Post => self.client.post(&url).form(form),
+            Method::Get => self.client.get(&url).query(form),
+        };
+        let resp = request
             .header("User-Agent", "thanos-rule")
-            .form(form)
             .send()
             .await
             .map_err(|e| EndpointError::Transport(format!("{url}: {e}")))?;
@@ -69,7 +83,11 @@ impl Querier for HttpQuerier {
         // As thanos rule: any failure moves on to the next endpoint; the evaluation fails only when all have.
         let mut failures = Vec::new();
         let mut api_error = None;
-        for base in &self.endpoints {
+        let endpoints = self.endpoints.all();
+        if endpoints.is_empty() {
+            return Err(QueryError::Unreachable(vec!["no query API address resolved".into()]));
+        }
+        for base in &endpoints {
             match self.query_one(base, &form).await {
                 Ok(out) => return Ok(out),
                 Err(EndpointError::Api(e)) => {

@@ -263,7 +263,8 @@ mod tests {
     #[test]
     fn state_machine() {
         // (for, keep_firing_for, presence per minute, expected state per minute)
-        let cases: Vec<(i64, i64, Vec<bool>, Vec<Option<AlertState>>)> = vec![
+        type Case = (i64, i64, Vec<bool>, Vec<Option<AlertState>>);
+        let cases: Vec<Case> = vec![
             // for: 2m — pending until two minutes have passed, then firing; resolves when gone.
             (2 * MIN, 0, vec![true, true, true, false, false], vec![Some(Pending), Some(Pending), Some(Firing), Some(Inactive), Some(Inactive)]),
             // for: 0 fires at once.

@@ -1,17 +1,19 @@
 //! A rule group: its rules evaluated in order at one timestamp ([`Group::eval`]), and where on the
 //! interval grid its evaluations fall ([`Group::eval_timestamp`]). Scheduling lives elsewhere.
 
+use std::cell::RefCell;
 use std::collections::BTreeSet;
 use std::path::Path;
+use std::time::Duration;
 
 use promapi::Labels;
 
 use super::alerting::{Alert, AlertingRule};
 use super::recording::RecordingRule;
 use super::{Health, RuleError, Sample};
-use crate::query::Querier;
+use crate::query::{QueryError, QueryOutput, Querier};
 use crate::rulefmt;
-use crate::template::{expand, TemplateData};
+use crate::template::{expand_with, uses_query, Queries, TemplateData};
 
 /// Prometheus' staleness marker: a NaN with this exact bit pattern.
 pub const STALE_NAN: u64 = 0x7ff0_0000_0000_0002;
@@ -172,7 +174,17 @@ impl Group {
         let (external_labels, external_url) = (&self.external_labels, &self.external_url);
         for (rule, status) in &mut self.rules {
             let rule_started = std::time::Instant::now();
-            let result = querier.query(rule.expr(), query_t, partial).await;
+            // A query may take at most the interval: the next evaluation is due then.
+            let limit_ms = interval.max(1) as u64;
+            let result = match tokio::time::timeout(Duration::from_millis(limit_ms), querier.query(rule.expr(), query_t, partial)).await {
+                Ok(r) => r,
+                Err(_) => Err(QueryError::Timeout(promapi::format_duration(interval))),
+            };
+            let mut queries = Queries::default();
+            if let (Ok(res), Rule::Alerting(r)) = (&result, &*rule) {
+                template_queries(r, res, querier, query_t, partial, (external_labels, external_url), &mut queries).await;
+            }
+            let queries = RefCell::new(queries);
             let produced: Result<Vec<Sample>, RuleError> = result.map_err(RuleError::from).and_then(|res| {
                 status.warnings = res.warnings.into_iter().filter(|w| !w.starts_with("PromQL ")).collect();
                 match rule {
@@ -181,7 +193,7 @@ impl Group {
                         let name = r.name.clone();
                         let render = |text: &str, labels: &Labels, value: f64| {
                             let data = TemplateData { labels, value, external_labels, external_url };
-                            expand(&name, text, &data)
+                            expand_with(&name, text, &data, &mut queries.borrow_mut())
                         };
                         r.apply(ts, query_t, res.samples, limit, &render)
                     }
@@ -230,6 +242,39 @@ impl Group {
         self.last_eval_ms = Some(ts);
         self.eval_seconds = started.elapsed().as_secs_f64();
         out
+    }
+}
+
+/// Runs the queries `rule`'s templates make for the alerts of `res`, into `queries`: render, run
+/// what was missing, render again, up to three rounds (a query may depend on another's result).
+async fn template_queries<Q: Querier>(
+    rule: &AlertingRule,
+    res: &QueryOutput,
+    querier: &Q,
+    query_t: i64,
+    partial: bool,
+    (external_labels, external_url): (&Labels, &str),
+    queries: &mut Queries,
+) {
+    let templates: Vec<&String> = rule.labels.values().chain(rule.annotations.values()).filter(|t| uses_query(t)).collect();
+    if templates.is_empty() {
+        return;
+    }
+    for _ in 0..3 {
+        for (labels, value) in &res.samples {
+            let data = TemplateData { labels, value: *value, external_labels, external_url };
+            for t in &templates {
+                expand_with(&rule.name, t, &data, queries);
+            }
+        }
+        let missing = std::mem::take(&mut queries.missing);
+        if missing.is_empty() {
+            return;
+        }
+        for q in missing {
+            let out = querier.query(&q, query_t, partial).await;
+            queries.results.insert(q, out.map(|o| o.samples).map_err(|e| e.to_string()));
+        }
     }
 }
 
@@ -333,6 +378,35 @@ mod tests {
             assert!(ts <= now && now - ts < 10_000, "{now} → {ts}");
             assert_eq!((ts - g.offset_ms()).rem_euclid(10_000), 0);
         }
+    }
+
+    #[tokio::test]
+    async fn templates_query_the_querier_at_the_rule_time() {
+        let mut g = group(
+            "groups:\n- name: g\n  rules:\n  - alert: Full\n    expr: disk_used > 0.9\n    annotations:\n      summary: '{{ with printf \"disk_size{host=\\\"%s\\\"}\" $labels.host | query }}{{ . | first | value | humanize1024 }}B{{ end }}'\n",
+        );
+        let q = FakeQuerier::default();
+        q.set("disk_used > 0.9", &[(&[("host", "a")], 0.95)]);
+        q.set("disk_size{host=\"a\"}", &[(&[("host", "a")], 1024.0 * 1024.0)]);
+        let out = g.eval(100_000, &q, PROMETHEUS).await;
+        assert_eq!(out.alerts[0].0.annotations["summary"], "1MiB", "{:?}", q.calls());
+        let calls: Vec<(String, i64)> = q.calls().into_iter().map(|(e, t, _)| (e, t)).collect();
+        assert_eq!(calls, vec![("disk_used > 0.9".into(), 100_000), ("disk_size{host=\"a\"}".into(), 100_000)]);
+    }
+
+    #[tokio::test]
+    async fn a_query_slower_than_the_interval_fails_the_rule() {
+        struct Slow;
+        impl Querier for Slow {
+            async fn query(&self, _: &str, _: i64, _: bool) -> Result<QueryOutput, QueryError> {
+                tokio::time::sleep(Duration::from_secs(3600)).await;
+                Ok(QueryOutput::default())
+            }
+        }
+        let mut g = group("groups:\n- name: g\n  interval: 50ms\n  rules:\n  - record: r\n    expr: vector(1)\n");
+        g.eval(100_000, &Slow, PROMETHEUS).await;
+        assert_eq!(g.rules[0].1.health, Health::Err);
+        assert_eq!(g.rules[0].1.last_error.as_deref(), Some("query timed out after 50ms"));
     }
 
     #[tokio::test]
