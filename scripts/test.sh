@@ -11,6 +11,7 @@ scripts/size.sh
 log "unit and integration tests"
 cargo test --workspace --exclude e2e
 cargo test -p e2e --lib
+scripts/check-deploy.sh
 
 # One browser at a time: scenarios start their own Chromium and servers.
 log "end-to-end tests (headless Chromium)"

@@ -2,8 +2,10 @@
 //!
 //! - `prometheus`: against a real Prometheus scraping values the test chooses.
 //! - `thanos`: against the Thanos API fixture (dedup, partial response, request parameters).
+//! - `deploy`: served as `deploy/` serves it: nginx with the repo's template, `/api/` proxied to Prometheus.
 
 mod support;
 
+mod deploy;
 mod prometheus;
 mod thanos;
