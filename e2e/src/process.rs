@@ -135,6 +135,11 @@ impl Prometheus {
             .with_context(|| format!("prometheus did not start; see {}", dir.join("prometheus.log").display()))?;
         Ok(Prometheus { url, dir, _child: child, _tmp: tmp })
     }
+
+    /// The server's process id (for CPU and memory readings).
+    pub fn pid(&self) -> u32 {
+        self._child.id()
+    }
 }
 
 /// A real Alertmanager on a free port (clustering off), with a receiver that drops everything, killed

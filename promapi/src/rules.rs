@@ -54,6 +54,10 @@ pub struct AlertingRule {
     pub health: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_error: Option<String>,
+    /// Warnings of the last evaluation's query (a store failed under `partial_response_strategy:
+    /// warn`, …); our ruler's addition, absent elsewhere.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
     pub evaluation_time: f64,
     pub last_evaluation: String,
 }
@@ -67,6 +71,10 @@ pub struct RecordingRule {
     pub health: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_error: Option<String>,
+    /// Warnings of the last evaluation's query (a store failed under `partial_response_strategy:
+    /// warn`, …); our ruler's addition, absent elsewhere.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
     pub evaluation_time: f64,
     pub last_evaluation: String,
 }

@@ -15,6 +15,7 @@ use promapi::{ApiResponse, ErrorType};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::metrics::Metrics;
+use crate::sink::{MemorySink, Selector};
 use crate::rules::alerting::AlertState;
 use crate::rules::group::{Group, Rule};
 
@@ -24,8 +25,18 @@ pub type Published = Arc<RwLock<BTreeMap<String, api::RuleGroup>>>;
 /// A reload request, answered with its outcome.
 pub type ReloadRequest = oneshot::Sender<Result<(), String>>;
 
+/// What the handlers read.
+#[derive(Clone)]
+pub struct ApiState {
+    pub published: Published,
+    pub metrics: Arc<Metrics>,
+    pub reload: mpsc::Sender<ReloadRequest>,
+    pub sink: Arc<MemorySink>,
+    pub external_labels: promapi::Labels,
+}
+
 /// The API's routes.
-pub fn router(published: Published, metrics: Arc<Metrics>, reload: mpsc::Sender<ReloadRequest>) -> Router {
+pub fn router(state: ApiState) -> Router {
     Router::new()
         .route("/api/v1/rules", get(rules_handler))
         .route("/api/v1/alerts", get(alerts_handler))
@@ -33,16 +44,11 @@ pub fn router(published: Published, metrics: Arc<Metrics>, reload: mpsc::Sender<
         .route("/-/ready", get(|| async { "Thanos Rule is Ready.\n" }))
         .route("/-/reload", post(reload_handler))
         .route("/metrics", get(metrics_handler))
+        .route("/federate", get(federate_handler))
         .fallback(|| async { api_error(StatusCode::NOT_FOUND, ErrorType::NotFound, "no such endpoint") })
-        .with_state(ApiState { published, metrics, reload })
+        .with_state(state)
 }
 
-#[derive(Clone)]
-struct ApiState {
-    published: Published,
-    metrics: Arc<Metrics>,
-    reload: mpsc::Sender<ReloadRequest>,
-}
 
 async fn reload_handler(State(s): State<ApiState>) -> (StatusCode, String) {
     let (tx, rx) = oneshot::channel();
@@ -73,6 +79,7 @@ pub fn snapshot(g: &Group) -> api::RuleGroup {
                 labels: r.labels.clone(),
                 health: status.health.as_str().into(),
                 last_error: status.last_error.clone(),
+                warnings: status.warnings.clone(),
                 evaluation_time: status.eval_seconds,
                 last_evaluation: eval_time(status.last_eval_ms),
             }),
@@ -96,6 +103,7 @@ pub fn snapshot(g: &Group) -> api::RuleGroup {
                     alerts,
                     health: status.health.as_str().into(),
                     last_error: status.last_error.clone(),
+                    warnings: status.warnings.clone(),
                     evaluation_time: status.eval_seconds,
                     last_evaluation: eval_time(status.last_eval_ms),
                 })
@@ -127,6 +135,24 @@ fn api_alert(a: &crate::rules::alerting::Alert) -> api::Alert {
 
 async fn metrics_handler(State(s): State<ApiState>) -> ([(axum::http::HeaderName, &'static str); 1], String) {
     ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], s.metrics.encode())
+}
+
+/// `/federate?match[]=…`: the latest sample of each selected series the rules produced.
+async fn federate_handler(State(s): State<ApiState>, RawQuery(query): RawQuery) -> Response {
+    let mut selectors = Vec::new();
+    for (k, v) in form_urlencoded::parse(query.as_deref().unwrap_or("").as_bytes()) {
+        if k == "match[]" {
+            match Selector::parse(&v) {
+                Ok(sel) => selectors.push(sel),
+                Err(e) => return (StatusCode::BAD_REQUEST, format!("bad match[]: {e}\n")).into_response(),
+            }
+        }
+    }
+    if selectors.is_empty() {
+        return (StatusCode::BAD_REQUEST, "federate needs at least one match[] selector\n").into_response();
+    }
+    let body = s.sink.federate(&selectors, &s.external_labels);
+    ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], body).into_response()
 }
 
 fn api_error(status: StatusCode, kind: ErrorType, msg: impl Into<String>) -> Response {

@@ -13,7 +13,9 @@
 //! - [`notifier`]: alerts to Alertmanager (API v2), with `--alert.label-drop` and external labels,
 //!   through a bounded, retrying queue per Alertmanager.
 //! - [`objstore`]: the Thanos object-storage configuration.
-//! - [`run`]: `ruler run`: scheduling on each group's grid, and the HTTP API.
+//! - [`sink`]: where results go ([`sink::Sink`]); for now the latest samples in memory, on `/federate`.
+//! - [`run`]: `ruler run`: scheduling on each group's grid, reload, ordered shutdown.
+//! - [`api`]: the HTTP API.
 //!
 //! Still to come (issue 4): storage (TSDB blocks), restore, upload.
 
@@ -29,3 +31,4 @@ pub mod rulefmt;
 pub mod template;
 pub mod rules;
 pub mod run;
+pub mod sink;

@@ -100,17 +100,13 @@ fn main() -> ExitCode {
     }
 }
 
+/// Logs to stderr in logfmt (`ts=… level=info target=… msg=…`, as Thanos logs) or JSON.
 fn init_logging(log: &LogArgs) {
     let filter = tracing_subscriber::EnvFilter::new(&log.level);
-    use std::io::IsTerminal;
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal());
     if log.format == "json" {
-        builder.json().init();
+        tracing_subscriber::fmt().json().with_env_filter(filter).with_writer(std::io::stderr).init();
     } else {
-        builder.init();
+        tracing_logfmt::builder().subscriber_builder().with_env_filter(filter).with_writer(std::io::stderr).init();
     }
 }
 

@@ -16,6 +16,7 @@ use crate::metrics::Metrics;
 use crate::notifier::{Notifier, NotifyOptions};
 use crate::query::http::{HttpQuerier, Method};
 use crate::rulefmt;
+use crate::sink::{MemorySink, Sink};
 use crate::rules::group::{Defaults, EvalOptions, Group};
 
 /// Everything `ruler run` needs, from the flags.
@@ -100,6 +101,7 @@ pub async fn run(
         querier: Arc::new(HttpQuerier::new(client, queriers, config.query_method)),
         notifier: Arc::new(notifier),
         published: Arc::default(),
+        sink: Arc::default(),
         config: Arc::new(config),
         metrics,
         running: BTreeMap::new(),
@@ -108,7 +110,13 @@ pub async fn run(
     engine.start(groups);
 
     let (reload_tx, mut reload_rx) = mpsc::channel::<ReloadRequest>(4);
-    let app = api::router(engine.published.clone(), engine.metrics.clone(), reload_tx);
+    let app = api::router(api::ApiState {
+        published: engine.published.clone(),
+        metrics: engine.metrics.clone(),
+        reload: reload_tx,
+        sink: engine.sink.clone(),
+        external_labels: engine.config.defaults.external_labels.clone(),
+    });
     tracing::info!(address = %listener.local_addr()?, "serving HTTP");
     let (stop_http, http_stopped) = oneshot::channel::<()>();
     let server = tokio::spawn(async move {
@@ -164,6 +172,7 @@ struct Engine {
     published: Published,
     config: Arc<RunConfig>,
     metrics: Arc<Metrics>,
+    sink: Arc<MemorySink>,
     /// By `file;name`: the group (shared with its task, so a reload can carry its alerts over).
     running: BTreeMap<String, (Arc<Mutex<Group>>, JoinHandle<()>)>,
 }
@@ -180,6 +189,7 @@ impl Engine {
                 published: self.published.clone(),
                 config: self.config.clone(),
                 metrics: self.metrics.clone(),
+                sink: self.sink.clone(),
             };
             let g = group.clone();
             let task = tokio::spawn(async move { group_loop(g, shared).await });
@@ -230,6 +240,7 @@ impl Engine {
 
 /// What every group task shares.
 struct Shared {
+    sink: Arc<MemorySink>,
     querier: Arc<HttpQuerier>,
     notifier: Arc<Notifier>,
     published: Published,
@@ -258,6 +269,7 @@ async fn group_loop(group: Arc<Mutex<Group>>, s: Shared) {
         }
         let mut group = group.lock().await;
         let out = group.eval(next, &*s.querier, s.config.eval).await;
+        s.sink.append(&out.samples);
         let m = &s.metrics;
         m.iterations.get_or_create(&labels).inc();
         m.last_duration.get_or_create(&labels).set(group.eval_seconds);

@@ -141,6 +141,7 @@ static FUNCS: &[(&str, Func)] = &[
     ("args", args as Func),
     ("externalURL", external_url as Func),
     ("pathPrefix", path_prefix as Func),
+    ("printf", printf as Func),
     ("query", query as Func),
     ("first", first as Func),
     ("label", label as Func),
@@ -367,6 +368,127 @@ fn path_prefix(_: &[Value]) -> Result<Value, FuncError> {
     s(after_scheme.find('/').map(|i| after_scheme[i..].trim_end_matches('/').to_string()).unwrap_or_default())
 }
 
+/// Go's `fmt.Sprintf` for the verbs templates use (`%v %s %d %f %e %g %q %x %X %t %%`, with flags,
+/// width and precision). gtmpl's own prints `%%` twice and does not quote `%q`.
+fn printf(a: &[Value]) -> Result<Value, FuncError> {
+    let format = to_str(a.first().ok_or_else(|| FuncError::AtLeastXArgs("printf".into(), 1))?);
+    let mut args = a[1..].iter();
+    let mut out = String::new();
+    let mut chars = format.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            out.push(c);
+            continue;
+        }
+        let (mut minus, mut plus, mut zero, mut space) = (false, false, false, false);
+        while let Some(&f) = chars.peek() {
+            match f {
+                '-' => minus = true,
+                '+' => plus = true,
+                '0' => zero = true,
+                ' ' => space = true,
+                '#' => {}
+                _ => break,
+            }
+            chars.next();
+        }
+        let number = |chars: &mut std::iter::Peekable<std::str::Chars<'_>>| {
+            let mut n = None;
+            while let Some(d) = chars.peek().and_then(|c| c.to_digit(10)) {
+                n = Some(n.unwrap_or(0) * 10 + d as usize);
+                chars.next();
+            }
+            n
+        };
+        let width = number(&mut chars);
+        let prec = if chars.peek() == Some(&'.') {
+            chars.next();
+            Some(number(&mut chars).unwrap_or(0))
+        } else {
+            None
+        };
+        let Some(verb) = chars.next() else {
+            out.push_str("%!(NOVERB)");
+            break;
+        };
+        if verb == '%' {
+            out.push('%');
+            continue;
+        }
+        let Some(arg) = args.next() else {
+            out.push_str(&format!("%!{verb}(MISSING)"));
+            continue;
+        };
+        let num = to_f64(arg).ok().filter(|_| matches!(arg, Value::Number(_)));
+        let is_int = matches!(arg, Value::Number(n) if n.as_i64().is_some() || n.as_u64().is_some());
+        let text = match (verb, num) {
+            ('v' | 's', Some(f)) if is_int => format!("{}", f as i64),
+            ('v' | 's', Some(f)) => go_shortest(f),
+            ('v' | 's', None) => to_str(arg),
+            ('d', Some(f)) if is_int || f.fract() == 0.0 => format!("{}", f as i64),
+            ('f' | 'F', Some(f)) => format!("{:.*}", prec.unwrap_or(6), f),
+            ('e', Some(f)) => go_exp(f, prec.unwrap_or(6)),
+            ('g', Some(f)) => prec.map(|p| go_g(f, p.max(1))).unwrap_or_else(|| go_shortest(f)),
+            ('x', Some(f)) if is_int => format!("{:x}", f as i64),
+            ('X', Some(f)) if is_int => format!("{:X}", f as i64),
+            ('x', None) => to_str(arg).bytes().map(|b| format!("{b:02x}")).collect(),
+            ('q', None) => format!("{:?}", to_str(arg)),
+            ('t', _) if matches!(arg, Value::Bool(_)) => to_str(arg),
+            _ => format!("%!{verb}({})", to_str(arg)),
+        };
+        let text = match (num, plus, space) {
+            (Some(f), true, _) if f >= 0.0 => format!("+{text}"),
+            (Some(f), false, true) if f >= 0.0 => format!(" {text}"),
+            _ => text,
+        };
+        let pad = width.unwrap_or(0).saturating_sub(text.chars().count());
+        if minus {
+            out.push_str(&text);
+            out.extend(std::iter::repeat_n(' ', pad));
+        } else if zero && num.is_some() {
+            let (sign, digits) = if text.starts_with(['-', '+']) { text.split_at(1) } else { ("", text.as_str()) };
+            out.push_str(sign);
+            out.extend(std::iter::repeat_n('0', pad));
+            out.push_str(digits);
+        } else {
+            out.extend(std::iter::repeat_n(' ', pad));
+            out.push_str(&text);
+        }
+    }
+    if args.next().is_some() {
+        out.push_str("%!(EXTRA)");
+    }
+    s(out)
+}
+
+/// Go's `%v` of a float64: the shortest digits, in %e form below 1e-4 or from 1e21 on.
+fn go_shortest(v: f64) -> String {
+    if !v.is_finite() || v == 0.0 {
+        return go_g(v, 1);
+    }
+    let sci = format!("{v:e}");
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    if !(-4..21).contains(&exp) {
+        let sign = if exp < 0 { '-' } else { '+' };
+        format!("{mantissa}e{sign}{:02}", exp.abs())
+    } else {
+        format!("{v}")
+    }
+}
+
+/// Go's `%.<prec>e`: the exponent signed and at least two digits.
+fn go_exp(v: f64, prec: usize) -> String {
+    if !v.is_finite() {
+        return go_g(v, 1);
+    }
+    let sci = format!("{v:.prec$e}");
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let sign = if exp < 0 { '-' } else { '+' };
+    format!("{mantissa}e{sign}{:02}", exp.abs())
+}
+
 /// Go's `fmt.Sprintf("%.4g", v)`.
 pub fn go_g4(v: f64) -> String {
     go_g(v, 4)
@@ -504,6 +626,24 @@ mod tests {
         assert!(out.starts_with("<error expanding template: t:") && out.contains("parse error"), "{out}");
         let out = expand_with("t", r#"{{ query "none" | first }}"#, &data, &mut Queries::default());
         assert!(out.contains("no elements"), "{out}");
+    }
+
+    #[test]
+    fn printf_prints_what_go_prints() {
+        // Expected: Go's fmt.Sprintf with the same format and arguments.
+        let cases = [
+            (r#"{{ printf "%.2f%%" 12.345 }}"#, "12.35%"),
+            (r#"{{ printf "%q" "a\"b" }}"#, r#""a\"b""#),
+            (r#"{{ printf "%v|%d|%5.1f|%x|%-4s|" "s" 3 2.5 255 "ab" }}"#, "s|3|  2.5|ff|ab  |"),
+            (r#"{{ printf "%05.1f|%+d|%e|%g|%.3g" 3.14159 7 1234.5678 0.000012345 1234.5678 }}"#, "003.1|+7|1.234568e+03|1.2345e-05|1.23e+03"),
+            (r#"{{ printf "%v %v" 1.5 100000.0 }}"#, "1.5 100000"),
+            (r#"{{ printf "%s=%v" $labels.job $value }}"#, "node=0.25"),
+            (r#"{{ printf "%d %s" }}"#, "%!d(MISSING) %!s(MISSING)"),
+        ];
+        for (t, want) in cases {
+            assert_eq!(render_with(t, 0.25), want, "{t}");
+        }
+        assert_eq!([go_shortest(1e21), go_shortest(1e20), go_shortest(0.00001)], ["1e+21", "100000000000000000000", "1e-05"]);
     }
 
     #[test]

@@ -160,3 +160,15 @@ async fn query_and_alertmanager_addresses_come_from_dns_srv_records() -> Result<
     assert!(m.contains("thanos_rule_dns_provider_results{client=\"alertmanager\"} 1"), "{m}");
     Ok(())
 }
+
+#[tokio::test]
+async fn a_broken_rule_file_at_start_is_refused_with_file_and_line() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    std::fs::write(dir.path().join("rules.yaml"), "groups:\n  - name: g\n    rules:\n      - alert: A\n        expr: up ==\n")?;
+    let mut r = start_ruler(dir.path(), "a", "http://127.0.0.1:1", "http://127.0.0.1:1", &[])?;
+    let status = r.child.wait_timeout(Duration::from_secs(20))?.context("the ruler kept running on a broken file")?;
+    assert_eq!(status.code(), Some(1));
+    let log = std::fs::read_to_string(dir.path().join("ruler-a.log"))?;
+    assert!(log.contains("rules.yaml:4: group \"g\", rule \"A\": could not parse expression"), "{log}");
+    Ok(())
+}

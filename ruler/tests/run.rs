@@ -88,6 +88,15 @@ async fn two_replicas_agree_with_prometheus_and_make_one_alert() -> Result<()> {
     assert_eq!(alerts[0]["annotations"]["summary"], "big is 1.235M");
     assert!(alerts[0]["generatorURL"].as_str().unwrap().starts_with("http://thanos.example:9090/graph?g0.expr=e2e_value"));
 
+    // Recorded values equal the query's result, as /federate shows them (external labels added).
+    let federated = reqwest::get(format!("{}/federate?match[]=job:e2e_value:sum", a.url)).await?.text().await?;
+    let line = federated.lines().next().unwrap_or_default();
+    assert!(line.starts_with("job:e2e_value:sum{job=\"demo\",rule_replica=\"a\"} 1234568 "), "{federated}");
+    let r: ApiResponse<promapi::QueryData> =
+        reqwest::Client::new().post(format!("{}/api/v1/query", prom.url)).form(&[("query", "job:e2e_value:sum")]).send().await?.json().await?;
+    let Some(promapi::QueryData::Vector(v)) = r.data else { anyhow::bail!("no vector") };
+    assert_eq!(v[0].value.as_ref().map(|p| p.1.as_str()), Some("1234568"), "Prometheus records the same value");
+
     // Its own metrics, in the Prometheus text format.
     let metrics = reqwest::get(format!("{}/metrics", a.url)).await?.text().await?;
     for want in ["prometheus_rule_evaluations_total{rule_group=", "prometheus_rule_group_iterations_total{", "thanos_alert_sender_alerts_sent_total{alertmanager=", "prometheus_config_last_reload_successful 1"] {
