@@ -14,6 +14,7 @@
 //!   through a bounded, retrying queue per Alertmanager.
 //! - [`objstore`]: the Thanos object-storage configuration.
 //! - [`sink`]: where results go ([`sink::Sink`]); for now the latest samples in memory, on `/federate`.
+//! - [`tsdb`]: Prometheus TSDB blocks: a writer byte-identical to Prometheus' and a strict reader.
 //! - [`run`]: `ruler run`: scheduling on each group's grid, reload, ordered shutdown.
 //! - [`api`]: the HTTP API.
 //!
@@ -32,3 +33,4 @@ pub mod template;
 pub mod rules;
 pub mod run;
 pub mod sink;
+pub mod tsdb;
