@@ -7,6 +7,8 @@ use promapi::Labels;
 
 use crate::notifier::NotifyOptions;
 use crate::query::http::Method;
+use crate::rules::alerting::RestoreOptions;
+use crate::storage::StorageOptions;
 use crate::rules::group::{Defaults, EvalOptions};
 use crate::run::RunConfig;
 
@@ -74,17 +76,22 @@ pub struct AlertArgs {
     /// How long firing alerts are kept alive while the querier is unreachable.
     #[arg(long = "for-outage-tolerance", default_value = "1h", value_parser = duration_ms)]
     pub for_outage_tolerance: i64,
-    /// Minimum time a restored alert waits before firing (alert-state restore comes with storage;
-    /// accepted now so `thanos rule` command lines work unchanged).
+    /// Minimum time a restored alert that was pending waits before firing.
     #[arg(long = "for-grace-period", default_value = "10m", value_parser = duration_ms)]
     pub for_grace_period: i64,
 }
 
 #[derive(Debug, Clone, Args)]
 pub struct StorageArgs {
-    /// Data directory (the TSDB, once storage lands; created at start).
+    /// Data directory: a Prometheus TSDB (write-ahead log and blocks) holding every rule result.
     #[arg(long = "data-dir", default_value = "data/")]
     pub data_dir: std::path::PathBuf,
+    /// Length of the aligned windows cut into blocks.
+    #[arg(long = "tsdb.block-duration", default_value = "2h", value_parser = duration_ms)]
+    pub block_duration: i64,
+    /// How long blocks are kept in the data directory.
+    #[arg(long = "tsdb.retention", default_value = "48h", value_parser = duration_ms)]
+    pub retention: i64,
     /// Object storage for blocks, Thanos objstore YAML (checked at start; uploads come with storage).
     #[arg(long = "objstore.config", conflicts_with = "objstore_config_file")]
     pub objstore_config: Option<String>,
@@ -145,9 +152,16 @@ fn label(s: &str) -> Result<(String, String), String> {
 }
 
 /// The run configuration the flags describe.
-pub fn run_config(q: &QueryArgs, r: &RuleArgs, a: &AlertArgs) -> RunConfig {
+pub fn run_config(q: &QueryArgs, r: &RuleArgs, a: &AlertArgs, s: &StorageArgs) -> RunConfig {
     let external_labels: Labels = r.label.iter().cloned().collect();
     RunConfig {
+        data_dir: s.data_dir.clone(),
+        storage: StorageOptions {
+            block_ms: s.block_duration,
+            retention_ms: s.retention,
+            external_labels: external_labels.clone(),
+        },
+        restore: RestoreOptions { outage_tolerance_ms: a.for_outage_tolerance, grace_period_ms: a.for_grace_period },
         rule_files: r.rule_file.clone(),
         query_urls: q.query.clone(),
         query_method: q.http_method,

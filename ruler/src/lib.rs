@@ -13,14 +13,18 @@
 //! - [`notifier`]: alerts to Alertmanager (API v2), with `--alert.label-drop` and external labels,
 //!   through a bounded, retrying queue per Alertmanager.
 //! - [`objstore`]: the Thanos object-storage configuration.
-//! - [`sink`]: where results go ([`sink::Sink`]); for now the latest samples in memory, on `/federate`.
+//! - [`sink`]: where results go ([`sink::Sink`]); the latest samples in memory, on `/federate`.
 //! - [`tsdb`]: Prometheus TSDB blocks: a writer byte-identical to Prometheus' and a strict reader.
+//! - [`storage`]: the data directory: write-ahead log, head, blocks, retention.
 //! - [`run`]: `ruler run`: scheduling on each group's grid, reload, ordered shutdown.
+//! - [`backfill`]: `ruler backfill`: the same evaluations over a past range, from range queries, into
+//!   one block per 2h window.
 //! - [`api`]: the HTTP API.
 //!
-//! Still to come (issue 4): storage (TSDB blocks), restore, upload.
+//! Still to come (issue 4): upload to object storage.
 
 pub mod api;
+pub mod backfill;
 pub mod check;
 pub mod discovery;
 pub mod flags;
@@ -33,4 +37,5 @@ pub mod template;
 pub mod rules;
 pub mod run;
 pub mod sink;
+pub mod storage;
 pub mod tsdb;

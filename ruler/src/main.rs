@@ -18,6 +18,15 @@ struct Cli {
 enum Command {
     /// Evaluate rules against the querier and send alerts to Alertmanager.
     Run(Box<RunArgs>),
+    /// Evaluate rules over a past range and write Thanos-ready blocks, one per 2h window.
+    ///
+    /// Each group is evaluated at the slots `ruler run` would have used (its grid, query_offset),
+    /// from range queries (step = the group's interval) with the same parameters (dedup,
+    /// partial_response): recording outputs, ALERTS and ALERTS_FOR_STATE, staleness markers.
+    /// Alert states start empty at --start. A rule reading another rule's output sees what the
+    /// querier holds, not this run's results: backfill such groups in a second run once the first
+    /// run's blocks are in the querier's store.
+    Backfill(Box<ruler::backfill::BackfillArgs>),
     /// Check configuration files.
     Check {
         #[command(subcommand)]
@@ -66,7 +75,7 @@ fn main() -> ExitCode {
                     return ExitCode::from(2);
                 }
             }
-            let config = ruler::flags::run_config(&query, &rules, &alert);
+            let config = ruler::flags::run_config(&query, &rules, &alert, &storage);
             let runtime = match tokio::runtime::Runtime::new() {
                 Ok(r) => r,
                 Err(e) => {
@@ -87,6 +96,7 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Command::Backfill(args) => ruler::backfill::command(*args),
         Command::Check { what: Check::Rules { files } } => {
             match ruler::check::check_rules(&files, &mut std::io::stdout().lock()) {
                 Ok(true) => ExitCode::SUCCESS,

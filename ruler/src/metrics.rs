@@ -32,6 +32,10 @@ pub struct Metrics {
     pub queue_pushed: Family<Labels, Counter>,
     pub queue_popped: Family<Labels, Counter>,
     pub queue_dropped: Family<Labels, Counter>,
+    pub samples_appended: Counter,
+    pub append_failures: Counter,
+    pub compactions: Counter,
+    pub compactions_failed: Counter,
     pub dns_lookups: Family<Labels, Counter>,
     pub dns_failures: Family<Labels, Counter>,
     pub dns_results: Family<Labels, Gauge>,
@@ -75,6 +79,10 @@ impl Metrics {
         r.register("thanos_alert_queue_alerts_pushed", "Alerts queued, by configured Alertmanager.", m.queue_pushed.clone());
         r.register("thanos_alert_queue_alerts_popped", "Alerts taken from the queue to send.", m.queue_popped.clone());
         r.register("thanos_alert_queue_alerts_dropped", "Alerts dropped because the queue was full.", m.queue_dropped.clone());
+        r.register("prometheus_tsdb_head_samples_appended", "Samples written to the log and head.", m.samples_appended.clone());
+        r.register("ruler_storage_append_failures", "Group results that could not be stored.", m.append_failures.clone());
+        r.register("prometheus_tsdb_compactions", "Blocks cut from the head.", m.compactions.clone());
+        r.register("prometheus_tsdb_compactions_failed", "Failed attempts to cut a block.", m.compactions_failed.clone());
         r.register("thanos_rule_dns_lookups", "DNS lookups of --query and --alertmanagers.url addresses.", m.dns_lookups.clone());
         r.register("thanos_rule_dns_failures", "Failed DNS lookups.", m.dns_failures.clone());
         r.register("thanos_rule_dns_provider_results", "Addresses the last lookup found.", m.dns_results.clone());

@@ -1,8 +1,10 @@
 //! The querier the ruler evaluates against: an instant query at a timestamp, behind a narrow trait so
-//! tests, backfill and the HTTP client share one evaluation path.
+//! tests, backfill (answering from range queries, [`range`]) and the HTTP client share one evaluation
+//! path.
 
 pub mod fake;
 pub mod http;
+pub mod range;
 
 use std::future::Future;
 

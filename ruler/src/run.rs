@@ -16,12 +16,17 @@ use crate::metrics::Metrics;
 use crate::notifier::{Notifier, NotifyOptions};
 use crate::query::http::{HttpQuerier, Method};
 use crate::rulefmt;
+use crate::rules::alerting::RestoreOptions;
 use crate::sink::{MemorySink, Sink};
+use crate::storage::{Storage, StorageOptions};
 use crate::rules::group::{Defaults, EvalOptions, Group};
 
 /// Everything `ruler run` needs, from the flags.
 #[derive(Debug, Clone)]
 pub struct RunConfig {
+    pub data_dir: PathBuf,
+    pub storage: StorageOptions,
+    pub restore: RestoreOptions,
     pub rule_files: Vec<String>,
     pub query_urls: Vec<String>,
     pub query_method: Method,
@@ -94,6 +99,15 @@ pub async fn run(
             }));
         }
     }
+    let (storage, report) = Storage::open(&config.data_dir, config.storage.clone())
+        .with_context(|| format!("--data-dir {}", config.data_dir.display()))?;
+    tracing::info!(blocks = report.blocks, replayed = report.replayed_samples, torn_bytes = report.torn_bytes, removed_tmp = report.removed_tmp, "storage opened");
+    // What alerts were before the restart, read before any evaluation adds to it.
+    let restore = Arc::new(Restore { opts: config.restore, states: storage.latest("ALERTS_FOR_STATE") });
+    let storage = Arc::new(storage);
+    // Blocks are cut half a window after the window ends: check a few times per half window.
+    let every = Duration::from_millis((config.storage.block_ms as u64 / 4).clamp(250, 30_000));
+    let housekeeping = tokio::spawn(housekeeping(storage.clone(), metrics.clone(), every));
     let client = reqwest::Client::builder().build()?;
     let am_client = reqwest::Client::builder().timeout(config.send_timeout).build()?;
     let notifier = Notifier::start(am_client, alertmanagers, &config.alertmanager_urls, QUEUE_CAPACITY, metrics.clone());
@@ -102,6 +116,8 @@ pub async fn run(
         notifier: Arc::new(notifier),
         published: Arc::default(),
         sink: Arc::default(),
+        storage,
+        restore: Some(restore),
         config: Arc::new(config),
         metrics,
         running: BTreeMap::new(),
@@ -143,6 +159,7 @@ pub async fn run(
     for task in resolving {
         task.abort();
     }
+    housekeeping.abort();
     let timeout = engine.config.send_timeout + Duration::from_secs(1);
     tracing::info!("shutting down: sending queued alerts");
     engine.notifier.drain(timeout).await;
@@ -150,6 +167,33 @@ pub async fn run(
     server.await??;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Every `every`: cut due blocks, then delete blocks past retention.
+async fn housekeeping(storage: Arc<Storage>, metrics: Arc<Metrics>, every: Duration) {
+    loop {
+        tokio::time::sleep(every).await;
+        let s = storage.clone();
+        let now = now_ms();
+        // Block writing is blocking file I/O.
+        let outcome = tokio::task::spawn_blocking(move || s.compact(now).and_then(|b| Ok((b, s.apply_retention(now)?)))).await;
+        match outcome {
+            Ok(Ok((blocks, deleted))) => {
+                for b in &blocks {
+                    tracing::info!(block = %b, "block written");
+                }
+                metrics.compactions.inc_by(blocks.len() as u64);
+                if deleted > 0 {
+                    tracing::info!(deleted, "blocks past retention deleted");
+                }
+            }
+            Ok(Err(e)) => {
+                metrics.compactions_failed.inc();
+                tracing::error!(error = %e, "writing a block failed; the samples stay in the log and the head");
+            }
+            Err(e) => tracing::error!(error = %e, "block writing task failed"),
+        }
+    }
 }
 
 /// Alerts each Alertmanager's queue holds (as `thanos rule`).
@@ -173,6 +217,9 @@ struct Engine {
     config: Arc<RunConfig>,
     metrics: Arc<Metrics>,
     sink: Arc<MemorySink>,
+    storage: Arc<Storage>,
+    /// Alert state to restore: for the groups started with the process, not after a reload.
+    restore: Option<Arc<Restore>>,
     /// By `file;name`: the group (shared with its task, so a reload can carry its alerts over).
     running: BTreeMap<String, (Arc<Mutex<Group>>, JoinHandle<()>)>,
 }
@@ -190,11 +237,14 @@ impl Engine {
                 config: self.config.clone(),
                 metrics: self.metrics.clone(),
                 sink: self.sink.clone(),
+                storage: self.storage.clone(),
+                restore: self.restore.clone(),
             };
             let g = group.clone();
             let task = tokio::spawn(async move { group_loop(g, shared).await });
             self.running.insert(k, (group, task));
         }
+        self.restore = None;
     }
 
     /// Loads the rule files again; on success replaces the groups, keeping the alerts of groups that
@@ -238,9 +288,18 @@ impl Engine {
     }
 }
 
+/// Alert state from before a restart (`ALERTS_FOR_STATE` samples), and how to restore it.
+struct Restore {
+    opts: RestoreOptions,
+    states: Vec<(promapi::Labels, i64, f64)>,
+}
+
 /// What every group task shares.
 struct Shared {
     sink: Arc<MemorySink>,
+    storage: Arc<Storage>,
+    /// Restore alert state after the first evaluation (at start, not after a reload).
+    restore: Option<Arc<Restore>>,
     querier: Arc<HttpQuerier>,
     notifier: Arc<Notifier>,
     published: Published,
@@ -262,15 +321,32 @@ async fn group_loop(group: Arc<Mutex<Group>>, s: Shared) {
     };
     let mut next = first;
     let mut missed: u64 = 0;
+    let mut restore = s.restore.clone();
     loop {
         let wait = next - now_ms();
         if wait > 0 {
             tokio::time::sleep(Duration::from_millis(wait as u64)).await;
         }
         let mut group = group.lock().await;
-        let out = group.eval(next, &*s.querier, s.config.eval).await;
-        s.sink.append(&out.samples);
         let m = &s.metrics;
+        let out = group.eval(next, &*s.querier, s.config.eval).await;
+        // Stored first: /federate then shows only what a restart keeps.
+        match s.storage.append_samples(&out.samples) {
+            Ok(n) => {
+                m.samples_appended.inc_by(n as u64);
+                let _ = s.sink.append(&out.samples);
+            }
+            Err(e) => {
+                m.append_failures.inc();
+                tracing::error!(group = %group.name, error = %e, "storing rule results failed");
+            }
+        }
+        if let Some(r) = restore.take() {
+            let restored = group.restore(&r.states, next, r.opts);
+            if restored > 0 {
+                tracing::info!(group = %group.name, restored, "alert state restored");
+            }
+        }
         m.iterations.get_or_create(&labels).inc();
         m.last_duration.get_or_create(&labels).set(group.eval_seconds);
         m.last_evaluation.get_or_create(&labels).set(next as f64 / 1000.0);

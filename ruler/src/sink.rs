@@ -1,6 +1,6 @@
-//! Where evaluation results go. [`Sink`] is what the TSDB (the storage issue) implements; until then
-//! [`MemorySink`] keeps the latest sample of every series the rules produce, served on `/federate`
-//! in the Prometheus text format, as Prometheus serves its own.
+//! Where evaluation results go: [`Sink`], implemented by the local TSDB ([`crate::storage`]) and by
+//! [`MemorySink`], which keeps the latest sample of every series the rules produce for `/federate`
+//! (the Prometheus text format, as Prometheus serves its own).
 
 use std::collections::BTreeMap;
 use std::sync::RwLock;
@@ -14,7 +14,8 @@ use crate::rules::Sample;
 
 /// Takes the samples of one group evaluation, in order.
 pub trait Sink: Send + Sync {
-    fn append(&self, samples: &[Sample]);
+    /// Fails when the samples could not be kept (a storage error, said in words).
+    fn append(&self, samples: &[Sample]) -> Result<(), String>;
 }
 
 /// The latest sample of each series; a staleness marker removes the series.
@@ -24,7 +25,7 @@ pub struct MemorySink {
 }
 
 impl Sink for MemorySink {
-    fn append(&self, samples: &[Sample]) {
+    fn append(&self, samples: &[Sample]) -> Result<(), String> {
         let mut latest = self.latest.write().unwrap();
         for s in samples {
             if s.v.to_bits() == STALE_NAN {
@@ -33,6 +34,7 @@ impl Sink for MemorySink {
                 latest.insert(s.labels.clone(), (s.t, s.v));
             }
         }
+        Ok(())
     }
 }
 
@@ -103,11 +105,13 @@ mod tests {
             sample(&[("__name__", "job:up:sum"), ("job", "api")], 1_000, 1.0),
             sample(&[("__name__", "job:up:sum"), ("job", "db")], 1_000, 2.0),
             sample(&[("__name__", "other"), ("q", "a\"b")], 1_000, 0.5),
-        ]);
+        ])
+        .unwrap();
         sink.append(&[
             sample(&[("__name__", "job:up:sum"), ("job", "api")], 2_000, 3.0),
             sample(&[("__name__", "job:up:sum"), ("job", "db")], 2_000, f64::from_bits(STALE_NAN)),
-        ]);
+        ])
+        .unwrap();
         let ext: Labels = [("replica".to_string(), "a".to_string()), ("job".to_string(), "ignored".to_string())].into();
         let sel = |s: &str| vec![Selector::parse(s).unwrap()];
         assert_eq!(sink.federate(&sel("job:up:sum"), &ext), "job:up:sum{job=\"api\",replica=\"a\"} 3 2000\n");

@@ -11,6 +11,7 @@
 //! - [`cut`]: where chunks end, as Prometheus' head decides.
 //! - [`xor`]: the XOR (Gorilla) chunk encoding.
 //! - [`tombstones`]: the (empty) `tombstones` file.
+//! - [`wal`]: the write-ahead log: [`wal::Wal`] appends records, [`wal::replay`] reads them back.
 //! - [`encoding`]: big-endian integers, varints, CRC-32C.
 //! - [`error`]: what can go wrong, as one [`Error`] type.
 
@@ -22,6 +23,7 @@ pub mod error;
 pub mod index;
 pub mod meta;
 pub mod tombstones;
+pub mod wal;
 pub mod xor;
 
 pub use block::{Block, BlockWriter, Series};

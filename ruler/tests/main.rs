@@ -2,13 +2,21 @@
 //!
 //! - `check`: `ruler check rules` against `promtool check rules` (Prometheus 2.42) on the same files.
 //! - `run`: `ruler run` against a real Prometheus and Alertmanager, beside Prometheus' own evaluation.
+//! - `storage`: the data directory: kill -9 at any moment, read by a real Prometheus, alert restore.
 //! - `faults`: misbehaving querier, Alertmanager down then back, DNS discovery, SIGTERM.
+//! - `backfill`: `ruler backfill` against a real Prometheus: outputs equal instant queries, ALERTS,
+//!   one block per window, accepted by promtool.
 //! - `tsdb`: blocks from `ruler::tsdb` against promtool (byte-identical output, analyze, dump) and a real
 //!   Prometheus.
+//! - `wal`: the write-ahead log from `ruler::tsdb::wal` replayed by a real Prometheus and by promtool, and
+//!   Prometheus' own WAL read back.
 
 mod support;
 
+mod backfill;
 mod check;
 mod faults;
 mod run;
+mod storage;
 mod tsdb;
+mod wal;

@@ -216,6 +216,51 @@ impl AlertingRule {
 }
 
 /// `ALERTS{alertname, alertstate, <alert labels>} 1`.
+/// How restoring alert state after a restart behaves (`--for-outage-tolerance`, `--for-grace-period`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RestoreOptions {
+    pub outage_tolerance_ms: i64,
+    pub grace_period_ms: i64,
+}
+
+impl AlertingRule {
+    /// Gives the rule's pending alerts back the `active_at` their last `ALERTS_FOR_STATE` sample
+    /// (`(labels, sample time, active_at seconds)`) recorded before a restart at `now`. As
+    /// Prometheus: the downtime is not counted towards `for`, and an alert with less than the grace
+    /// period left waits that long. Beyond Prometheus (prometheus#15175): an alert that was firing
+    /// fires again at once whatever its `for`, rather than starting over. Returns how many were restored.
+    pub fn restore(&mut self, states: &[(Labels, i64, f64)], now: i64, opts: RestoreOptions) -> usize {
+        let mut restored = 0;
+        for (labels, down_at, value) in states {
+            if value.to_bits() == super::group::STALE_NAN || now - down_at > opts.outage_tolerance_ms {
+                continue;
+            }
+            let mut key = labels.clone();
+            key.remove("__name__");
+            let Some(a) = self.active.get_mut(&key) else { continue };
+            if a.state != AlertState::Pending {
+                continue;
+            }
+            let was_active = (*value * 1000.0) as i64;
+            let remaining = self.for_ms - (down_at - was_active);
+            a.active_at = if remaining <= 0 {
+                was_active
+            } else if remaining < opts.grace_period_ms {
+                now + opts.grace_period_ms - self.for_ms
+            } else {
+                was_active + (now - down_at)
+            };
+            if remaining <= 0 {
+                a.state = AlertState::Firing;
+                // About when it fired first: Alertmanager keeps the earlier start anyway.
+                a.fired_at = Some(was_active + self.for_ms);
+            }
+            restored += 1;
+        }
+        restored
+    }
+}
+
 fn alerts_sample(a: &Alert, t: i64) -> Sample {
     let mut labels = a.labels.clone();
     labels.insert("__name__".into(), "ALERTS".into());
@@ -259,6 +304,34 @@ mod tests {
     }
 
     use AlertState::*;
+
+    #[test]
+    fn restore_keeps_active_at_discounts_downtime_and_keeps_firing() {
+        let opts = RestoreOptions { outage_tolerance_ms: 60 * MIN, grace_period_ms: 10 * MIN };
+        let state = |id: &str, down_at: i64, active_s: i64| {
+            (l(&[("__name__", "ALERTS_FOR_STATE"), ("alertname", "A"), ("id", id)]), down_at, active_s as f64)
+        };
+        let now = 1000 * MIN;
+        let mut rule = AlertingRule::new("A".into(), "x".into(), 30 * MIN, 0, Labels::new(), Labels::new());
+        let result: Vec<(Labels, f64)> = ["firing", "long", "short", "old"].iter().map(|id| (l(&[("id", id)]), 1.0)).collect();
+        rule.apply(now, now, result, 0, &|t, _, _| t.to_string()).unwrap();
+        let states = vec![
+            // Active 40 min before going down at now-5m: was firing (for is 30m).
+            state("firing", now - 5 * MIN, (now - 45 * MIN) / 1000),
+            // Active 5 min before going down 20 min ago: 25 min left, more than the grace period.
+            state("long", now - 20 * MIN, (now - 25 * MIN) / 1000),
+            // Active 25 min before going down: 5 min left, less than the grace period.
+            state("short", now - MIN, (now - 26 * MIN) / 1000),
+            // Down longer than the outage tolerance: starts over.
+            state("old", now - 61 * MIN, (now - 100 * MIN) / 1000),
+        ];
+        assert_eq!(rule.restore(&states, now, opts), 3);
+        let get = |id: &str| rule.active[&l(&[("alertname", "A"), ("id", id)])].clone();
+        assert_eq!((get("firing").state, get("firing").active_at), (Firing, now - 45 * MIN));
+        assert_eq!((get("long").state, get("long").active_at), (Pending, now - 25 * MIN + 20 * MIN));
+        assert_eq!(get("short").active_at, now + 10 * MIN - 30 * MIN, "fires after the grace period");
+        assert_eq!(get("old").active_at, now);
+    }
 
     #[test]
     fn state_machine() {

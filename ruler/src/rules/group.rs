@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use promapi::Labels;
 
-use super::alerting::{Alert, AlertingRule};
+use super::alerting::{Alert, AlertingRule, RestoreOptions};
 use super::recording::RecordingRule;
 use super::{Health, RuleError, Sample};
 use crate::query::{QueryError, QueryOutput, Querier};
@@ -279,6 +279,20 @@ async fn template_queries<Q: Querier>(
 }
 
 impl Group {
+    /// After a restart: gives alerts back their state from `ALERTS_FOR_STATE` samples (see
+    /// [`AlertingRule::restore`]). Call after the first evaluation, which creates the alerts.
+    pub fn restore(&mut self, states: &[(Labels, i64, f64)], now: i64, opts: RestoreOptions) -> usize {
+        let mut restored = 0;
+        for (rule, _) in &mut self.rules {
+            if let Rule::Alerting(r) = rule {
+                let mine: Vec<(Labels, i64, f64)> =
+                    states.iter().filter(|(l, _, _)| l.get("alertname") == Some(&r.name)).cloned().collect();
+                restored += r.restore(&mine, now, opts);
+            }
+        }
+        restored
+    }
+
     /// After a reload: takes over the alerts (and staleness bookkeeping) of `old`'s rules of the same
     /// name, so a reload neither re-notifies nor restarts `for`.
     pub fn copy_state(&mut self, old: &Group) {

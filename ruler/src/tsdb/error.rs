@@ -1,6 +1,8 @@
-//! What can go wrong writing or reading a block.
+//! What can go wrong writing or reading a block or the WAL.
 
 use std::path::PathBuf;
+
+use super::wal::Damage;
 
 /// A TSDB error: I/O with the path it concerns, a file that breaks the format (saying where and which
 /// rule), or samples a block cannot hold.
@@ -43,6 +45,20 @@ pub enum Error {
     InvalidLabels { labels: String, reason: &'static str },
     #[error("no samples: a block must hold at least one")]
     EmptyBlock,
+    #[error("WAL segment size {size} is not a positive multiple of the {page}-byte page")]
+    WalSegmentSize { size: usize, page: usize },
+    #[error("WAL record of {len} bytes does not fit in a segment, which holds {max}")]
+    WalRecordTooLarge { len: usize, max: usize },
+    /// A write or sync of the WAL failed earlier; appending is refused until it is opened again.
+    #[error("WAL segment {}: an earlier write failed; open the WAL again to go on", path.display())]
+    WalFailed { path: PathBuf },
+    /// The files of a WAL directory do not form a log Prometheus would read.
+    #[error("WAL {}: {reason}", dir.display())]
+    WalLayout { dir: PathBuf, reason: String },
+    /// Damage in a WAL segment that is not a torn tail: in an earlier segment or a checkpoint, or with
+    /// intact data after it.
+    #[error("WAL segment {} at offset {offset}: {damage}", path.display())]
+    WalCorrupt { path: PathBuf, offset: u64, damage: Damage },
 }
 
 impl Error {
