@@ -10,6 +10,8 @@
 //! - [`plot`]: a range-query matrix as lines, bounds and hover look-ups.
 //! - [`promql`]: PromQL checks and the parser worker's messages (the parser runs in a Web Worker).
 //! - [`request`]: a panel's state as the API request it sends.
+//! - [`route`]: which page (Graph, Alerts, Rules) a path shows.
+//! - [`rules_view`]: the Rules and Alerts pages' filters, counts, query links and times in words.
 //!
 //! The browser side, compiled for wasm32 only:
 //! - `ui`: Leptos components, the API client (the only network I/O) and the canvas chart.
@@ -19,6 +21,8 @@ pub mod format;
 pub mod plot;
 pub mod promql;
 pub mod request;
+pub mod route;
+pub mod rules_view;
 pub mod time;
 pub mod url_state;
 pub mod warnings;

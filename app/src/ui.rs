@@ -3,13 +3,20 @@
 mod api;
 mod chart;
 mod components;
+mod markup;
 pub mod parser;
 
 use leptos::prelude::*;
 
+use crate::route::Page;
+
 /// Mounts the console on `<body>`.
 pub fn mount() {
     console_error_panic_hook::set_once();
-    parser::start();
-    mount_to_body(components::app::App);
+    let page = Page::from_pathname(&window().location().pathname().unwrap_or_default());
+    // Only the graph page parses PromQL: the other pages skip loading the parser's module.
+    if page == Page::Graph {
+        parser::start();
+    }
+    mount_to_body(move || view! { <components::app::App page/> });
 }

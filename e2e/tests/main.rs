@@ -3,9 +3,11 @@
 //! - `prometheus`: against a real Prometheus scraping values the test chooses.
 //! - `thanos`: against the Thanos API fixture (dedup, partial response, request parameters).
 //! - `deploy`: served as `deploy/` serves it: nginx with the repo's template, `/api/` proxied to Prometheus.
+//! - `pages`: the Rules and Alerts pages against a real Prometheus evaluating rules with HTML payloads.
 
 mod support;
 
 mod deploy;
+mod pages;
 mod prometheus;
 mod thanos;

@@ -48,7 +48,10 @@ pub struct AlertingRule {
     pub duration: f64,
     #[serde(default)]
     pub keep_firing_for: f64,
+    // Prometheus leaves empty label and annotation sets out.
+    #[serde(default)]
     pub labels: Labels,
+    #[serde(default)]
     pub annotations: Labels,
     pub alerts: Vec<Alert>,
     pub health: String,
@@ -67,6 +70,7 @@ pub struct AlertingRule {
 pub struct RecordingRule {
     pub name: String,
     pub query: String,
+    #[serde(default)]
     pub labels: Labels,
     pub health: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -83,7 +87,9 @@ pub struct RecordingRule {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Alert {
+    #[serde(default)]
     pub labels: Labels,
+    #[serde(default)]
     pub annotations: Labels,
     pub state: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -105,6 +111,15 @@ pub use crate::time::rfc3339;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decodes_what_prometheus_2_42_sends() {
+        // Captured from a real Prometheus 2.42: a recording rule without labels has no `labels`.
+        let body = include_str!("../../app/tests/data/prometheus-2.42-rules.json");
+        let r: crate::ApiResponse<RulesData> = serde_json::from_str(body).unwrap();
+        let groups = r.data.unwrap().groups;
+        assert!(groups.iter().flat_map(|g| &g.rules).any(|r| matches!(r, Rule::Recording(x) if x.labels.is_empty())));
+    }
 
     #[test]
     fn decodes_prometheus_rules_response() {

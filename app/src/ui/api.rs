@@ -1,4 +1,4 @@
-//! The only place that talks to the network: `config.json` and the query endpoints.
+//! The only place that talks to the network: `config.json`, the query endpoints and `/api/v1/rules`.
 
 use std::fmt;
 
@@ -7,6 +7,7 @@ use promapi::{ApiResponse, QueryData, Status};
 use web_sys::AbortSignal;
 
 use crate::config::Config;
+use crate::rules_view::{self, Rules};
 
 /// Why a query has no result, in words for the user.
 #[derive(Debug, Clone, PartialEq)]
@@ -63,10 +64,19 @@ pub async fn post_query(
 
 /// Turns an HTTP answer into data or a [`QueryError`]; never panics on what a server sends.
 pub fn decode(status: u16, body: &str) -> Result<(QueryData, Vec<String>), QueryError> {
-    let parsed: ApiResponse<QueryData> = serde_json::from_str(body).map_err(|e| QueryError::BadResponse {
+    let parsed = serde_json::from_str(body).map_err(|e| unreadable(status, body, e))?;
+    unwrap_envelope(status, parsed)
+}
+
+fn unreadable(status: u16, body: &str, e: serde_json::Error) -> QueryError {
+    QueryError::BadResponse {
         status,
         detail: if body.trim().is_empty() { "empty body".into() } else { e.to_string() },
-    })?;
+    }
+}
+
+/// The envelope's data and warnings (infos folded in), or its error.
+fn unwrap_envelope<T>(status: u16, parsed: ApiResponse<T>) -> Result<(T, Vec<String>), QueryError> {
     match (parsed.status, parsed.data) {
         (Status::Success, Some(data)) => {
             let mut warnings = parsed.warnings;
@@ -81,6 +91,16 @@ pub fn decode(status: u16, body: &str) -> Result<(QueryData, Vec<String>), Query
             error: parsed.error.unwrap_or_default(),
         }),
     }
+}
+
+/// GETs `/api/v1/rules` (Prometheus, the Thanos Querier and our ruler all serve it): the groups and the
+/// envelope's warnings (a Querier's store that failed to answer).
+pub async fn get_rules(url: &str) -> Result<(Rules, Vec<String>), QueryError> {
+    let response = Request::get(url).send().await.map_err(|e| QueryError::Network(e.to_string()))?;
+    let status = response.status();
+    let text = response.text().await.map_err(|e| QueryError::Network(e.to_string()))?;
+    let parsed = rules_view::decode_rules(&text).map_err(|e| unreadable(status, &text, e))?;
+    unwrap_envelope(status, parsed)
 }
 
 /// Loads `config.json` from next to `index.html`. Absent means defaults; unreadable is reported.

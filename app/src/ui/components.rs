@@ -1,9 +1,12 @@
 //! One component per thing the user sees.
 
+pub mod alerts_page;
 pub mod app;
 pub mod expression_input;
 pub mod graph;
 pub mod panel;
 pub mod query_status;
 pub mod result_table;
+pub mod rule_parts;
+pub mod rules_page;
 pub mod thanos_controls;

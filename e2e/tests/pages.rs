@@ -1,0 +1,179 @@
+//! The Rules and Alerts pages against a real Prometheus 2.42 evaluating a rule file whose labels and
+//! annotations carry HTML and script payloads.
+
+use std::time::Duration;
+
+use anyhow::{bail, Result};
+use e2e::process::Prometheus;
+use promapi::rules::AlertsData;
+use promapi::{ApiResponse, QueryData};
+
+use crate::support::browser::Browser;
+use crate::support::{serve_console, serve_console_at};
+
+/// A recording rule without labels (Prometheus then leaves `labels` out), an alert that fires at once
+/// with payloads in a label and in both annotations, and one that never fires.
+const RULES: &str = r#"groups:
+  - name: e2e-pages
+    interval: 1s
+    rules:
+      - record: e2e:up:count
+        expr: count by (job) (up)
+      - alert: E2EScriptPayload
+        expr: vector(1) > 0
+        labels:
+          severity: page
+          payload: "<script>alert(1)</script>"
+        annotations:
+          summary: "<script>alert(1)</script> value {{ $value }}"
+          description: "<img src=x onerror=alert(2)>"
+      - alert: E2ENeverFires
+        expr: vector(1) < 0
+"#;
+
+/// The recording rule's link, as the Thanos UI writes it (relative to the console's base).
+const RECORD_LINK: &str = "graph?g0.expr=count+by+%28job%29+%28up%29&g0.tab=1";
+
+/// Prometheus evaluating [`RULES`], with `E2EScriptPayload` firing and `up` recorded; the rule file's
+/// directory.
+async fn prometheus_with_rules() -> Result<(Prometheus, tempfile::TempDir)> {
+    let dir = tempfile::tempdir()?;
+    let file = dir.path().join("rules.yaml");
+    std::fs::write(&file, RULES)?;
+    let rule_files = format!("rule_files:\n  - {}\n", file.display());
+    let prom = Prometheus::start(&[("replica", "a")], &rule_files, None).await?;
+    let client = reqwest::Client::new();
+    let (alerts_url, query_url) = (format!("{}/api/v1/alerts", prom.url), format!("{}/api/v1/query", prom.url));
+    for _ in 0..100 {
+        let alerts: ApiResponse<AlertsData> = client.get(&alerts_url).send().await?.json().await?;
+        let firing = alerts.data.is_some_and(|d| d.alerts.iter().any(|a| a.state == "firing"));
+        let recorded: ApiResponse<QueryData> =
+            client.post(&query_url).form(&[("query", "e2e:up:count")]).send().await?.json().await?;
+        if firing && matches!(recorded.data, Some(QueryData::Vector(v)) if !v.is_empty()) {
+            return Ok((prom, dir));
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    bail!("prometheus did not fire E2EScriptPayload and record e2e:up:count")
+}
+
+/// Texts lower-cased: badges are upper-cased by CSS, and WebDriver reads rendered text.
+async fn lower(b: &Browser, css: &str) -> Result<Vec<String>> {
+    Ok(b.texts(css).await?.into_iter().map(|t| t.to_lowercase()).collect())
+}
+
+#[tokio::test]
+async fn the_rules_page_lists_groups_and_rules_and_links_each_query_to_the_graph() -> Result<()> {
+    let (prom, _rules) = prometheus_with_rules().await?;
+    let console = serve_console(&prom.url).await?;
+    let b = Browser::start().await?;
+    b.goto(&format!("{console}/rules")).await?;
+    b.wait_count("[data-testid=rule]", 3).await?;
+
+    assert_eq!(b.texts("[data-testid=group-name]").await?, vec!["e2e-pages"]);
+    assert_eq!(b.texts("[data-testid=rule-name]").await?, vec!["e2e:up:count", "E2EScriptPayload", "E2ENeverFires"]);
+    assert_eq!(lower(&b, "[data-testid=rule-health]").await?, vec!["ok", "ok", "ok"]);
+    assert_eq!(b.texts("[data-testid=group-health]").await?, vec!["3 rules, all ok"]);
+    let meta = b.texts("[data-testid=group-meta]").await?.join("");
+    assert!(meta.contains("Interval: 1s · Last evaluation: ") && meta.contains("Evaluation time: "), "{meta}");
+    assert!(b.texts("[data-testid=group-file]").await?[0].ends_with("rules.yaml"));
+    let labels = b.texts("[data-testid=rule-labels]").await?;
+    assert!(labels.iter().any(|l| l.contains(r#"payload="<script>alert(1)</script>""#)), "{labels:?}");
+
+    let links = b.find_all("[data-testid=rule-expr]").await?;
+    let mut hrefs = Vec::new();
+    for l in &links {
+        hrefs.push(l.attr("href").await?.unwrap_or_default());
+    }
+    assert_eq!(hrefs[0], RECORD_LINK);
+    assert_eq!(hrefs[1], app::rules_view::graph_link("vector(1) > 0"));
+    assert_eq!(b.texts("[data-testid=rule-expr]").await?[0], "count by (job) (up)");
+    let nav = b.find("[data-testid=nav-rules]").await?;
+    assert_eq!(nav.attr("aria-current").await?.as_deref(), Some("page"));
+
+    // The query link opens the graph page with the query's table.
+    links[0].click().await?;
+    b.wait_count("[data-testid=series-row]", 1).await?;
+    assert!(b.url().await?.starts_with(&format!("{console}/{RECORD_LINK}")), "{}", b.url().await?);
+    assert!(b.texts("[data-testid=series-name]").await?[0].contains(r#"job="prometheus""#));
+    b.close().await
+}
+
+#[tokio::test]
+async fn the_alerts_page_shows_payloads_as_text_and_filters_by_state_and_text() -> Result<()> {
+    let (prom, _rules) = prometheus_with_rules().await?;
+    let console = serve_console(&prom.url).await?;
+    let b = Browser::start().await?;
+    b.goto(&format!("{console}/alerts")).await?;
+    b.wait_count("[data-testid=alert]", 1).await?;
+
+    assert_eq!(b.texts("[data-testid=alert-rule-name]").await?, vec!["E2EScriptPayload", "E2ENeverFires"]);
+    assert_eq!(lower(&b, "[data-testid=alert-rule-state]").await?, vec!["firing", "inactive"]);
+    for (state, n) in [("inactive", "1"), ("pending", "0"), ("firing", "1")] {
+        assert_eq!(b.texts(&format!("[data-testid=count-{state}]")).await?, vec![n], "{state}");
+    }
+    assert_eq!(lower(&b, "[data-testid=alert-state]").await?, vec!["firing"]);
+    assert_eq!(b.texts("[data-testid=alert-value]").await?, vec!["1e+00"]);
+    let since = b.texts("[data-testid=alert-active-since]").await?.join("");
+    assert!(since.contains("UTC") && since.contains("ago"), "{since}");
+
+    // The payloads are text: shown literally, and no element came of them (a script that ran would
+    // also have opened an alert, which fails every later WebDriver command).
+    let annotations = b.texts("[data-testid=alert-annotations]").await?.join("\n");
+    assert!(annotations.contains("<script>alert(1)</script> value 1"), "{annotations}");
+    assert!(annotations.contains("<img src=x onerror=alert(2)>"), "{annotations}");
+    let labels = b.texts("[data-testid=alert-labels]").await?.join("");
+    assert!(labels.contains(r#"payload="<script>alert(1)</script>""#), "{labels}");
+    let created = b.js("return document.body.querySelectorAll('script, img, [onerror]').length").await?;
+    assert_eq!(created.as_u64(), Some(0), "elements made from payloads");
+
+    // A quiet rule is folded; opening it shows its definition.
+    assert_eq!(b.texts("[data-testid=rule-expr]").await?, vec!["vector(1) > 0"]);
+    let summaries = b.find_all("[data-testid=alert-rule] summary").await?;
+    summaries[1].click().await?;
+    b.wait_count("[data-testid=rule-expr]", 2).await?;
+    assert_eq!(b.texts("[data-testid=rule-expr]").await?[1], "vector(1) < 0");
+
+    // Unticking firing hides the firing rule and its alert; ticking brings them back.
+    b.click("[data-testid=show-firing]").await?;
+    b.wait_count("[data-testid=alert-rule]", 1).await?;
+    assert_eq!(b.texts("[data-testid=alert-rule-name]").await?, vec!["E2ENeverFires"]);
+    assert!(b.find_all("[data-testid=alert]").await?.is_empty());
+    b.click("[data-testid=show-firing]").await?;
+    b.wait_count("[data-testid=alert]", 1).await?;
+
+    // The text filter matches label values; nothing matching says so.
+    b.type_into("[data-testid=alerts-filter]", "<script>").await?;
+    b.wait_count("[data-testid=alert-rule]", 1).await?;
+    assert_eq!(b.texts("[data-testid=alert-rule-name]").await?, vec!["E2EScriptPayload"]);
+    b.type_into("[data-testid=alerts-filter]", "no-such-alert").await?;
+    b.wait_text("[data-testid=empty]", "No alerting rules").await?;
+
+    // The top bar leads to the graph page.
+    b.click("[data-testid=nav-graph]").await?;
+    b.find("[data-testid=expr]").await?;
+    let url = b.url().await?;
+    assert!(url == format!("{console}/graph") || url.starts_with(&format!("{console}/graph?")), "{url}");
+    b.close().await
+}
+
+#[tokio::test]
+async fn the_pages_work_under_a_sub_path_and_show_an_unreachable_api() -> Result<()> {
+    let (prom, _rules) = prometheus_with_rules().await?;
+    let console = serve_console_at(&prom.url, "/monitoring/thanos").await?;
+    let b = Browser::start().await?;
+    b.goto(&format!("{console}/rules")).await?;
+    b.wait_count("[data-testid=rule]", 3).await?;
+    // Links resolve below the sub-path.
+    let link = b.find("[data-testid=rule-expr]").await?;
+    assert_eq!(link.prop("href").await?, Some(format!("{console}/{RECORD_LINK}")));
+    b.click("[data-testid=nav-alerts]").await?;
+    b.wait_count("[data-testid=alert]", 1).await?;
+    assert_eq!(b.url().await?, format!("{console}/alerts"));
+
+    let closed = e2e::process::free_port()?;
+    let console = serve_console(&format!("http://127.0.0.1:{closed}")).await?;
+    b.goto(&format!("{console}/rules")).await?;
+    b.wait_text("[data-testid=error]", "Cannot load the rules. Cannot reach the query API").await?;
+    b.close().await
+}
