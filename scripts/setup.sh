@@ -49,6 +49,14 @@ if ! "$TOOLS/binaryen/node_modules/.bin/wasm-opt" --version 2>/dev/null | grep -
 fi
 export PATH="$TOOLS/binaryen/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 
+# moto_server: the S3-compatible server the ruler's upload tests ship blocks to.
+MOTO_VERSION="5.2.5"
+if ! "$TOOLS/venv-moto/bin/python" -m pip show moto 2>/dev/null | grep -qx "Version: ${MOTO_VERSION}"; then
+  log "installing moto ${MOTO_VERSION} (PyPI, into $TOOLS/venv-moto)"
+  python3 -m venv "$TOOLS/venv-moto"
+  "$TOOLS/venv-moto/bin/pip" install -q "moto[server]==${MOTO_VERSION}"
+fi
+
 # Builds the console into dist/ (release: size-optimised, wasm-opt'd). Offline: trunk must not download tools.
 build_console() {
   log "building the console (trunk, release)"

@@ -53,3 +53,54 @@ mod tests {
         assert_eq!(rfc3339(0), "1970-01-01T00:00:00.000Z");
     }
 }
+
+/// Parses an instant: `YYYY-MM-DD HH:mm:ss` (UTC, the Thanos UI's `end_input`), RFC 3339
+/// (`2024-01-02T03:04:05Z`, offsets and fractions allowed), or unix seconds.
+pub fn parse_time(s: &str) -> Option<i64> {
+    let s = s.trim();
+    if let Ok(secs) = s.parse::<f64>() {
+        return secs.is_finite().then_some((secs * 1000.0).round() as i64);
+    }
+    let b = s.as_bytes();
+    if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || !(b[10] == b' ' || b[10] == b'T') || b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<i64> {
+        let t = s.get(r)?;
+        t.bytes().all(|c| c.is_ascii_digit()).then(|| t.parse().ok())?
+    };
+    let (y, mo, d, h, mi, se) = (num(0..4)?, num(5..7)?, num(8..10)?, num(11..13)?, num(14..16)?, num(17..19)?);
+    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || se > 60 {
+        return None;
+    }
+    let mut rest = &s[19..];
+    let mut millis = 0;
+    if let Some(frac) = rest.strip_prefix('.') {
+        let n = frac.find(|c: char| !c.is_ascii_digit()).unwrap_or(frac.len());
+        if n == 0 {
+            return None;
+        }
+        let digits = format!("{:0<3}", &frac[..n.min(3)]);
+        millis = digits.parse::<i64>().ok()?;
+        rest = &frac[n..];
+    }
+    let offset_ms = match rest {
+        "" | "Z" | "z" => 0,
+        _ => {
+            let sign = match rest.as_bytes()[0] {
+                b'+' => 1,
+                b'-' => -1,
+                _ => return None,
+            };
+            let o = &rest[1..];
+            if o.len() != 5 || o.as_bytes()[2] != b':' {
+                return None;
+            }
+            let oh: i64 = o[..2].parse().ok()?;
+            let om: i64 = o[3..].parse().ok()?;
+            sign * (oh * 3600 + om * 60) * 1000
+        }
+    };
+    let days = days_from_civil(y, mo, d);
+    Some(((days * 24 + h) * 60 + mi) * 60_000 + se * 1000 + millis - offset_ms)
+}

@@ -24,7 +24,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Instant;
 
-use promapi::time::{days_from_civil, rfc3339};
+use promapi::time::rfc3339;
 use promapi::Labels;
 use tokio::sync::Semaphore;
 use tokio::task::JoinHandle;
@@ -517,62 +517,9 @@ impl Progress<'_> {
 /// (`1704164645`, `1704164645.5`), as promtool takes them. Returns unix ms.
 pub fn parse_time(s: &str) -> Result<i64, String> {
     let bad = || format!("{s:?} is neither RFC 3339 (2024-01-02T03:04:05Z) nor unix seconds");
-    if let Ok(secs) = s.parse::<f64>() {
-        return secs.is_finite().then(|| (secs * 1000.0).round() as i64).ok_or_else(bad);
-    }
-    rfc3339_ms(s).ok_or_else(bad)
+    promapi::time::parse_time(s).ok_or_else(bad)
 }
 
-fn rfc3339_ms(s: &str) -> Option<i64> {
-    let digits = |s: &str, r: Range<usize>| -> Option<i64> {
-        let d = s.get(r)?;
-        d.bytes().all(|c| c.is_ascii_digit()).then(|| d.parse().ok())?
-    };
-    let b = s.as_bytes();
-    if b.len() < 20
-        || b[4] != b'-'
-        || b[7] != b'-'
-        || !matches!(b[10], b'T' | b't')
-        || b[13] != b':'
-        || b[16] != b':'
-    {
-        return None;
-    }
-    let (y, mo, d) = (digits(s, 0..4)?, digits(s, 5..7)?, digits(s, 8..10)?);
-    let (h, mi, sec) = (digits(s, 11..13)?, digits(s, 14..16)?, digits(s, 17..19)?);
-    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || sec > 60 {
-        return None;
-    }
-    let mut rest = &s[19..];
-    let mut ms = 0;
-    if let Some(frac) = rest.strip_prefix('.') {
-        let n = frac.bytes().take_while(u8::is_ascii_digit).count();
-        if n == 0 {
-            return None;
-        }
-        ms = frac
-            .bytes()
-            .take(n.min(3))
-            .chain(std::iter::repeat(b'0'))
-            .take(3)
-            .fold(0, |a, c| a * 10 + i64::from(c - b'0'));
-        rest = &frac[n..];
-    }
-    let offset_min = match rest.as_bytes() {
-        [b'Z' | b'z'] => 0,
-        [sign @ (b'+' | b'-'), _, _, b':', _, _] => {
-            let m = digits(rest, 1..3)? * 60 + digits(rest, 4..6)?;
-            if *sign == b'+' {
-                m
-            } else {
-                -m
-            }
-        }
-        _ => return None,
-    };
-    let secs = days_from_civil(y, mo, d) * 86_400 + h * 3_600 + mi * 60 + sec - offset_min * 60;
-    Some(secs * 1000 + ms)
-}
 
 #[cfg(test)]
 mod tests {
@@ -597,11 +544,11 @@ mod tests {
         assert_eq!(parse_time("2023-11-14T22:13:20.123456789Z"), Ok(t + 123));
         assert_eq!(parse_time("2023-11-14T23:43:20+01:30"), Ok(t));
         assert_eq!(parse_time("2023-11-14T21:13:20-01:00"), Ok(t));
+        assert_eq!(parse_time("2023-11-14 22:13:20"), Ok(t), "no offset: UTC, as the Thanos UI's end time");
         for bad in [
             "",
             "yesterday",
             "2023-11-14",
-            "2023-11-14T22:13:20",
             "2023-13-14T22:13:20Z",
             "2023-11-14T22:13:20.Z",
             "2023-11-14T22:13:20+0100",

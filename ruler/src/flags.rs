@@ -92,7 +92,7 @@ pub struct StorageArgs {
     /// How long blocks are kept in the data directory.
     #[arg(long = "tsdb.retention", default_value = "48h", value_parser = duration_ms)]
     pub retention: i64,
-    /// Object storage for blocks, Thanos objstore YAML (checked at start; uploads come with storage).
+    /// Object storage for blocks, Thanos objstore YAML (FILESYSTEM or S3): new blocks are uploaded to it.
     #[arg(long = "objstore.config", conflicts_with = "objstore_config_file")]
     pub objstore_config: Option<String>,
     /// File holding the object storage YAML.
@@ -151,8 +151,14 @@ fn label(s: &str) -> Result<(String, String), String> {
     Ok((name.to_string(), value.replace("\\\"", "\"").replace("\\\\", "\\")))
 }
 
-/// The run configuration the flags describe.
-pub fn run_config(q: &QueryArgs, r: &RuleArgs, a: &AlertArgs, s: &StorageArgs) -> RunConfig {
+/// The run configuration the flags describe; `bucket` is what [`StorageArgs::prepare`] returned.
+pub fn run_config(
+    q: &QueryArgs,
+    r: &RuleArgs,
+    a: &AlertArgs,
+    s: &StorageArgs,
+    bucket: Option<crate::objstore::BucketConfig>,
+) -> RunConfig {
     let external_labels: Labels = r.label.iter().cloned().collect();
     RunConfig {
         data_dir: s.data_dir.clone(),
@@ -182,6 +188,7 @@ pub fn run_config(q: &QueryArgs, r: &RuleArgs, a: &AlertArgs, s: &StorageArgs) -
             resend_delay_ms: a.resend_delay,
             outage_tolerance_ms: a.resend_on_query_failure.then_some(a.for_outage_tolerance),
         },
+        bucket,
     }
 }
 

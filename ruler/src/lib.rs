@@ -12,7 +12,8 @@
 //! - [`metrics`]: `/metrics` (evaluations, failures, missed iterations, sends, reloads).
 //! - [`notifier`]: alerts to Alertmanager (API v2), with `--alert.label-drop` and external labels,
 //!   through a bounded, retrying queue per Alertmanager.
-//! - [`objstore`]: the Thanos object-storage configuration.
+//! - [`objstore`]: the Thanos object-storage configuration, opened as a bucket.
+//! - [`shipper`]: uploads blocks to the bucket as Thanos' shipper does (meta.json last, a shipper file).
 //! - [`sink`]: where results go ([`sink::Sink`]); the latest samples in memory, on `/federate`.
 //! - [`tsdb`]: Prometheus TSDB blocks: a writer byte-identical to Prometheus' and a strict reader.
 //! - [`storage`]: the data directory: write-ahead log, head, blocks, retention.
@@ -20,8 +21,6 @@
 //! - [`backfill`]: `ruler backfill`: the same evaluations over a past range, from range queries, into
 //!   one block per 2h window.
 //! - [`api`]: the HTTP API.
-//!
-//! Still to come (issue 4): upload to object storage.
 
 pub mod api;
 pub mod backfill;
@@ -36,6 +35,7 @@ pub mod rulefmt;
 pub mod template;
 pub mod rules;
 pub mod run;
+pub mod shipper;
 pub mod sink;
 pub mod storage;
 pub mod tsdb;

@@ -65,17 +65,14 @@ fn main() -> ExitCode {
         Command::Run(args) => {
             let RunArgs { query, rules, alert, http, storage, log } = *args;
             init_logging(&log);
-            match storage.prepare() {
-                Ok(Some(bucket)) => {
-                    tracing::warn!(kind = ?bucket.kind, "object storage configured; block upload is not implemented yet")
-                }
-                Ok(None) => {}
+            let bucket = match storage.prepare() {
+                Ok(b) => b,
                 Err(e) => {
                     eprintln!("ruler run: {e}");
                     return ExitCode::from(2);
                 }
-            }
-            let config = ruler::flags::run_config(&query, &rules, &alert, &storage);
+            };
+            let config = ruler::flags::run_config(&query, &rules, &alert, &storage, bucket);
             let runtime = match tokio::runtime::Runtime::new() {
                 Ok(r) => r,
                 Err(e) => {

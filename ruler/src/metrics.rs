@@ -36,6 +36,8 @@ pub struct Metrics {
     pub append_failures: Counter,
     pub compactions: Counter,
     pub compactions_failed: Counter,
+    pub shipper_uploads: Counter,
+    pub shipper_upload_failures: Counter,
     pub dns_lookups: Family<Labels, Counter>,
     pub dns_failures: Family<Labels, Counter>,
     pub dns_results: Family<Labels, Gauge>,
@@ -83,6 +85,12 @@ impl Metrics {
         r.register("ruler_storage_append_failures", "Group results that could not be stored.", m.append_failures.clone());
         r.register("prometheus_tsdb_compactions", "Blocks cut from the head.", m.compactions.clone());
         r.register("prometheus_tsdb_compactions_failed", "Failed attempts to cut a block.", m.compactions_failed.clone());
+        r.register("thanos_shipper_uploads", "Blocks uploaded to object storage.", m.shipper_uploads.clone());
+        r.register(
+            "thanos_shipper_upload_failures",
+            "Failed block uploads (retried on the next pass), and failures to list the data directory or write the shipper file.",
+            m.shipper_upload_failures.clone(),
+        );
         r.register("thanos_rule_dns_lookups", "DNS lookups of --query and --alertmanagers.url addresses.", m.dns_lookups.clone());
         r.register("thanos_rule_dns_failures", "Failed DNS lookups.", m.dns_failures.clone());
         r.register("thanos_rule_dns_provider_results", "Addresses the last lookup found.", m.dns_results.clone());

@@ -1,8 +1,16 @@
 //! `--objstore.config` / `--objstore.config-file`: the Thanos object-storage YAML
-//! (`type: FILESYSTEM | S3 | GCS | AZURE`, `config: …`, optional `prefix`). Checked at start so a
-//! broken Secret fails the rollout; uploading blocks arrives with the ruler's storage.
+//! (`type: FILESYSTEM | S3 | GCS | AZURE`, `config: …`, optional `prefix`), checked at start so a
+//! broken Secret fails the rollout, and turned into an [`ObjectStore`] for the
+//! [shipper](crate::shipper) by [`BucketConfig::open`]. FILESYSTEM and S3 (AWS, MinIO and other
+//! S3-compatible servers) are supported; GCS and AZURE parse but cannot be opened yet.
 
+use std::sync::Arc;
+
+use object_store::aws::AmazonS3Builder;
+use object_store::local::LocalFileSystem;
+use object_store::{ClientOptions, ObjectStore};
 use serde::Deserialize;
+use serde_yaml_ng::{Mapping, Value};
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -43,6 +51,100 @@ impl BucketConfig {
         }
         Ok(c)
     }
+
+    /// The bucket as an object store; keys are relative to it, under [`BucketConfig::prefix`].
+    pub fn open(&self) -> Result<Arc<dyn ObjectStore>, String> {
+        match self.kind {
+            Kind::Filesystem => {
+                let dir = string(&self.config, "directory")?.unwrap_or_default();
+                // Thanos creates the directory on the first upload; object_store wants it first.
+                std::fs::create_dir_all(&dir).map_err(|e| format!("FILESYSTEM directory {dir}: {e}"))?;
+                let fs = LocalFileSystem::new_with_prefix(&dir).map_err(|e| format!("FILESYSTEM directory {dir}: {e}"))?;
+                Ok(Arc::new(fs))
+            }
+            Kind::S3 => s3(&self.config).map(|s| Arc::new(s) as Arc<dyn ObjectStore>),
+            Kind::Gcs | Kind::Azure => {
+                Err(format!("object storage type {:?} is not supported yet (FILESYSTEM and S3 are)", self.kind))
+            }
+        }
+    }
+}
+
+/// The Thanos S3 keys [`s3`] reads; others are ignored with a warning.
+const S3_KEYS: &[&str] =
+    &["bucket", "endpoint", "region", "access_key", "secret_key", "session_token", "insecure", "bucket_lookup_type", "http_config"];
+
+/// An S3 bucket as Thanos' minio-go client would address it: `endpoint` is `host[:port]` (https,
+/// or http with `insecure: true`); path-style requests (`https://endpoint/bucket/key`) unless
+/// `bucket_lookup_type` says `virtual-hosted`, or it is `auto` (the default) and the endpoint is
+/// Amazon's. Without `access_key`, credentials come from the environment as the AWS SDKs find them.
+fn s3(config: &Mapping) -> Result<object_store::aws::AmazonS3, String> {
+    for key in config.keys().filter_map(Value::as_str) {
+        if !S3_KEYS.contains(&key) {
+            tracing::warn!(key, "S3 objstore setting not supported; ignored");
+        }
+    }
+    let bucket = string(config, "bucket")?.unwrap_or_default();
+    let endpoint = string(config, "endpoint")?.unwrap_or_default();
+    let insecure = boolean(config, "insecure")?.unwrap_or(false);
+    let lookup = string(config, "bucket_lookup_type")?.unwrap_or_else(|| "auto".into());
+    let (url, virtual_hosted) = s3_endpoint(&bucket, &endpoint, insecure, &lookup)?;
+    let mut b = AmazonS3Builder::from_env()
+        .with_bucket_name(&bucket)
+        .with_endpoint(url)
+        .with_allow_http(insecure)
+        .with_virtual_hosted_style_request(virtual_hosted);
+    if let Some(region) = string(config, "region")?.filter(|r| !r.is_empty()) {
+        b = b.with_region(region);
+    }
+    match (string(config, "access_key")?, string(config, "secret_key")?) {
+        (Some(a), Some(s)) if !a.is_empty() => b = b.with_access_key_id(a).with_secret_access_key(s),
+        (Some(a), _) if !a.is_empty() => return Err("S3 config.access_key needs config.secret_key".into()),
+        _ => {}
+    }
+    if let Some(token) = string(config, "session_token")?.filter(|t| !t.is_empty()) {
+        b = b.with_token(token);
+    }
+    if let Some(Value::Mapping(http)) = config.get("http_config") {
+        if boolean(http, "insecure_skip_verify")?.unwrap_or(false) {
+            b = b.with_client_options(ClientOptions::new().with_allow_http(insecure).with_allow_invalid_certificates(true));
+        }
+    }
+    b.build().map_err(|e| format!("S3 bucket {bucket}: {e}"))
+}
+
+/// The endpoint URL object_store wants, and whether requests are virtual-hosted.
+fn s3_endpoint(bucket: &str, endpoint: &str, insecure: bool, lookup: &str) -> Result<(String, bool), String> {
+    let (scheme, host) = match endpoint.split_once("://") {
+        Some((scheme, host)) => (scheme, host),
+        None => (if insecure { "http" } else { "https" }, endpoint),
+    };
+    let virtual_hosted = match lookup {
+        "auto" => host.ends_with(".amazonaws.com"),
+        "virtual-hosted" => true,
+        "path" => false,
+        other => return Err(format!("S3 config.bucket_lookup_type {other:?}: expected auto, virtual-hosted or path")),
+    };
+    // Virtual-hosted: object_store wants the bucket in the endpoint.
+    let host = if virtual_hosted { format!("{bucket}.{host}") } else { host.to_string() };
+    Ok((format!("{scheme}://{host}"), virtual_hosted))
+}
+
+fn string(config: &Mapping, key: &str) -> Result<Option<String>, String> {
+    match config.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(Value::Number(n)) => Ok(Some(n.to_string())),
+        Some(other) => Err(format!("config.{key}: expected a string, got {other:?}")),
+    }
+}
+
+fn boolean(config: &Mapping, key: &str) -> Result<Option<bool>, String> {
+    match config.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Bool(b)) => Ok(Some(*b)),
+        Some(other) => Err(format!("config.{key}: expected true or false, got {other:?}")),
+    }
 }
 
 #[cfg(test)]
@@ -57,5 +159,30 @@ mod tests {
         assert!(BucketConfig::parse("s", "type: S3\nconfig:\n  bucket: b\n").unwrap_err().contains("config.endpoint"));
         assert!(BucketConfig::parse("s", "type: SWIFT\n").is_err());
         assert!(BucketConfig::parse("s", "type: GCS\nconfig: {bucket: b}\nextra: 1\n").is_err());
+    }
+
+    #[test]
+    fn s3_endpoints_as_minio_go_addresses_them() {
+        let e = |endpoint, insecure, lookup| s3_endpoint("b", endpoint, insecure, lookup);
+        assert_eq!(e("minio:9000", true, "auto"), Ok(("http://minio:9000".into(), false)));
+        assert_eq!(e("minio:9000", false, "auto"), Ok(("https://minio:9000".into(), false)));
+        assert_eq!(e("s3.eu-west-1.amazonaws.com", false, "auto"), Ok(("https://b.s3.eu-west-1.amazonaws.com".into(), true)));
+        assert_eq!(e("s3.eu-west-1.amazonaws.com", false, "path"), Ok(("https://s3.eu-west-1.amazonaws.com".into(), false)));
+        assert_eq!(e("http://x:1", false, "virtual-hosted"), Ok(("http://b.x:1".into(), true)));
+        assert!(e("x", false, "dns").unwrap_err().contains("bucket_lookup_type"));
+    }
+
+    #[test]
+    fn opens_filesystem_and_s3_and_says_what_is_missing() {
+        let dir = tempfile::tempdir().unwrap();
+        let yaml = format!("type: FILESYSTEM\nconfig:\n  directory: {}\n", dir.path().join("bucket").display());
+        assert!(BucketConfig::parse("f", &yaml).unwrap().open().is_ok());
+        assert!(dir.path().join("bucket").is_dir());
+        let s3 = "type: S3\nconfig:\n  bucket: b\n  endpoint: 127.0.0.1:9000\n  insecure: true\n  access_key: a\n  secret_key: s\n";
+        assert!(BucketConfig::parse("s", s3).unwrap().open().is_ok());
+        let half = "type: S3\nconfig: {bucket: b, endpoint: x, access_key: a}\n";
+        assert!(BucketConfig::parse("s", half).unwrap().open().unwrap_err().contains("secret_key"));
+        let gcs = BucketConfig::parse("g", "type: GCS\nconfig: {bucket: b}\n").unwrap();
+        assert!(gcs.open().unwrap_err().contains("not supported yet"));
     }
 }

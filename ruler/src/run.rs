@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::{bail, Context};
-use tokio::sync::{mpsc, oneshot, Mutex};
+use tokio::sync::{mpsc, oneshot, Mutex, Notify};
 use tokio::task::JoinHandle;
 
 use crate::api::{self, snapshot, Published, ReloadRequest};
@@ -17,6 +17,7 @@ use crate::notifier::{Notifier, NotifyOptions};
 use crate::query::http::{HttpQuerier, Method};
 use crate::rulefmt;
 use crate::rules::alerting::RestoreOptions;
+use crate::shipper::Shipper;
 use crate::sink::{MemorySink, Sink};
 use crate::storage::{Storage, StorageOptions};
 use crate::rules::group::{Defaults, EvalOptions, Group};
@@ -40,6 +41,8 @@ pub struct RunConfig {
     pub defaults: Defaults,
     pub notify: NotifyOptions,
     pub eval: EvalOptions,
+    /// Where blocks are uploaded (`--objstore.config*`), if anywhere.
+    pub bucket: Option<crate::objstore::BucketConfig>,
 }
 
 
@@ -107,7 +110,18 @@ pub async fn run(
     let storage = Arc::new(storage);
     // Blocks are cut half a window after the window ends: check a few times per half window.
     let every = Duration::from_millis((config.storage.block_ms as u64 / 4).clamp(250, 30_000));
-    let housekeeping = tokio::spawn(housekeeping(storage.clone(), metrics.clone(), every));
+    let shipper = match &config.bucket {
+        Some(b) => Some(Shipper::new(&config.data_dir, b).map_err(|e| anyhow::anyhow!("--objstore.config: {e}"))?),
+        None => None,
+    };
+    // A pass after every housekeeping round (and one at start), on its own task: a slow bucket
+    // delays neither evaluations nor block cutting.
+    let ship = Arc::new(Notify::new());
+    let shipper_task = shipper.map(|s| {
+        ship.notify_one();
+        tokio::spawn(shipping(s, ship.clone(), metrics.clone()))
+    });
+    let housekeeping = tokio::spawn(housekeeping(storage.clone(), metrics.clone(), every, ship));
     let client = reqwest::Client::builder().build()?;
     let am_client = reqwest::Client::builder().timeout(config.send_timeout).build()?;
     let notifier = Notifier::start(am_client, alertmanagers, &config.alertmanager_urls, QUEUE_CAPACITY, metrics.clone());
@@ -160,6 +174,9 @@ pub async fn run(
         task.abort();
     }
     housekeeping.abort();
+    if let Some(task) = shipper_task {
+        task.abort();
+    }
     let timeout = engine.config.send_timeout + Duration::from_secs(1);
     tracing::info!("shutting down: sending queued alerts");
     engine.notifier.drain(timeout).await;
@@ -169,8 +186,8 @@ pub async fn run(
     Ok(())
 }
 
-/// Every `every`: cut due blocks, then delete blocks past retention.
-async fn housekeeping(storage: Arc<Storage>, metrics: Arc<Metrics>, every: Duration) {
+/// Every `every`: cut due blocks, then delete blocks past retention, then wake the shipper.
+async fn housekeeping(storage: Arc<Storage>, metrics: Arc<Metrics>, every: Duration, ship: Arc<Notify>) {
     loop {
         tokio::time::sleep(every).await;
         let s = storage.clone();
@@ -193,6 +210,23 @@ async fn housekeeping(storage: Arc<Storage>, metrics: Arc<Metrics>, every: Durat
             }
             Err(e) => tracing::error!(error = %e, "block writing task failed"),
         }
+        ship.notify_one();
+    }
+}
+
+/// Uploads blocks whenever woken; wake-ups during a pass make one more pass.
+async fn shipping(shipper: Shipper, wake: Arc<Notify>, metrics: Arc<Metrics>) {
+    loop {
+        wake.notified().await;
+        let pass = shipper.sync(now_ms()).await;
+        for b in &pass.uploaded {
+            tracing::info!(block = %b, "block uploaded");
+        }
+        for e in &pass.failures {
+            tracing::warn!(error = %e, "block upload failed; trying again on the next pass");
+        }
+        metrics.shipper_uploads.inc_by(pass.uploaded.len() as u64);
+        metrics.shipper_upload_failures.inc_by(pass.failures.len() as u64);
     }
 }
 

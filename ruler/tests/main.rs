@@ -8,6 +8,8 @@
 //!   one block per window, accepted by promtool.
 //! - `tsdb`: blocks from `ruler::tsdb` against promtool (byte-identical output, analyze, dump) and a real
 //!   Prometheus.
+//! - `upload`: blocks shipped to object storage: a FILESYSTEM bucket read back, a real S3-compatible
+//!   server (moto), and `ruler run` uploading what it cuts.
 //! - `wal`: the write-ahead log from `ruler::tsdb::wal` replayed by a real Prometheus and by promtool, and
 //!   Prometheus' own WAL read back.
 
@@ -19,4 +21,5 @@ mod faults;
 mod run;
 mod storage;
 mod tsdb;
+mod upload;
 mod wal;

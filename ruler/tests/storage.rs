@@ -137,3 +137,42 @@ async fn a_restart_keeps_a_firing_alert_firing_with_its_active_at() -> Result<()
     assert_eq!(seconds(&after.active_at), seconds(&before.active_at));
     Ok(())
 }
+
+#[tokio::test]
+async fn a_restart_mid_for_keeps_the_time_already_pending() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let rules = RULES.replace("        expr: e2e_value > 10\n", "        expr: e2e_value > 10\n        for: 60s\n");
+    std::fs::write(dir.path().join("rules.yaml"), rules)?;
+    let exporter = exporter().await?;
+    let scrape = format!("  - job_name: demo\n    static_configs:\n      - targets: ['{exporter}']\n");
+    let prom = Prometheus::start(&[("replica", "a")], &scrape, None).await?;
+    let pending = |url: String| async move {
+        let r: ApiResponse<AlertsData> = get_json(&format!("{url}/api/v1/alerts")).await?;
+        Ok(r.data.and_then(|d| d.alerts.into_iter().find(|a| a.state == "pending")))
+    };
+    let flags = ["--for-grace-period=2s"];
+    let mut r = start_ruler(dir.path(), "a", &prom.url, "http://127.0.0.1:1", &flags)?;
+    let before = eventually("ValueHigh to be pending", || pending(r.url.clone())).await?;
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    std::process::Command::new("kill").args(["-KILL", &r.child.id().to_string()]).status()?;
+    r.child.wait_timeout(Duration::from_secs(5))?;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+
+    let restarted = std::time::SystemTime::now();
+    let r = start_ruler(dir.path(), "a", &prom.url, "http://127.0.0.1:1", &flags)?;
+    wait_ready(&format!("{}/-/ready", r.url), Duration::from_secs(20)).await?;
+    // Restore runs after the first evaluation; wait for the second.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let after = eventually("ValueHigh pending after the restart", || pending(r.url.clone())).await?;
+    let ms = |t: &Option<String>| -> Result<i64> {
+        let t = t.as_deref().context("no activeAt")?;
+        promapi::time::parse_time(t).context("bad activeAt")
+    };
+    let (b, a) = (ms(&before.active_at)?, ms(&after.active_at)?);
+    let restart_ms = restarted.duration_since(std::time::UNIX_EPOCH)?.as_millis() as i64;
+    // As Prometheus: the downtime does not count towards `for`, so activeAt moves by it, and the
+    // six seconds already pending are kept (starting over would put activeAt after the restart).
+    assert!(a > b, "activeAt should move by the downtime: before {b}, after {a}");
+    assert!(a < restart_ms - 3_000, "the time already pending was lost: activeAt {a}, restart {restart_ms}");
+    Ok(())
+}
