@@ -6,12 +6,12 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use axum::routing::post;
 use axum::Router;
-use e2e::process::{free_port, wait_ready, Alertmanager, ChildGuard, Prometheus};
+use e2e::process::{free_port, wait_ready, Alertmanager, ChildGuard};
 use promapi::rules::{Rule, RulesData};
 use promapi::ApiResponse;
 
 use crate::run::RULES;
-use crate::support::{am_alerts, eventually, exporter, get_json, named, start_ruler};
+use crate::support::{am_alerts, eventually, get_json, named, prometheus_scraping_exporter, start_ruler};
 
 /// A query API that misbehaves on purpose, by expression: `garbage` answers 200 with a body that is
 /// not JSON, `unavailable` answers 503 with HTML, `slow` never answers in time, `wrongtype` answers
@@ -76,9 +76,7 @@ async fn a_misbehaving_querier_fails_its_rules_and_nothing_else() -> Result<()> 
 async fn alerts_wait_in_the_queue_while_alertmanager_is_down_and_sigterm_stops_cleanly() -> Result<()> {
     let dir = tempfile::tempdir()?;
     std::fs::write(dir.path().join("rules.yaml"), RULES)?;
-    let exporter = exporter().await?;
-    let scrape = format!("  - job_name: demo\n    static_configs:\n      - targets: ['{exporter}']\n");
-    let prom = Prometheus::start(&[("replica", "a")], &scrape, None).await?;
+    let prom = prometheus_scraping_exporter().await?;
     let am_port = free_port()?;
     // A long resend delay: if the alert arrives, it came from the retried queue, not a resend.
     let mut r = start_ruler(dir.path(), "a", &prom.url, &format!("http://127.0.0.1:{am_port}"), &["--resend-delay=10m"])?;
@@ -138,9 +136,7 @@ fn dnsmasq(prom_port: u16, am_port: u16, dir: &std::path::Path) -> Result<Dns> {
 async fn query_and_alertmanager_addresses_come_from_dns_srv_records() -> Result<()> {
     let dir = tempfile::tempdir()?;
     std::fs::write(dir.path().join("rules.yaml"), RULES)?;
-    let exporter = exporter().await?;
-    let scrape = format!("  - job_name: demo\n    static_configs:\n      - targets: ['{exporter}']\n");
-    let prom = Prometheus::start(&[("replica", "a")], &scrape, None).await?;
+    let prom = prometheus_scraping_exporter().await?;
     let am = Alertmanager::start().await?;
     let port = |url: &str| url.rsplit(':').next().and_then(|p| p.parse::<u16>().ok()).context("no port");
     let dns = dnsmasq(port(&prom.url)?, port(&am.url)?, dir.path())?;

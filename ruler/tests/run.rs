@@ -9,7 +9,7 @@ use promapi::rules::{AlertsData, Rule, RulesData};
 use promapi::ApiResponse;
 use serde_json::Value;
 
-use crate::support::{am_alerts, eventually, exporter, get_json, named, start_ruler};
+use crate::support::{am_alerts, eventually, exporter, get_json, named, prometheus_scraping_exporter, start_ruler};
 
 pub const RULES: &str = "groups:
   - name: e2e
@@ -110,9 +110,7 @@ async fn two_replicas_agree_with_prometheus_and_make_one_alert() -> Result<()> {
 async fn when_the_querier_goes_down_alerts_stay_firing_and_the_outage_is_an_alert() -> Result<()> {
     let dir = tempfile::tempdir()?;
     std::fs::write(dir.path().join("rules.yaml"), RULES)?;
-    let exporter = exporter().await?;
-    let scrape = format!("  - job_name: demo\n    static_configs:\n      - targets: ['{exporter}']\n");
-    let prom = Prometheus::start(&[("replica", "a")], &scrape, None).await?;
+    let prom = prometheus_scraping_exporter().await?;
     let am = Alertmanager::start().await?;
     // One-second interval and resend delay: Alertmanager would resolve an unrefreshed alert after 4 s.
     let r = start_ruler(dir.path(), "a", &prom.url, &am.url, &["--resend-delay=1s"])?;

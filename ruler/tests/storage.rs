@@ -12,7 +12,7 @@ use promapi::{ApiResponse, QueryData};
 use ruler::tsdb::{wal, Block};
 
 use crate::run::RULES;
-use crate::support::{eventually, exporter, get_json, start_ruler};
+use crate::support::{eventually, get_json, prometheus_scraping_exporter, start_ruler};
 
 /// `name{a="b",c="d"}`, as /federate prints a series.
 fn series(labels: &promapi::Labels) -> String {
@@ -59,9 +59,7 @@ async fn acknowledged(ruler: &str) -> Result<Vec<(String, i64)>> {
 async fn kill_9_at_any_moment_loses_no_acknowledged_sample_and_prometheus_reads_the_dir() -> Result<()> {
     let dir = tempfile::tempdir()?;
     std::fs::write(dir.path().join("rules.yaml"), RULES)?;
-    let exporter = exporter().await?;
-    let scrape = format!("  - job_name: demo\n    static_configs:\n      - targets: ['{exporter}']\n");
-    let prom = Prometheus::start(&[("replica", "a")], &scrape, None).await?;
+    let prom = prometheus_scraping_exporter().await?;
     let data = dir.path().join("data-a");
     let mut acked = Vec::new();
     // Two-second blocks, so blocks are cut (and the log rewritten) while the kills land.
@@ -111,9 +109,7 @@ async fn a_restart_keeps_a_firing_alert_firing_with_its_active_at() -> Result<()
     // `for` shorter than the grace period: Prometheus would start it over as pending (#15175).
     let rules = RULES.replace("        expr: e2e_value > 10\n", "        expr: e2e_value > 10\n        for: 3s\n");
     std::fs::write(dir.path().join("rules.yaml"), rules)?;
-    let exporter = exporter().await?;
-    let scrape = format!("  - job_name: demo\n    static_configs:\n      - targets: ['{exporter}']\n");
-    let prom = Prometheus::start(&[("replica", "a")], &scrape, None).await?;
+    let prom = prometheus_scraping_exporter().await?;
     let am = Alertmanager::start().await?;
     let firing = |url: String| async move {
         let r: ApiResponse<AlertsData> = get_json(&format!("{url}/api/v1/alerts")).await?;
@@ -143,9 +139,7 @@ async fn a_restart_mid_for_keeps_the_time_already_pending() -> Result<()> {
     let dir = tempfile::tempdir()?;
     let rules = RULES.replace("        expr: e2e_value > 10\n", "        expr: e2e_value > 10\n        for: 60s\n");
     std::fs::write(dir.path().join("rules.yaml"), rules)?;
-    let exporter = exporter().await?;
-    let scrape = format!("  - job_name: demo\n    static_configs:\n      - targets: ['{exporter}']\n");
-    let prom = Prometheus::start(&[("replica", "a")], &scrape, None).await?;
+    let prom = prometheus_scraping_exporter().await?;
     let pending = |url: String| async move {
         let r: ApiResponse<AlertsData> = get_json(&format!("{url}/api/v1/alerts")).await?;
         Ok(r.data.and_then(|d| d.alerts.into_iter().find(|a| a.state == "pending")))

@@ -18,6 +18,13 @@ pub async fn exporter() -> Result<std::net::SocketAddr> {
     Ok(addr)
 }
 
+/// A real Prometheus (external label replica="a") scraping [`exporter`] every second.
+pub async fn prometheus_scraping_exporter() -> Result<e2e::process::Prometheus> {
+    let exporter = exporter().await?;
+    let scrape = format!("  - job_name: demo\n    static_configs:\n      - targets: ['{exporter}']\n");
+    e2e::process::Prometheus::start(&[("replica", "a")], &scrape, None).await
+}
+
 pub struct Ruler {
     pub url: String,
     pub child: ChildGuard,

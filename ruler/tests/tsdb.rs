@@ -349,7 +349,7 @@ fn go_unquote(s: &str) -> Result<(String, &str)> {
 }
 
 /// `{a="b", c="d"} <%g value> <ms>` lines, as `promtool tsdb dump` prints them.
-fn parse_dump(out: &str) -> Result<BTreeMap<Labels, Samples>> {
+pub(crate) fn parse_dump(out: &str) -> Result<BTreeMap<Labels, Samples>> {
     let mut got: BTreeMap<Labels, Samples> = BTreeMap::new();
     for line in out.lines() {
         let mut parts = line.rsplitn(3, ' ');

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use e2e::process::{free_port, wait_ready, ChildGuard, Prometheus};
+use e2e::process::{free_port, wait_ready, ChildGuard};
 use futures::stream::BoxStream;
 use futures::TryStreamExt;
 use object_store::path::Path as Key;
@@ -23,7 +23,7 @@ use ruler::tsdb::{Block, BlockWriter};
 use ulid::Ulid;
 
 use crate::run::RULES;
-use crate::support::{eventually, exporter, start_ruler};
+use crate::support::{eventually, prometheus_scraping_exporter, start_ruler};
 
 const H: i64 = 3_600_000;
 
@@ -197,9 +197,7 @@ async fn s3_server_gets_chunks_index_then_meta_and_nothing_twice() -> Result<()>
 async fn ruler_run_uploads_its_blocks_with_thanos_meta() -> Result<()> {
     let dir = tempfile::tempdir()?;
     std::fs::write(dir.path().join("rules.yaml"), RULES)?;
-    let exporter = exporter().await?;
-    let scrape = format!("  - job_name: demo\n    static_configs:\n      - targets: ['{exporter}']\n");
-    let prom = Prometheus::start(&[("replica", "a")], &scrape, None).await?;
+    let prom = prometheus_scraping_exporter().await?;
     let bucket = dir.path().join("bucket");
     let config = dir.path().join("objstore.yml");
     std::fs::write(&config, format!("type: FILESYSTEM\nconfig:\n  directory: {}\n", bucket.display()))?;

@@ -12,6 +12,7 @@ use ruler::tsdb::wal::{self, Wal, DEFAULT_SEGMENT_SIZE, PAGE_SIZE};
 use serde_json::Value;
 
 use crate::support::eventually;
+use crate::tsdb::parse_dump;
 
 /// Evaluations are 15 s apart, an hour of them.
 const STEP: i64 = 15_000;
@@ -240,29 +241,3 @@ fn promtool_dumps_the_wal() -> Result<()> {
     Ok(())
 }
 
-/// `{a="b", c="d"} <%g value> <ms>` lines; our label values need no unescaping.
-fn parse_dump(out: &str) -> Result<BTreeMap<Labels, Samples>> {
-    let mut got: BTreeMap<Labels, Samples> = BTreeMap::new();
-    for line in out.lines() {
-        let mut parts = line.rsplitn(3, ' ');
-        let (Some(t), Some(v), Some(l)) = (parts.next(), parts.next(), parts.next()) else {
-            anyhow::bail!("bad dump line {line:?}")
-        };
-        let l = l.strip_prefix('{').and_then(|l| l.strip_suffix('}')).context("braces")?;
-        let labels = l
-            .split(", ")
-            .map(|pair| {
-                let (k, v) = pair.split_once('=').context("name=value")?;
-                Ok((k.to_string(), v.trim_matches('"').to_string()))
-            })
-            .collect::<Result<Labels>>()?;
-        let v = match v {
-            "NaN" => f64::NAN,
-            "+Inf" => f64::INFINITY,
-            "-Inf" => f64::NEG_INFINITY,
-            v => v.parse()?,
-        };
-        got.entry(labels).or_default().push((t.parse()?, v));
-    }
-    Ok(got)
-}
