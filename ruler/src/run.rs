@@ -106,7 +106,11 @@ pub async fn run(
         .with_context(|| format!("--data-dir {}", config.data_dir.display()))?;
     tracing::info!(blocks = report.blocks, replayed = report.replayed_samples, torn_bytes = report.torn_bytes, removed_tmp = report.removed_tmp, "storage opened");
     // What alerts were before the restart, read before any evaluation adds to it.
-    let restore = Arc::new(Restore { opts: config.restore, states: storage.latest("ALERTS_FOR_STATE") });
+    let restore = Arc::new(Restore {
+        opts: config.restore,
+        states: storage.latest("ALERTS_FOR_STATE"),
+        kept_firing: storage.kept_firing(),
+    });
     let storage = Arc::new(storage);
     // Blocks are cut half a window after the window ends: check a few times per half window.
     let every = Duration::from_millis((config.storage.block_ms as u64 / 4).clamp(250, 30_000));
@@ -326,6 +330,7 @@ impl Engine {
 struct Restore {
     opts: RestoreOptions,
     states: Vec<(promapi::Labels, i64, f64)>,
+    kept_firing: crate::storage::KeptFiring,
 }
 
 /// What every group task shares.
@@ -376,7 +381,10 @@ async fn group_loop(group: Arc<Mutex<Group>>, s: Shared) {
             }
         }
         if let Some(r) = restore.take() {
-            let restored = group.restore(&r.states, next, r.opts);
+            let mut restored = group.restore(&r.states, next, r.opts);
+            if let Some(kept) = r.kept_firing.get(&key(&group)) {
+                restored += group.restore_kept_firing(kept, next);
+            }
             if restored > 0 {
                 tracing::info!(group = %group.name, restored, "alert state restored");
             }
@@ -393,6 +401,9 @@ async fn group_loop(group: Arc<Mutex<Group>>, s: Shared) {
                 m.evaluations_with_warnings.get_or_create(&labels).inc();
                 tracing::warn!(group = %group.name, rule = rule.name(), warnings = ?status.warnings, "query returned warnings");
             }
+        }
+        if let Err(e) = s.storage.save_kept_firing(&key(&group), group.kept_firing()) {
+            tracing::warn!(group = %group.name, error = %e, "saving keep_firing_for state failed");
         }
         let alerts: Vec<_> = out.alerts.iter().map(|(a, expr)| s.config.notify.postable(a, expr)).collect();
         s.published.write().unwrap().insert(key(&group), snapshot(&group));

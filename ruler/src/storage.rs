@@ -14,6 +14,7 @@ use std::sync::Mutex;
 use promapi::Labels;
 use ulid::Ulid;
 
+use crate::rules::alerting::Alert;
 use crate::rules::Sample;
 use crate::sink::Sink;
 use crate::tsdb::block::TMP_SUFFIX;
@@ -37,7 +38,15 @@ pub struct Storage {
     dir: PathBuf,
     opts: StorageOptions,
     state: Mutex<State>,
+    kept_firing: Mutex<KeptFiring>,
 }
+
+/// Alerts kept firing by `keep_firing_for`, by group (`file;name`) and rule, saved in
+/// [`KEPT_FIRING_FILE`] whenever they change.
+pub type KeptFiring = BTreeMap<String, Vec<(String, Alert)>>;
+
+/// Beside the TSDB in the data directory; Prometheus ignores it.
+pub const KEPT_FIRING_FILE: &str = "keep_firing.json";
 
 struct State {
     wal: Wal,
@@ -120,7 +129,15 @@ impl Storage {
             }
         }
         let wal = Wal::open(&wal_dir, SEGMENT_SIZE)?;
-        let storage = Storage { dir: dir.to_path_buf(), opts, state: Mutex::new(State { wal, head, blocks_maxt }) };
+        let kept_path = dir.join(KEPT_FIRING_FILE);
+        // Best effort: without the file, kept-firing alerts start over, as in Prometheus.
+        let kept = std::fs::read(&kept_path).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
+        let storage = Storage {
+            dir: dir.to_path_buf(),
+            opts,
+            state: Mutex::new(State { wal, head, blocks_maxt }),
+            kept_firing: Mutex::new(kept),
+        };
         Ok((storage, report))
     }
 
@@ -219,6 +236,34 @@ impl Storage {
             }
         }
         Ok(deleted)
+    }
+
+    /// What was kept firing when the ruler last ran.
+    pub fn kept_firing(&self) -> KeptFiring {
+        self.kept_firing.lock().unwrap().clone()
+    }
+
+    /// Records `group`'s kept-firing alerts; rewrites the file (atomically) only when they changed.
+    pub fn save_kept_firing(&self, group: &str, alerts: Vec<(String, Alert)>) -> Result<(), Error> {
+        let mut kept = self.kept_firing.lock().unwrap();
+        let unchanged = match kept.get(group) {
+            Some(old) => *old == alerts,
+            None => alerts.is_empty(),
+        };
+        if unchanged {
+            return Ok(());
+        }
+        if alerts.is_empty() {
+            kept.remove(group);
+        } else {
+            kept.insert(group.to_string(), alerts);
+        }
+        let path = self.dir.join(KEPT_FIRING_FILE);
+        let tmp = self.dir.join(format!("{KEPT_FIRING_FILE}.tmp"));
+        let bytes = serde_json::to_vec(&*kept).expect("alerts serialize");
+        std::fs::write(&tmp, bytes).map_err(Error::io("write", &tmp))?;
+        std::fs::File::open(&tmp).and_then(|f| f.sync_all()).map_err(Error::io("sync", &tmp))?;
+        std::fs::rename(&tmp, &path).map_err(Error::io("rename", &path))
     }
 
     /// The last sample of every head series named `name` (e.g. `ALERTS_FOR_STATE` for restore).

@@ -170,3 +170,31 @@ async fn a_restart_mid_for_keeps_the_time_already_pending() -> Result<()> {
     assert!(a < restart_ms - 3_000, "the time already pending was lost: activeAt {a}, restart {restart_ms}");
     Ok(())
 }
+
+#[tokio::test]
+async fn a_restart_keeps_an_alert_kept_firing_by_keep_firing_for() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    // True for a few seconds from now, then false for good: the alert fires, then is kept firing.
+    let until = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs() + 4;
+    let rules = format!(
+        "groups:\n  - name: keep\n    interval: 1s\n    rules:\n      - alert: Flapped\n        expr: vector(time()) < {until}\n        keep_firing_for: 10m\n"
+    );
+    std::fs::write(dir.path().join("rules.yaml"), rules)?;
+    let prom = prometheus_scraping_exporter().await?;
+    let kept = |url: String| async move {
+        let r: ApiResponse<AlertsData> = get_json(&format!("{url}/api/v1/alerts")).await?;
+        Ok(r.data.and_then(|d| d.alerts.into_iter().find(|a| a.state == "firing" && a.keep_firing_since.is_some())))
+    };
+    let mut r = start_ruler(dir.path(), "a", &prom.url, "http://127.0.0.1:1", &[])?;
+    let before = eventually("Flapped to be kept firing", || kept(r.url.clone())).await?;
+    std::process::Command::new("kill").args(["-KILL", &r.child.id().to_string()]).status()?;
+    r.child.wait_timeout(Duration::from_secs(5))?;
+
+    let r = start_ruler(dir.path(), "a", &prom.url, "http://127.0.0.1:1", &[])?;
+    wait_ready(&format!("{}/-/ready", r.url), Duration::from_secs(20)).await?;
+    // Prometheus would forget it (prometheus#13957); it stays firing with its times.
+    let after = eventually("Flapped kept firing after the restart", || kept(r.url.clone())).await?;
+    assert_eq!(after.keep_firing_since, before.keep_firing_since);
+    assert_eq!(after.active_at, before.active_at);
+    Ok(())
+}

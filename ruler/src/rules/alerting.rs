@@ -11,7 +11,8 @@ use super::{RuleError, Sample};
 /// How long resolved alerts are kept, and resent, after they resolve (ms).
 pub const RESOLVED_RETENTION_MS: i64 = 15 * 60_000;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum AlertState {
     /// Resolved: the condition no longer holds.
     Inactive,
@@ -32,7 +33,7 @@ impl AlertState {
 }
 
 /// One alert of a rule, identified by its label set.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Alert {
     pub labels: Labels,
     pub annotations: Labels,
@@ -261,6 +262,29 @@ impl AlertingRule {
     }
 }
 
+impl AlertingRule {
+    /// Firing alerts kept firing by `keep_firing_for` after their condition stopped: state that
+    /// `ALERTS_FOR_STATE` cannot carry, so the ruler saves it aside (prometheus#13957).
+    pub fn kept_firing(&self) -> Vec<Alert> {
+        self.active.values().filter(|a| a.state == AlertState::Firing && a.keep_firing_since.is_some()).cloned().collect()
+    }
+
+    /// After a restart: alerts that were kept firing and whose condition still does not hold go on
+    /// firing until `keep_firing_for` after it stopped, as if the ruler had not restarted.
+    pub fn restore_kept_firing(&mut self, kept: &[Alert], now: i64) -> usize {
+        let mut restored = 0;
+        for a in kept {
+            let Some(since) = a.keep_firing_since else { continue };
+            if self.active.contains_key(&a.labels) || now - since >= self.keep_firing_for_ms {
+                continue;
+            }
+            self.active.insert(a.labels.clone(), a.clone());
+            restored += 1;
+        }
+        restored
+    }
+}
+
 fn alerts_sample(a: &Alert, t: i64) -> Sample {
     let mut labels = a.labels.clone();
     labels.insert("__name__".into(), "ALERTS".into());
@@ -331,6 +355,26 @@ mod tests {
         assert_eq!((get("long").state, get("long").active_at), (Pending, now - 25 * MIN + 20 * MIN));
         assert_eq!(get("short").active_at, now + 10 * MIN - 30 * MIN, "fires after the grace period");
         assert_eq!(get("old").active_at, now);
+    }
+
+    #[test]
+    fn kept_firing_alerts_come_back_until_keep_firing_for_ends() {
+        let mut rule = AlertingRule::new("A".into(), "x".into(), 0, 10 * MIN, Labels::new(), Labels::new());
+        let plain = |t: &str, _: &Labels, _: f64| t.to_string();
+        rule.apply(0, 0, vec![(l(&[("id", "1")]), 1.0)], 0, &plain).unwrap();
+        rule.apply(MIN, MIN, vec![], 0, &plain).unwrap();
+        let kept = rule.kept_firing();
+        assert_eq!(kept.len(), 1);
+        assert_eq!(kept[0].keep_firing_since, Some(MIN));
+
+        let mut restarted = AlertingRule::new("A".into(), "x".into(), 0, 10 * MIN, Labels::new(), Labels::new());
+        assert_eq!(restarted.restore_kept_firing(&kept, 5 * MIN), 1);
+        restarted.apply(6 * MIN, 6 * MIN, vec![], 0, &plain).unwrap();
+        assert_eq!(restarted.active.values().next().map(|a| a.state), Some(Firing), "still within keep_firing_for");
+        restarted.apply(11 * MIN, 11 * MIN, vec![], 0, &plain).unwrap();
+        assert_eq!(restarted.active.values().next().map(|a| a.state), Some(Inactive), "resolved when it ends");
+        let mut late = AlertingRule::new("A".into(), "x".into(), 0, 10 * MIN, Labels::new(), Labels::new());
+        assert_eq!(late.restore_kept_firing(&kept, 12 * MIN), 0, "past keep_firing_for: nothing to restore");
     }
 
     #[test]

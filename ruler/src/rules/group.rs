@@ -293,6 +293,29 @@ impl Group {
         restored
     }
 
+    /// The alerts kept firing by `keep_firing_for`, by rule name (saved aside for restarts).
+    pub fn kept_firing(&self) -> Vec<(String, Alert)> {
+        let mut out = Vec::new();
+        for (rule, _) in &self.rules {
+            if let Rule::Alerting(r) = rule {
+                out.extend(r.kept_firing().into_iter().map(|a| (r.name.clone(), a)));
+            }
+        }
+        out
+    }
+
+    /// After a restart: brings back alerts that were kept firing (see [`AlertingRule::restore_kept_firing`]).
+    pub fn restore_kept_firing(&mut self, kept: &[(String, Alert)], now: i64) -> usize {
+        let mut restored = 0;
+        for (rule, _) in &mut self.rules {
+            if let Rule::Alerting(r) = rule {
+                let mine: Vec<Alert> = kept.iter().filter(|(n, _)| *n == r.name).map(|(_, a)| a.clone()).collect();
+                restored += r.restore_kept_firing(&mine, now);
+            }
+        }
+        restored
+    }
+
     /// After a reload: takes over the alerts (and staleness bookkeeping) of `old`'s rules of the same
     /// name, so a reload neither re-notifies nor restarts `for`.
     pub fn copy_state(&mut self, old: &Group) {
