@@ -1,12 +1,14 @@
 //! `--objstore.config` / `--objstore.config-file`: the Thanos object-storage YAML
 //! (`type: FILESYSTEM | S3 | GCS | AZURE`, `config: …`, optional `prefix`), checked at start so a
 //! broken Secret fails the rollout, and turned into an [`ObjectStore`] for the
-//! [shipper](crate::shipper) by [`BucketConfig::open`]. FILESYSTEM and S3 (AWS, MinIO and other
-//! S3-compatible servers) are supported; GCS and AZURE parse but cannot be opened yet.
+//! [shipper](crate::shipper) by [`BucketConfig::open`]: FILESYSTEM, S3 (AWS, MinIO and other
+//! S3-compatible servers), GCS and AZURE, with Thanos' config keys.
 
 use std::sync::Arc;
 
 use object_store::aws::AmazonS3Builder;
+use object_store::azure::MicrosoftAzureBuilder;
+use object_store::gcp::GoogleCloudStorageBuilder;
 use object_store::local::LocalFileSystem;
 use object_store::{ClientOptions, ObjectStore};
 use serde::Deserialize;
@@ -63,9 +65,8 @@ impl BucketConfig {
                 Ok(Arc::new(fs))
             }
             Kind::S3 => s3(&self.config).map(|s| Arc::new(s) as Arc<dyn ObjectStore>),
-            Kind::Gcs | Kind::Azure => {
-                Err(format!("object storage type {:?} is not supported yet (FILESYSTEM and S3 are)", self.kind))
-            }
+            Kind::Gcs => gcs(&self.config).map(|s| Arc::new(s) as Arc<dyn ObjectStore>),
+            Kind::Azure => azure(&self.config).map(|s| Arc::new(s) as Arc<dyn ObjectStore>),
         }
     }
 }
@@ -79,11 +80,7 @@ const S3_KEYS: &[&str] =
 /// `bucket_lookup_type` says `virtual-hosted`, or it is `auto` (the default) and the endpoint is
 /// Amazon's. Without `access_key`, credentials come from the environment as the AWS SDKs find them.
 fn s3(config: &Mapping) -> Result<object_store::aws::AmazonS3, String> {
-    for key in config.keys().filter_map(Value::as_str) {
-        if !S3_KEYS.contains(&key) {
-            tracing::warn!(key, "S3 objstore setting not supported; ignored");
-        }
-    }
+    warn_unknown("S3", config, S3_KEYS);
     let bucket = string(config, "bucket")?.unwrap_or_default();
     let endpoint = string(config, "endpoint")?.unwrap_or_default();
     let insecure = boolean(config, "insecure")?.unwrap_or(false);
@@ -111,6 +108,46 @@ fn s3(config: &Mapping) -> Result<object_store::aws::AmazonS3, String> {
         }
     }
     b.build().map_err(|e| format!("S3 bucket {bucket}: {e}"))
+}
+
+/// A GCS bucket: `bucket`, and `service_account` (the key file's JSON); without it, credentials
+/// come from the environment (GOOGLE_APPLICATION_CREDENTIALS, the metadata server), as in Thanos.
+fn gcs(config: &Mapping) -> Result<object_store::gcp::GoogleCloudStorage, String> {
+    warn_unknown("GCS", config, &["bucket", "service_account"]);
+    let bucket = string(config, "bucket")?.unwrap_or_default();
+    let mut b = GoogleCloudStorageBuilder::from_env().with_bucket_name(&bucket);
+    if let Some(key) = string(config, "service_account")?.filter(|k| !k.trim().is_empty()) {
+        b = b.with_service_account_key(key);
+    }
+    b.build().map_err(|e| format!("GCS bucket {bucket}: {e}"))
+}
+
+/// An Azure Blob container: `storage_account`, `container`, and `storage_account_key` or a managed
+/// identity (`user_assigned_id`); `endpoint` is the blob service's domain
+/// (`blob.core.windows.net` unless another cloud's).
+fn azure(config: &Mapping) -> Result<object_store::azure::MicrosoftAzure, String> {
+    warn_unknown("AZURE", config, &["storage_account", "storage_account_key", "container", "endpoint", "user_assigned_id"]);
+    let account = string(config, "storage_account")?.unwrap_or_default();
+    let container = string(config, "container")?.unwrap_or_default();
+    let mut b = MicrosoftAzureBuilder::from_env().with_account(&account).with_container_name(&container);
+    if let Some(key) = string(config, "storage_account_key")?.filter(|k| !k.is_empty()) {
+        b = b.with_access_key(key);
+    }
+    if let Some(id) = string(config, "user_assigned_id")?.filter(|k| !k.is_empty()) {
+        b = b.with_client_id(id);
+    }
+    if let Some(domain) = string(config, "endpoint")?.filter(|e| !e.is_empty() && e != "blob.core.windows.net") {
+        b = b.with_endpoint(format!("https://{account}.{domain}"));
+    }
+    b.build().map_err(|e| format!("AZURE container {container}: {e}"))
+}
+
+fn warn_unknown(kind: &str, config: &Mapping, known: &[&str]) {
+    for key in config.keys().filter_map(Value::as_str) {
+        if !known.contains(&key) {
+            tracing::warn!(kind, key, "objstore setting not supported; ignored");
+        }
+    }
 }
 
 /// The endpoint URL object_store wants, and whether requests are virtual-hosted.
@@ -183,6 +220,10 @@ mod tests {
         let half = "type: S3\nconfig: {bucket: b, endpoint: x, access_key: a}\n";
         assert!(BucketConfig::parse("s", half).unwrap().open().unwrap_err().contains("secret_key"));
         let gcs = BucketConfig::parse("g", "type: GCS\nconfig: {bucket: b}\n").unwrap();
-        assert!(gcs.open().unwrap_err().contains("not supported yet"));
+        assert!(gcs.open().is_ok(), "credentials come from the environment when used");
+        let bad_key = BucketConfig::parse("g", "type: GCS\nconfig: {bucket: b, service_account: 'not json'}\n").unwrap();
+        assert!(bad_key.open().unwrap_err().starts_with("GCS bucket b:"));
+        let az = "type: AZURE\nconfig: {storage_account: acct, storage_account_key: a2V5, container: c, endpoint: blob.core.chinacloudapi.cn}\n";
+        assert!(BucketConfig::parse("a", az).unwrap().open().is_ok());
     }
 }
