@@ -51,7 +51,9 @@ export PATH="$TOOLS/binaryen/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 
 # moto_server: the S3-compatible server the ruler's upload tests ship blocks to.
 MOTO_VERSION="5.2.5"
-if ! "$TOOLS/venv-moto/bin/python" -m pip show moto 2>/dev/null | grep -qx "Version: ${MOTO_VERSION}"; then
+# Read into a variable first: under pipefail, `pip show | grep -q` fails when grep exits early.
+moto_installed="$("$TOOLS/venv-moto/bin/python" -m pip show moto 2>/dev/null || true)"
+if ! grep -qx "Version: ${MOTO_VERSION}" <<<"$moto_installed"; then
   log "installing moto ${MOTO_VERSION} (PyPI, into $TOOLS/venv-moto)"
   python3 -m venv "$TOOLS/venv-moto"
   "$TOOLS/venv-moto/bin/pip" install -q "moto[server]==${MOTO_VERSION}"
