@@ -76,7 +76,8 @@ mod tests {
     // Vectors from Thanos' TestDedupSeriesIterator (see the research note).
     #[test]
     fn thanos_test_vectors() {
-        let cases: Vec<(Vec<(i64, f64)>, Vec<(i64, f64)>, Vec<(i64, f64)>)> = vec![
+        type Points = Vec<(i64, f64)>;
+        let cases: Vec<(Points, Points, Points)> = vec![
             (
                 s(&[(10000, 10.), (20000, 11.), (30000, 12.), (40000, 13.)]),
                 s(&[(10000, 20.), (20000, 21.), (30000, 22.), (40000, 23.)]),

@@ -16,6 +16,8 @@
 //! - Every query ignores its expression and selects all fixture series (this is a fixture).
 //! - Every request is recorded; `GET /__fixture/requests` returns them (path and form pairs).
 
+#![allow(clippy::result_large_err)] // axum `Response` errors are built once per request; boxing them buys nothing.
+
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};

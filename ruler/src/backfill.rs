@@ -8,10 +8,12 @@
 //! outputs, `ALERTS`, `ALERTS_FOR_STATE` and staleness markers are what `ruler run` would have written
 //! then, and alert states carry over from one window to the next.
 //!
+//! Groups go in file order, and a rule reading an earlier recording rule's output (which the querier
+//! does not hold yet) gets that rule's expression in its place ([`inline`]), so it sees the values this
+//! run writes.
+//!
 //! Limits:
-//! - A rule reading another rule's output sees what the querier holds, not this run's results: that
-//!   would need a PromQL engine here. Backfill such groups in a second run, once the first run's blocks
-//!   are in the querier's store.
+//! - A read [`inline`] cannot rewrite (it says why on stderr) sees what the querier holds.
 //! - Alert states start empty at `--start`, so `for` counts from there.
 //! - Annotations are not rendered (`ALERTS` has none); label templates' `query` calls are sent to the
 //!   querier as instant queries.
@@ -37,6 +39,10 @@ use crate::query::{Querier, QueryError};
 use crate::rules::group::{Defaults, EvalOptions, Group, Rule};
 use crate::rules::Sample;
 use crate::tsdb::{self, BlockWriter, BLOCK_DURATION_MS};
+
+mod inline;
+
+use inline::Inliner;
 
 /// `ruler backfill` flags: `--rule-file`, `--eval-interval`, `--rule-query-offset` and `--label` as
 /// `ruler run` takes them.
@@ -187,16 +193,35 @@ struct Plan {
     interval: i64,
     query_offset: i64,
     partial_response: bool,
-    /// The rules' expressions, each once.
-    exprs: Vec<String>,
+    /// The rules' expressions, each once, with the query sent for it (earlier outputs inlined).
+    exprs: Vec<(String, String)>,
 }
 
 impl Plan {
-    fn new(g: &Group, start: i64, end: i64) -> Plan {
-        let mut exprs: Vec<String> = Vec::new();
+    /// `g`'s plan; its recording rules are added to `inliner` for the rules after them. Reads that
+    /// cannot be inlined are reported on `progress`.
+    fn new(g: &Group, start: i64, end: i64, inliner: &mut Inliner, progress: &mut dyn Write) -> Plan {
+        let mut exprs: Vec<(String, String)> = Vec::new();
+        // Samples are stamped at the query time: the live slots minus query_offset.
+        let phase = (g.offset_ms() - g.query_offset_ms).rem_euclid(g.interval_ms);
         for (rule, _) in &g.rules {
-            if !exprs.iter().any(|e| e == rule.expr()) {
-                exprs.push(rule.expr().to_string());
+            let query = match inliner.rewrite(rule.expr()) {
+                Ok(query) => query.unwrap_or_else(|| rule.expr().to_string()),
+                Err(why) => {
+                    let _ = writeln!(
+                        progress,
+                        "warning: group {:?}, rule {:?} reads what the querier holds: {why}",
+                        g.name,
+                        rule.name()
+                    );
+                    rule.expr().to_string()
+                }
+            };
+            if let Rule::Recording(r) = rule {
+                inliner.record(&r.name, &r.labels, &query, g.interval_ms, phase);
+            }
+            if !exprs.iter().any(|(e, _)| e == rule.expr()) {
+                exprs.push((rule.expr().to_string(), query));
             }
         }
         Plan {
@@ -258,7 +283,9 @@ pub async fn backfill<S: RangeSource, F: Querier>(
             r.annotations.clear();
         }
     }
-    let plans: Vec<Plan> = groups.iter().map(|g| Plan::new(g, options.start, options.end)).collect();
+    let mut inliner = Inliner::default();
+    let plans: Vec<Plan> =
+        groups.iter().map(|g| Plan::new(g, options.start, options.end, &mut inliner, progress)).collect();
     let spans = plans.iter().filter_map(Plan::sample_span);
     let (Some(first), Some(last)) = (spans.clone().map(|s| s.0).min(), spans.map(|s| s.1).max()) else {
         return Err(Error::NothingToEvaluate { start: options.start, end: options.end });
@@ -291,9 +318,9 @@ pub async fn backfill<S: RangeSource, F: Querier>(
             let fetches: Vec<(String, Fetch)> = plan
                 .exprs
                 .iter()
-                .map(|expr| {
+                .map(|(expr, query)| {
                     let (source, permits, e, partial) =
-                        (source.clone(), permits.clone(), expr.clone(), plan.partial_response);
+                        (source.clone(), permits.clone(), query.clone(), plan.partial_response);
                     let task = tokio::spawn(async move {
                         let _permit = permits.acquire_owned().await;
                         source.query_range(&e, job.grid, partial).await
@@ -584,7 +611,7 @@ mod tests {
     fn grids_are_the_groups_live_slots_split_by_window() {
         let g = &groups("groups:\n- name: g\n  interval: 10s\n  query_offset: 30s\n  rules:\n  - record: r\n    expr: up\n")[0];
         let (start, end) = (100 * 2 * H + 1_234, 100 * 2 * H + 3 * H);
-        let p = Plan::new(g, start, end);
+        let p = Plan::new(g, start, end, &mut Inliner::default(), &mut Vec::new());
         assert_eq!(g.eval_timestamp(p.first), p.first, "on the live grid");
         assert!(p.first >= start && p.first - start < 10_000 && p.last <= end && end - p.last < 10_000);
 
@@ -705,7 +732,7 @@ mod tests {
         let rec = &g[0];
         assert_eq!(
             a.first().unwrap().0,
-            Plan::new(rec, options.start, options.end).first - 60_000,
+            Plan::new(rec, options.start, options.end, &mut Inliner::default(), &mut Vec::new()).first - 60_000,
             "stamped at the query time"
         );
         assert!(a.iter().all(|&(t, v)| v == t as f64 / 1000.0));

@@ -23,9 +23,8 @@ enum Command {
     /// Each group is evaluated at the slots `ruler run` would have used (its grid, query_offset),
     /// from range queries (step = the group's interval) with the same parameters (dedup,
     /// partial_response): recording outputs, ALERTS and ALERTS_FOR_STATE, staleness markers.
-    /// Alert states start empty at --start. A rule reading another rule's output sees what the
-    /// querier holds, not this run's results: backfill such groups in a second run once the first
-    /// run's blocks are in the querier's store.
+    /// Alert states start empty at --start. Groups go in file order; a rule reading an earlier
+    /// recording rule's output gets that rule's expression in its place, so it sees this run's values.
     Backfill(Box<ruler::backfill::BackfillArgs>),
     /// Check configuration files.
     Check {
