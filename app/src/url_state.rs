@@ -119,10 +119,11 @@ fn apply(p: &mut PanelState, key: &str, value: &str) {
     }
 }
 
-/// Writes panels as a query string (without `?`), in the Thanos UI's key order.
+/// Writes panels as a query string (without `?`), in the Thanos UI's key order. Panels without an
+/// expression are left out (renumbering the rest): [`decode`] stops at the first `gN` without one.
 pub fn encode(panels: &[PanelState]) -> String {
     let mut out = form_urlencoded::Serializer::new(String::new());
-    for (n, p) in panels.iter().enumerate() {
+    for (n, p) in panels.iter().filter(|p| !p.expr.is_empty()).enumerate() {
         let mut put = |k: &str, v: &str| {
             if !v.is_empty() {
                 out.append_pair(&format!("g{n}.{k}"), v);
@@ -169,6 +170,18 @@ mod tests {
         assert_eq!(p.engine, Engine::Thanos);
         assert_eq!(p.end, "2024-01-02 03:04:05");
         assert_eq!(p.step, "60");
+    }
+
+    #[test]
+    fn empty_panels_are_left_out_and_the_rest_renumbered() {
+        let mut a = PanelState::new(&defaults());
+        a.expr = "a".into();
+        let empty = PanelState::new(&defaults());
+        let mut b = a.clone();
+        b.expr = "b".into();
+        let query = encode(&[empty.clone(), a.clone(), empty, b.clone()]);
+        assert!(query.starts_with("g0.expr=a&") && query.contains("&g1.expr=b&"), "{query}");
+        assert_eq!(decode(&query, &defaults()), vec![a, b]);
     }
 
     #[test]

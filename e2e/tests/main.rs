@@ -4,10 +4,12 @@
 //! - `thanos`: against the Thanos API fixture (dedup, partial response, request parameters).
 //! - `deploy`: served as `deploy/` serves it: nginx with the repo's template, `/api/` proxied to Prometheus.
 //! - `pages`: the Rules and Alerts pages against a real Prometheus evaluating rules with HTML payloads.
+//! - `panels`: several panels on a page (add, duplicate, remove) and embed mode.
 
 mod support;
 
 mod deploy;
 mod pages;
+mod panels;
 mod prometheus;
 mod thanos;

@@ -14,7 +14,7 @@ e2e_demo_value{id=\"two\"} 7.5\n\
 e2e_demo_value{id=\"q\\\"uote\"} -0.125\n";
 
 /// A Prometheus (external label replica="a") that has scraped [`METRICS`] at least `scrapes` times.
-async fn prometheus_with_data(scrapes: usize) -> Result<Prometheus> {
+pub(crate) async fn prometheus_with_data(scrapes: usize) -> Result<Prometheus> {
     let exporter = exporter::spawn(METRICS).await?;
     let scrape = format!("  - job_name: demo\n    static_configs:\n      - targets: ['{exporter}']\n");
     let prom = Prometheus::start(&[("replica", "a")], &scrape, None).await?;

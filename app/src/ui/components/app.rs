@@ -40,7 +40,8 @@ pub fn App(page: Page) -> impl IntoView {
     }
 }
 
-/// The panels of the page; their states are written back to the URL on every change.
+/// The panels of the page (added, removed, duplicated); their states are written back to the URL
+/// on every change, `g0`, `g1`, … in page order.
 #[component]
 fn Panels(config: Config) -> impl IntoView {
     let search = window().location().search().unwrap_or_default();
@@ -48,13 +49,15 @@ fn Panels(config: Config) -> impl IntoView {
     if initial.is_empty() {
         initial.push(PanelState::new(&config.defaults));
     }
-    let states: Vec<RwSignal<PanelState>> = initial.into_iter().map(RwSignal::new).collect();
+    // Ids key the list, so a panel keeps its component (and its result) when others come and go.
+    let next_id = StoredValue::new(initial.len() as u64);
+    let panels: RwSignal<Vec<(u64, RwSignal<PanelState>)>> =
+        RwSignal::new(initial.into_iter().enumerate().map(|(i, s)| (i as u64, RwSignal::new(s))).collect());
     let config = StoredValue::new(config);
 
-    let tracked = states.clone();
     Effect::new(move |_| {
-        let panels: Vec<PanelState> = tracked.iter().map(|s| s.get()).collect();
-        let query = url_state::encode(&panels);
+        let states: Vec<PanelState> = panels.with(|p| p.iter().map(|(_, s)| s.get()).collect());
+        let query = url_state::encode(&states);
         let location = window().location();
         let path = location.pathname().unwrap_or_default();
         if location.search().unwrap_or_default().trim_start_matches('?') != query {
@@ -63,9 +66,37 @@ fn Panels(config: Config) -> impl IntoView {
         }
     });
 
-    states
-        .into_iter()
-        .enumerate()
-        .map(|(index, state)| view! { <Panel index state config/> })
-        .collect_view()
+    // A panel's state must outlive the panel that was clicked to create it (Duplicate), so it
+    // belongs to the page, not to whatever owner the click handler runs under.
+    let owner = StoredValue::new_local(Owner::current());
+    let insert = move |at: usize, state: PanelState| {
+        let id = next_id.get_value();
+        next_id.set_value(id + 1);
+        let state = owner.with_value(|o| match o {
+            Some(o) => o.with(|| RwSignal::new(state)),
+            None => RwSignal::new(state),
+        });
+        panels.update(|p| p.insert(at.min(p.len()), (id, state)));
+    };
+    let position = move |id: u64| panels.with(|p| p.iter().position(|(i, _)| *i == id));
+
+    view! {
+        <For each=move || panels.get() key=|(id, _)| *id let:item>
+            {
+                let (id, state) = item;
+                let index = Signal::derive(move || position(id).unwrap_or(0));
+                let remove = Callback::new(move |()| panels.update(|p| p.retain(|(i, _)| *i != id)));
+                let duplicate = Callback::new(move |()| {
+                    if let Some(at) = position(id) {
+                        insert(at + 1, state.get_untracked());
+                    }
+                });
+                view! { <Panel index state config remove duplicate/> }
+            }
+        </For>
+        <button class="add-panel" data-testid="add-panel"
+            on:click=move |_| insert(usize::MAX, config.with_value(|c| PanelState::new(&c.defaults)))>
+            "Add panel"
+        </button>
+    }
 }

@@ -25,10 +25,14 @@ pub enum QueryResult {
 #[component]
 pub fn Panel(
     /// Position on the page (`g<index>` in the URL).
-    index: usize,
+    index: Signal<usize>,
     /// The panel's state, shared with the URL writer.
     state: RwSignal<PanelState>,
     config: StoredValue<Config>,
+    /// Removes this panel from the page.
+    remove: Callback<()>,
+    /// Adds a copy of this panel after it.
+    duplicate: Callback<()>,
 ) -> impl IntoView {
     let result = RwSignal::new(QueryResult::Idle);
     let loading = RwSignal::new(false);
@@ -80,7 +84,13 @@ pub fn Panel(
     let set_tab = move |t: Tab| state.update(|s| s.tab = t);
 
     view! {
-        <section class="panel" data-testid=format!("panel-{index}")>
+        <section class="panel" data-testid=move || format!("panel-{}", index.get())>
+            <div class="panel-actions">
+                <button data-testid="duplicate-panel" title="Duplicate this panel"
+                    on:click=move |_| duplicate.run(())>"Duplicate"</button>
+                <button data-testid="remove-panel" title="Remove this panel"
+                    on:click=move |_| remove.run(())>"Remove"</button>
+            </div>
             <ExpressionInput state nonce loading/>
             <ThanosControls state/>
             <nav class="tabs">

@@ -1,0 +1,65 @@
+//! Several panels on a page against a real Prometheus 2.42: added, duplicated and removed, each with
+//! its own query and its own `gN.*` URL state.
+
+use anyhow::{ensure, Result};
+
+use crate::prometheus::prometheus_with_data;
+use crate::support::browser::Browser;
+use crate::support::serve_console;
+
+/// The page URL's query, decoded, as `key=value` pairs.
+async fn url_pairs(b: &Browser) -> Result<Vec<(String, String)>> {
+    let url = b.url().await?;
+    let query = url.split_once('?').map_or("", |(_, q)| q);
+    Ok(form_urlencoded::parse(query.as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())).collect())
+}
+
+fn get<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a str> {
+    pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+}
+
+#[tokio::test]
+async fn panels_are_duplicated_edited_and_removed_each_with_its_url_state() -> Result<()> {
+    let prom = prometheus_with_data(1).await?;
+    let console = serve_console(&prom.url).await?;
+    let b = Browser::start().await?;
+    b.goto(&format!("{console}/graph?g0.expr=e2e_demo_value&g0.tab=1")).await?;
+    b.wait_count("[data-testid=panel-0] [data-testid=series-row]", 3).await?;
+
+    // A copy runs the same query on its own and appears in the URL as g1.
+    b.click("[data-testid=panel-0] [data-testid=duplicate-panel]").await?;
+    b.wait_count("[data-testid=panel-1] [data-testid=series-row]", 3).await?;
+    let pairs = url_pairs(&b).await?;
+    ensure!(get(&pairs, "g1.expr") == Some("e2e_demo_value") && get(&pairs, "g1.tab") == Some("1"), "{pairs:?}");
+
+    // Editing the copy changes only the copy.
+    let one = r#"e2e_demo_value{id="one"}"#;
+    b.type_into("[data-testid=panel-1] [data-testid=expr]", &format!("{one}\n")).await?;
+    b.wait_count("[data-testid=panel-1] [data-testid=series-row]", 1).await?;
+    b.wait_count("[data-testid=panel-0] [data-testid=series-row]", 3).await?;
+    let pairs = url_pairs(&b).await?;
+    ensure!(get(&pairs, "g0.expr") == Some("e2e_demo_value") && get(&pairs, "g1.expr") == Some(one), "{pairs:?}");
+
+    // Removing the first leaves the copy as g0, with its result.
+    b.click("[data-testid=panel-0] [data-testid=remove-panel]").await?;
+    b.wait_count("section.panel", 1).await?;
+    b.wait_count("[data-testid=panel-0] [data-testid=series-row]", 1).await?;
+    let pairs = url_pairs(&b).await?;
+    ensure!(get(&pairs, "g0.expr") == Some(one) && get(&pairs, "g1.expr").is_none(), "{pairs:?}");
+
+    // A new panel is empty and stays out of the URL until it has an expression.
+    b.click("[data-testid=add-panel]").await?;
+    b.wait_count("section.panel", 2).await?;
+    ensure!(url_pairs(&b).await? == pairs, "an empty panel changes nothing in the URL");
+    b.type_into("[data-testid=panel-1] [data-testid=expr]", "e2e_demo_value * 2\n").await?;
+    b.click("[data-testid=panel-1] [data-testid=tab-table]").await?;
+    b.wait_count("[data-testid=panel-1] [data-testid=series-row]", 3).await?;
+    ensure!(get(&url_pairs(&b).await?, "g1.expr") == Some("e2e_demo_value * 2"));
+
+    // Reloading the URL brings both panels back.
+    let url = b.url().await?;
+    b.goto(&url).await?;
+    b.wait_count("[data-testid=panel-0] [data-testid=series-row]", 1).await?;
+    b.wait_count("[data-testid=panel-1] [data-testid=series-row]", 3).await?;
+    b.close().await
+}
