@@ -6,7 +6,8 @@
 //! ```json
 //! { "apiUrl": "https://thanos-query.example.com/",
 //!   "defaults": { "dedup": true, "partialResponse": false, "replicaLabels": ["replica"],
-//!                 "maxSourceResolution": "auto", "engine": "prometheus" } }
+//!                 "maxSourceResolution": "auto", "engine": "prometheus" },
+//!   "embed": { "editable": false } }
 //! ```
 
 use serde::Deserialize;
@@ -19,6 +20,16 @@ pub struct Config {
     pub api_url: Option<String>,
     /// Values a new panel starts with.
     pub defaults: PanelDefaults,
+    /// Embed mode (`/embed`, `?embed=1`).
+    pub embed: EmbedConfig,
+}
+
+/// How an embedded panel behaves.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct EmbedConfig {
+    /// Whether the embedded panel's query and switches can be changed (read-only by default).
+    pub editable: bool,
 }
 
 /// Values of the Thanos switches for a panel the URL says nothing about.
@@ -95,6 +106,8 @@ mod tests {
         assert!(c.defaults.dedup, "unset fields keep their default");
         assert!(!c.defaults.partial_response);
         assert_eq!(c.defaults.replica_labels, vec!["replica"]);
+        assert!(!c.embed.editable, "embedded panels are read-only unless configured");
+        assert!(Config::from_json(r#"{"embed":{"editable":true}}"#).unwrap().embed.editable);
     }
 
     #[test]

@@ -31,6 +31,14 @@ impl Page {
         }
     }
 
+    /// Whether the page is embedded (one panel, no navigation): `…/embed?g0.expr=…`, or any page
+    /// with `embed=1` (or `true`) in its query.
+    pub fn embedded(pathname: &str, search: &str) -> bool {
+        pathname.rsplit('/').next() == Some("embed")
+            || form_urlencoded::parse(search.trim_start_matches('?').as_bytes())
+                .any(|(k, v)| k == "embed" && (v == "1" || v.eq_ignore_ascii_case("true")))
+    }
+
     pub fn title(self) -> &'static str {
         match self {
             Page::Graph => "Graph",
@@ -55,6 +63,17 @@ mod tests {
         assert_eq!(Page::from_pathname("/rules/"), Page::Graph, "a directory, not the page");
         assert_eq!(Page::from_pathname("/Rules"), Page::Graph, "paths are case-sensitive");
         assert_eq!(Page::from_pathname("/thanos/index.html"), Page::Graph);
+    }
+
+    #[test]
+    fn embed_by_path_or_flag() {
+        assert!(Page::embedded("/thanos/embed", "?g0.expr=up"));
+        assert!(Page::embedded("/graph", "?g0.expr=up&embed=1"));
+        assert!(Page::embedded("/", "embed=true"));
+        assert!(!Page::embedded("/graph", "?g0.expr=up&embed=0"));
+        assert!(!Page::embedded("/embed/", ""), "a directory, not the page");
+        // The embed path shows the graph page's panel.
+        assert_eq!(Page::from_pathname("/embed"), Page::Graph);
     }
 
     #[test]

@@ -63,3 +63,42 @@ async fn panels_are_duplicated_edited_and_removed_each_with_its_url_state() -> R
     b.wait_count("[data-testid=panel-1] [data-testid=series-row]", 3).await?;
     b.close().await
 }
+
+#[tokio::test]
+async fn an_embedded_panel_is_alone_read_only_and_keeps_its_flag() -> Result<()> {
+    let prom = prometheus_with_data(1).await?;
+    let console = crate::support::serve_console_at(&prom.url, "/thanos").await?;
+    let b = Browser::start().await?;
+
+    // `/embed`: one panel, the query as text, no navigation, no editor, no switches.
+    b.goto(&format!("{console}/embed?g0.expr=e2e_demo_value&g0.tab=1&g1.expr=up")).await?;
+    b.wait_count("[data-testid=series-row]", 3).await?;
+    ensure!(b.find_all("section.panel").await?.len() == 1, "only g0");
+    ensure!(b.find_all(".topbar, [data-testid=expr], [data-testid=add-panel], [data-testid=remove-panel]").await?.is_empty());
+    ensure!(b.texts("[data-testid=embed-expr]").await? == ["e2e_demo_value"]);
+    let open = b.find("[data-testid=open-console]").await?.attr("href").await?.unwrap_or_default();
+    ensure!(open.starts_with("graph?g0.expr=e2e_demo_value&g0.tab=1"), "{open}");
+
+    // `?embed=1` on the graph page: the flag stays in the URL when the panel's state changes.
+    b.goto(&format!("{console}/graph?g0.expr=e2e_demo_value&g0.tab=1&embed=1")).await?;
+    b.wait_count("[data-testid=series-row]", 3).await?;
+    b.click("[data-testid=tab-graph]").await?;
+    b.wait_count("[data-testid=legend-item]", 3).await?;
+    let pairs = url_pairs(&b).await?;
+    ensure!(get(&pairs, "embed") == Some("1") && get(&pairs, "g0.tab") == Some("0"), "{pairs:?}");
+    ensure!(b.find_all(".topbar").await?.is_empty());
+    // The chart takes the frame's width.
+    let widths = b
+        .js("const c = document.querySelector('[data-testid=canvas]'); return [c.width, document.documentElement.clientWidth];")
+        .await?;
+    let (canvas, page) = (widths[0].as_f64().unwrap_or(0.0), widths[1].as_f64().unwrap_or(0.0));
+    ensure!(canvas > page - 40.0 && canvas <= page, "canvas {canvas} px in a {page} px frame");
+
+    // Editable when config.json says so.
+    let config = serde_json::json!({ "apiUrl": prom.url, "embed": { "editable": true } }).to_string();
+    let addr = e2e::console::spawn(&crate::support::dist_dir()?, Some(config), "127.0.0.1:0", "/").await?;
+    b.goto(&format!("http://{addr}/embed?g0.expr=e2e_demo_value&g0.tab=1")).await?;
+    b.type_into("[data-testid=expr]", "e2e_demo_value{id=\"two\"}\n").await?;
+    b.wait_count("[data-testid=series-row]", 1).await?;
+    b.close().await
+}

@@ -1,5 +1,6 @@
 //! The page: loads `config.json`, then shows the page the path names (the panels the URL describes,
-//! kept in step with it; the rules; the alerts) under a top bar linking them.
+//! kept in step with it; the rules; the alerts) under a top bar linking them. Embedded, it shows
+//! the URL's first panel alone, without the bar.
 
 use leptos::prelude::*;
 
@@ -12,10 +13,21 @@ use crate::ui::api;
 use crate::url_state::{self, PanelState};
 
 #[component]
-pub fn App(page: Page) -> impl IntoView {
+pub fn App(page: Page, embed: bool) -> impl IntoView {
     let loaded = RwSignal::new(None::<(Config, Option<String>)>);
     leptos::task::spawn_local(async move { loaded.set(Some(api::load_config().await)) });
 
+    if embed {
+        return view! {
+            <main class="embed">
+                {move || loaded.get().map(|(config, problem)| view! {
+                    {problem.map(|p| view! { <div class="alert error" data-testid="config-error">{p}</div> })}
+                    <Embedded config/>
+                })}
+            </main>
+        }
+        .into_any();
+    }
     view! {
         <header class="topbar">
             <span class="brand">"Thanos console"</span>
@@ -38,6 +50,42 @@ pub fn App(page: Page) -> impl IntoView {
             })}
         </main>
     }
+    .into_any()
+}
+
+/// The URL's first panel, alone, sized to its frame, read-only unless `config.json` says otherwise;
+/// a link opens it in the full console.
+#[component]
+fn Embedded(config: Config) -> impl IntoView {
+    let location = window().location();
+    let search = location.search().unwrap_or_default();
+    // `?embed=1` must survive the URL being rewritten from the panel's state.
+    let flag = !location.pathname().unwrap_or_default().ends_with("/embed");
+    let Some(first) = url_state::decode(&search, &config.defaults).into_iter().next() else {
+        return view! {
+            <div class="alert error" data-testid="embed-empty">"Nothing to show: the link has no g0.expr."</div>
+        }
+        .into_any();
+    };
+    let state = RwSignal::new(first);
+    let readonly = !config.embed.editable;
+    let config = StoredValue::new(config);
+
+    let query = move || url_state::encode(&[state.get()]);
+    Effect::new(move |_| {
+        let q = query();
+        let search = format!("?{q}{}", if flag { "&embed=1" } else { "" });
+        if location.search().ok().as_deref() != Some(search.as_str()) {
+            let url = format!("{}{search}", location.pathname().unwrap_or_default());
+            let _ = window().history().and_then(|h| h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url)));
+        }
+    });
+    view! {
+        <Panel index=Signal::derive(|| 0) state config readonly/>
+        <a class="open-console" data-testid="open-console" target="_blank" rel="noopener"
+            href=move || format!("graph?{}", query())>"Open in console ↗"</a>
+    }
+    .into_any()
 }
 
 /// The panels of the page (added, removed, duplicated); their states are written back to the URL
@@ -91,7 +139,7 @@ fn Panels(config: Config) -> impl IntoView {
                         insert(at + 1, state.get_untracked());
                     }
                 });
-                view! { <Panel index state config remove duplicate/> }
+                view! { <Panel index state config remove=remove duplicate=duplicate/> }
             }
         </For>
         <button class="add-panel" data-testid="add-panel"

@@ -29,10 +29,15 @@ pub fn Panel(
     /// The panel's state, shared with the URL writer.
     state: RwSignal<PanelState>,
     config: StoredValue<Config>,
-    /// Removes this panel from the page.
-    remove: Callback<()>,
-    /// Adds a copy of this panel after it.
-    duplicate: Callback<()>,
+    /// Removes this panel from the page (no button without it).
+    #[prop(optional)]
+    remove: Option<Callback<()>>,
+    /// Adds a copy of this panel after it (no button without it).
+    #[prop(optional)]
+    duplicate: Option<Callback<()>>,
+    /// Embedded read-only: the query is shown, not editable.
+    #[prop(optional)]
+    readonly: bool,
 ) -> impl IntoView {
     let result = RwSignal::new(QueryResult::Idle);
     let loading = RwSignal::new(false);
@@ -84,15 +89,22 @@ pub fn Panel(
     let set_tab = move |t: Tab| state.update(|s| s.tab = t);
 
     view! {
-        <section class="panel" data-testid=move || format!("panel-{}", index.get())>
+        <section class="panel" class:readonly=readonly data-testid=move || format!("panel-{}", index.get())>
             <div class="panel-actions">
-                <button data-testid="duplicate-panel" title="Duplicate this panel"
-                    on:click=move |_| duplicate.run(())>"Duplicate"</button>
-                <button data-testid="remove-panel" title="Remove this panel"
-                    on:click=move |_| remove.run(())>"Remove"</button>
+                {duplicate.map(|d| view! {
+                    <button data-testid="duplicate-panel" title="Duplicate this panel"
+                        on:click=move |_| d.run(())>"Duplicate"</button>
+                })}
+                {remove.map(|r| view! {
+                    <button data-testid="remove-panel" title="Remove this panel"
+                        on:click=move |_| r.run(())>"Remove"</button>
+                })}
             </div>
-            <ExpressionInput state nonce loading/>
-            <ThanosControls state/>
+            {if readonly {
+                view! { <pre class="embed-expr" data-testid="embed-expr">{move || state.with(|s| s.expr.clone())}</pre> }.into_any()
+            } else {
+                view! { <ExpressionInput state nonce loading/> <ThanosControls state/> }.into_any()
+            }}
             <nav class="tabs">
                 <button data-testid="tab-table" class:active=move || tab() == Tab::Table on:click=move |_| set_tab(Tab::Table)>"Table"</button>
                 <button data-testid="tab-graph" class:active=move || tab() == Tab::Graph on:click=move |_| set_tab(Tab::Graph)>"Graph"</button>
