@@ -12,6 +12,7 @@
 //! - [`request`]: a panel's state as the API request it sends.
 //! - [`route`]: which page (Graph, Alerts, Rules) a path shows.
 //! - [`rules_view`]: the Rules and Alerts pages' filters, counts, query links and times in words.
+//! - [`stores_view`]: the Stores page and the panels' store filter.
 //!
 //! The browser side, compiled for wasm32 only:
 //! - `ui`: Leptos components, the API client (the only network I/O) and the canvas chart.
@@ -23,6 +24,7 @@ pub mod promql;
 pub mod request;
 pub mod route;
 pub mod rules_view;
+pub mod stores_view;
 pub mod time;
 pub mod url_state;
 pub mod warnings;

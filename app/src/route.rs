@@ -7,17 +7,19 @@ pub enum Page {
     Graph,
     Alerts,
     Rules,
+    Stores,
 }
 
 impl Page {
     /// In top-bar order.
-    pub const ALL: [Page; 3] = [Page::Graph, Page::Alerts, Page::Rules];
+    pub const ALL: [Page; 4] = [Page::Graph, Page::Alerts, Page::Rules, Page::Stores];
 
     /// The page for `window.location.pathname`: `/thanos/rules` → Rules, `/`, `/graph`, `/x/` → Graph.
     pub fn from_pathname(pathname: &str) -> Page {
         match pathname.rsplit('/').next().unwrap_or("") {
             "alerts" => Page::Alerts,
             "rules" => Page::Rules,
+            "stores" => Page::Stores,
             _ => Page::Graph,
         }
     }
@@ -28,6 +30,7 @@ impl Page {
             Page::Graph => "graph",
             Page::Alerts => "alerts",
             Page::Rules => "rules",
+            Page::Stores => "stores",
         }
     }
 
@@ -44,6 +47,7 @@ impl Page {
             Page::Graph => "Graph",
             Page::Alerts => "Alerts",
             Page::Rules => "Rules",
+            Page::Stores => "Stores",
         }
     }
 }
@@ -83,7 +87,7 @@ mod tests {
             assert_eq!(page_base("http://h", path), "http://h/thanos/");
         }
         let hrefs: Vec<&str> = Page::ALL.iter().map(|p| p.href()).collect();
-        assert_eq!(hrefs, ["graph", "alerts", "rules"]);
+        assert_eq!(hrefs, ["graph", "alerts", "rules", "stores"]);
         for p in Page::ALL {
             assert_eq!(Page::from_pathname(&format!("/thanos/{}", p.href())), p);
         }

@@ -5,7 +5,8 @@
 //!
 //! As in Thanos, `tab=0` is the graph and `tab=1` the table, the URL key is `deduplicate` (the API's is
 //! `dedup`), and empty values are left out. `gN.replica_labels` (comma-separated) is ours: the Thanos
-//! UI has no control for `replicaLabels[]`.
+//! UI has no control for `replicaLabels[]`. `gN.store_matches` is the Thanos UI's JSON list of chosen
+//! stores (`[{"name":"host:port"}]`), sent as `storeMatch[]={__address__="host:port"}` each.
 
 use promapi::{Engine, ThanosParams};
 
@@ -43,6 +44,8 @@ pub struct PanelState {
     pub replica_labels: Vec<String>,
     pub max_source_resolution: String,
     pub engine: Engine,
+    /// Addresses of the stores to ask; empty = all.
+    pub store_matches: Vec<String>,
 }
 
 impl PanelState {
@@ -58,6 +61,7 @@ impl PanelState {
             replica_labels: defaults.replica_labels.clone(),
             max_source_resolution: defaults.max_source_resolution.clone(),
             engine: Engine::parse(&defaults.engine).unwrap_or_default(),
+            store_matches: vec![],
         }
     }
 
@@ -71,7 +75,7 @@ impl PanelState {
             max_source_resolution: (range_query && !self.max_source_resolution.is_empty())
                 .then(|| self.max_source_resolution.clone()),
             engine: Some(self.engine),
-            store_matches: vec![],
+            store_matches: self.store_matches.iter().map(|a| promapi::stores::store_selector(a)).collect(),
         }
     }
 }
@@ -111,6 +115,7 @@ fn apply(p: &mut PanelState, key: &str, value: &str) {
         "partial_response" => p.partial_response = flag(value),
         "max_source_resolution" => p.max_source_resolution = value.to_string(),
         "engine" => p.engine = Engine::parse(value).unwrap_or(p.engine),
+        "store_matches" => p.store_matches = store_names(value),
         "replica_labels" => {
             p.replica_labels =
                 value.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect()
@@ -137,11 +142,32 @@ pub fn encode(panels: &[PanelState]) -> String {
         put("partial_response", if p.partial_response { "1" } else { "0" });
         put("engine", p.engine.as_str());
         put("replica_labels", &p.replica_labels.join(","));
+        put("store_matches", &store_matches_json(&p.store_matches));
         put("end_input", &p.end);
         put("moment_input", &p.end);
         put("step_input", &p.step);
     }
     out.finish()
+}
+
+/// One entry of the Thanos UI's `store_matches` list.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct StoreRef {
+    name: String,
+}
+
+/// The store names of a `store_matches` value; anything unreadable means none.
+fn store_names(json: &str) -> Vec<String> {
+    serde_json::from_str::<Vec<StoreRef>>(json).map(|v| v.into_iter().map(|s| s.name).collect()).unwrap_or_default()
+}
+
+/// `[{"name":…}]`, or empty (left out of the URL) when no store is chosen.
+fn store_matches_json(names: &[String]) -> String {
+    if names.is_empty() {
+        return String::new();
+    }
+    let refs: Vec<StoreRef> = names.iter().map(|n| StoreRef { name: n.clone() }).collect();
+    serde_json::to_string(&refs).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -170,6 +196,17 @@ mod tests {
         assert_eq!(p.engine, Engine::Thanos);
         assert_eq!(p.end, "2024-01-02 03:04:05");
         assert_eq!(p.step, "60");
+    }
+
+    #[test]
+    fn store_matches_as_the_thanos_ui_writes_them() {
+        let q = "g0.expr=up&g0.store_matches=%5B%7B%22name%22%3A%2210.0.0.1%3A10901%22%7D%5D";
+        let p = &decode(q, &defaults())[0];
+        assert_eq!(p.store_matches, ["10.0.0.1:10901"]);
+        assert_eq!(p.thanos_params(false).store_matches, [r#"{__address__="10.0.0.1:10901"}"#]);
+        assert!(encode(std::slice::from_ref(p)).contains("&g0.store_matches=%5B%7B%22name%22%3A%2210.0.0.1%3A10901%22%7D%5D"));
+        assert_eq!(decode("g0.expr=up&g0.store_matches=%5B%5D", &defaults())[0].store_matches, Vec::<String>::new());
+        assert_eq!(decode("g0.expr=up&g0.store_matches=garbage", &defaults())[0].store_matches, Vec::<String>::new());
     }
 
     #[test]

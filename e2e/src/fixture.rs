@@ -13,6 +13,10 @@
 //! - A failing store (`FixtureOptions::failing_store`): with `partial_response=true` (default) the
 //!   answer carries a `fetch series for …` warning; with `false` the query fails, `internal` (500) for
 //!   instant and `execution` (422) for range queries, as Thanos maps storage errors.
+//! - Stores (`/api/v1/stores`): each replica is a sidecar ([`SIDECAR_A`], [`SIDECAR_B`]) and the
+//!   failing store is a `store` ([`FAILING_STORE`], with its `lastError` while it fails). `storeMatch[]`
+//!   selectors `{__address__="…"}` (several are ORed, as in Thanos) limit a query to those endpoints:
+//!   their series, and the failure only if the failing store is among them.
 //! - Every query ignores its expression and selects all fixture series (this is a fixture).
 //! - Every request is recorded; `GET /__fixture/requests` returns them (path and form pairs).
 
@@ -28,6 +32,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use promapi::stores::{StoreStatus, StoresData};
 use promapi::{ApiResponse, ErrorType, InstantSample, Labels, QueryData, RangeSeries, SamplePair};
 use serde::Serialize;
 
@@ -40,6 +45,11 @@ const LOOKBACK_MS: i64 = 5 * 60_000;
 /// The text of the failing store's warning, as Thanos' proxy writes it.
 pub const STORE_FAILURE: &str =
     "fetch series for {region=\"eu\"} 127.0.0.1:19091: rpc error: code = Unavailable desc = connection refused";
+
+/// The sidecars in front of replicas `a` and `b`, and the store that fails when asked to.
+pub const SIDECAR_A: &str = "127.0.0.1:19090";
+pub const SIDECAR_B: &str = "127.0.0.1:19092";
+pub const FAILING_STORE: &str = "127.0.0.1:19091";
 
 /// How the fixture behaves.
 #[derive(Debug, Clone)]
@@ -82,6 +92,7 @@ pub fn router(options: FixtureOptions) -> Router {
     Router::new()
         .route("/api/v1/query", get(query).post(query))
         .route("/api/v1/query_range", get(query_range).post(query_range))
+        .route("/api/v1/stores", get(stores))
         .route("/__fixture/requests", get(requests))
         .route("/-/ready", get(|| async { "ready" }))
         .fallback(post(|| async { StatusCode::NOT_FOUND }))
@@ -115,6 +126,22 @@ struct Params {
     dedup: bool,
     partial_response: bool,
     replica_labels: Vec<String>,
+    /// Endpoint addresses `storeMatch[]` chose; `None` = all.
+    stores: Option<Vec<String>>,
+}
+
+impl Params {
+    fn asks(&self, address: &str) -> bool {
+        self.stores.as_ref().is_none_or(|s| s.iter().any(|a| a == address))
+    }
+}
+
+/// The address an `{__address__="…"}` selector names (the only form this fixture reads).
+fn address_matcher(selector: &str) -> Option<String> {
+    let inner = selector.trim().strip_prefix('{')?.strip_suffix('}')?;
+    let (key, value) = inner.split_once('=')?;
+    let quoted = value.trim().strip_prefix('"')?.strip_suffix('"')?;
+    (key.trim() == "__address__").then(|| quoted.replace("\\\"", "\"").replace("\\\\", "\\"))
 }
 
 fn param<'a>(form: &'a [(String, String)], key: &str) -> Option<&'a str> {
@@ -157,7 +184,14 @@ fn params(options: &FixtureOptions, form: &[(String, String)]) -> Result<Params,
     if replica_labels.is_empty() {
         replica_labels.push(options.replica_label.clone());
     }
-    Ok(Params { dedup: flag("dedup")?, partial_response: flag("partial_response")?, replica_labels })
+    let selectors: Vec<&str> = form.iter().filter(|(k, _)| k == "storeMatch[]").map(|(_, v)| v.as_str()).collect();
+    let stores = if selectors.is_empty() {
+        None
+    } else {
+        let parsed: Option<Vec<String>> = selectors.iter().map(|s| address_matcher(s)).collect();
+        Some(parsed.ok_or_else(|| bad_data(format!("fixture reads only {{__address__=\"…\"}} store matchers, got {selectors:?}")))?)
+    };
+    Ok(Params { dedup: flag("dedup")?, partial_response: flag("partial_response")?, replica_labels, stores })
 }
 
 /// Samples of one raw replica series in `[from, to]`.
@@ -177,7 +211,10 @@ fn replica_samples(replica: &str, from: i64, to: i64) -> Vec<(i64, f64)> {
 fn select(p: &Params, from: i64, to: i64) -> Vec<(Labels, Vec<(i64, f64)>)> {
     let mut raw = Vec::new();
     for instance in ["api-1", "api-2"] {
-        for replica in ["a", "b"] {
+        for (replica, sidecar) in [("a", SIDECAR_A), ("b", SIDECAR_B)] {
+            if !p.asks(sidecar) {
+                continue;
+            }
             let labels: Labels = [("__name__", "fixture_up"), ("instance", instance), ("job", "api"), ("replica", replica)]
                 .into_iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -200,7 +237,7 @@ fn select(p: &Params, from: i64, to: i64) -> Vec<(Labels, Vec<(i64, f64)>)> {
 
 /// What a failing store does to the answer: a warning, or an error.
 fn store_failure(s: &AppState, p: &Params, range: bool) -> Result<Vec<String>, Response> {
-    if !s.options.failing_store {
+    if !s.options.failing_store || !p.asks(FAILING_STORE) {
         return Ok(vec![]);
     }
     if p.partial_response {
@@ -209,6 +246,32 @@ fn store_failure(s: &AppState, p: &Params, range: bool) -> Result<Vec<String>, R
     let (code, kind) =
         if range { (StatusCode::UNPROCESSABLE_ENTITY, ErrorType::Execution) } else { (StatusCode::INTERNAL_SERVER_ERROR, ErrorType::Internal) };
     Err((code, Json(ApiResponse::<()>::error(kind, STORE_FAILURE))).into_response())
+}
+
+/// `/api/v1/stores`: the two sidecars and the store, as a Querier lists its endpoints.
+async fn stores(State(s): State<AppState>) -> Json<ApiResponse<StoresData>> {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64;
+    let labels = |pairs: &[(&str, &str)]| -> Labels { pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect() };
+    let status = |name: &str, label_sets: Vec<Labels>, last_error: Option<String>, min_time: i64| StoreStatus {
+        name: name.into(),
+        last_check: Some(promapi::time::rfc3339(now)),
+        last_error,
+        label_sets,
+        min_time,
+        max_time: i64::MAX,
+    };
+    let failure = s.options.failing_store.then(|| "rpc error: code = Unavailable desc = connection refused".to_string());
+    let data = StoresData::from([
+        (
+            "sidecar".to_string(),
+            vec![
+                status(SIDECAR_A, vec![labels(&[("region", "eu"), ("replica", "a")])], None, now - 86_400_000),
+                status(SIDECAR_B, vec![labels(&[("region", "eu"), ("replica", "b")])], None, now - 86_400_000),
+            ],
+        ),
+        ("store".to_string(), vec![status(FAILING_STORE, vec![labels(&[("region", "eu")])], failure, i64::MIN)]),
+    ]);
+    Json(ApiResponse::success(data))
 }
 
 fn record(s: &AppState, path: &str, form: &[(String, String)]) {
@@ -309,7 +372,22 @@ mod tests {
             dedup,
             partial_response: true,
             replica_labels: labels.iter().map(|s| s.to_string()).collect(),
+            stores: None,
         }
+    }
+
+    #[test]
+    fn store_matchers_choose_the_replicas_queried() {
+        assert_eq!(address_matcher(&promapi::stores::store_selector(SIDECAR_A)).as_deref(), Some(SIDECAR_A));
+        assert_eq!(address_matcher(r#"{ __address__ = "x\"y" }"#).as_deref(), Some("x\"y"));
+        assert_eq!(address_matcher(r#"{job="x"}"#), None);
+        let mut only_a = p(false, &["replica"]);
+        only_a.stores = Some(vec![SIDECAR_A.into()]);
+        let series = select(&only_a, 0, 600_000);
+        assert_eq!(series.len(), 2);
+        assert!(series.iter().all(|(l, _)| l["replica"] == "a"));
+        only_a.stores = Some(vec![FAILING_STORE.into()]);
+        assert!(select(&only_a, 0, 600_000).is_empty());
     }
 
     #[test]

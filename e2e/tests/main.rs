@@ -5,6 +5,7 @@
 //! - `deploy`: served as `deploy/` serves it: nginx with the repo's template, `/api/` proxied to Prometheus.
 //! - `pages`: the Rules and Alerts pages against a real Prometheus evaluating rules with HTML payloads.
 //! - `panels`: several panels on a page (add, duplicate, remove) and embed mode.
+//! - `stores`: the Stores page and the store filter against the fixture's stores.
 
 mod support;
 
@@ -12,4 +13,5 @@ mod deploy;
 mod pages;
 mod panels;
 mod prometheus;
+mod stores;
 mod thanos;

@@ -7,6 +7,7 @@
 //! - [`query`]: `/api/v1/query` and `/api/v1/query_range` results (vector, matrix, scalar, string).
 //! - [`duration`]: Prometheus durations (`1h30m`), for API parameters and rule files.
 //! - [`rules`]: `/api/v1/rules` and `/api/v1/alerts`.
+//! - [`stores`]: the Thanos Querier's `/api/v1/stores`.
 //! - [`time`]: UTC calendar arithmetic and RFC 3339 for unix milliseconds.
 //! - [`params`]: request parameters, including Thanos' `dedup`, `partial_response`, `replicaLabels[]`,
 //!   `max_source_resolution` and `engine`, as form pairs.
@@ -19,6 +20,7 @@ pub mod envelope;
 pub mod params;
 pub mod query;
 pub mod rules;
+pub mod stores;
 pub mod time;
 
 pub use duration::{format_duration, parse_duration};

@@ -1,8 +1,10 @@
-//! The only place that talks to the network: `config.json`, the query endpoints and `/api/v1/rules`.
+//! The only place that talks to the network: `config.json`, the query endpoints, `/api/v1/rules`
+//! and `/api/v1/stores`.
 
 use std::fmt;
 
 use gloo_net::http::Request;
+use promapi::stores::StoresData;
 use promapi::{ApiResponse, QueryData, Status};
 use web_sys::AbortSignal;
 
@@ -101,6 +103,21 @@ pub async fn get_rules(url: &str) -> Result<(Rules, Vec<String>), QueryError> {
     let text = response.text().await.map_err(|e| QueryError::Network(e.to_string()))?;
     let parsed = rules_view::decode_rules(&text).map_err(|e| unreadable(status, &text, e))?;
     unwrap_envelope(status, parsed)
+}
+
+/// GETs a Thanos Querier's `/api/v1/stores`. Prometheus has none: that is a 404, said in words.
+pub async fn get_stores(url: &str) -> Result<StoresData, QueryError> {
+    let response = Request::get(url).send().await.map_err(|e| QueryError::Network(e.to_string()))?;
+    let status = response.status();
+    if status == 404 {
+        return Err(QueryError::BadResponse {
+            status,
+            detail: "this API has no /api/v1/stores: it is not a Thanos Querier".into(),
+        });
+    }
+    let text = response.text().await.map_err(|e| QueryError::Network(e.to_string()))?;
+    let parsed = serde_json::from_str(&text).map_err(|e| unreadable(status, &text, e))?;
+    unwrap_envelope(status, parsed).map(|(data, _)| data)
 }
 
 /// Loads `config.json` from next to `index.html`. Absent means defaults; unreadable is reported.

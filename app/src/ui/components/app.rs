@@ -7,9 +7,12 @@ use leptos::prelude::*;
 use super::alerts_page::AlertsPage;
 use super::panel::Panel;
 use super::rules_page::RulesPage;
+use super::stores_page::{self, StoresPage};
+use super::thanos_controls::StoreChoices;
 use crate::config::Config;
 use crate::route::Page;
 use crate::ui::api;
+use crate::stores_view;
 use crate::url_state::{self, PanelState};
 
 #[component]
@@ -46,6 +49,7 @@ pub fn App(page: Page, embed: bool) -> impl IntoView {
                     Page::Graph => view! { <Panels config/> }.into_any(),
                     Page::Rules => view! { <RulesPage config/> }.into_any(),
                     Page::Alerts => view! { <AlertsPage config/> }.into_any(),
+                    Page::Stores => view! { <StoresPage config/> }.into_any(),
                 }}
             })}
         </main>
@@ -101,6 +105,15 @@ fn Panels(config: Config) -> impl IntoView {
     let next_id = StoredValue::new(initial.len() as u64);
     let panels: RwSignal<Vec<(u64, RwSignal<PanelState>)>> =
         RwSignal::new(initial.into_iter().enumerate().map(|(i, s)| (i as u64, RwSignal::new(s))).collect());
+    // The store filter's choices, when the API is a Thanos Querier.
+    let choices = StoreChoices(RwSignal::new(Vec::new()));
+    provide_context(choices);
+    let stores_url = stores_page::api_url(&config, "api/v1/stores");
+    leptos::task::spawn_local(async move {
+        if let Ok(data) = api::get_stores(&stores_url).await {
+            choices.0.set(stores_view::addresses(&data));
+        }
+    });
     let config = StoredValue::new(config);
 
     Effect::new(move |_| {

@@ -1,9 +1,15 @@
-//! The per-panel Thanos switches: deduplication, partial response, replica labels, downsampling, engine.
+//! The per-panel Thanos switches: deduplication, partial response, replica labels, downsampling,
+//! engine, and the stores to ask (when the API lists them).
 
 use leptos::prelude::*;
 use promapi::Engine;
 
 use crate::url_state::{PanelState, RESOLUTIONS};
+
+/// The store addresses a Thanos Querier lists (`/api/v1/stores`), loaded once per page; empty when
+/// the API has none (Prometheus), which hides the store filter.
+#[derive(Debug, Clone, Copy)]
+pub struct StoreChoices(pub RwSignal<Vec<String>>);
 
 #[component]
 pub fn ThanosControls(state: RwSignal<PanelState>) -> impl IntoView {
@@ -49,6 +55,54 @@ pub fn ThanosControls(state: RwSignal<PanelState>) -> impl IntoView {
                     <option value="thanos" selected=move || state.with(|s| s.engine == Engine::Thanos)>"Thanos"</option>
                 </select>
             </label>
+            {use_context::<StoreChoices>().map(|choices| view! { <StoreFilter state choices/> })}
         </div>
+    }
+}
+
+/// Which stores a panel asks (`storeMatch[]`, by address); none chosen = all. Chosen addresses the
+/// querier no longer lists stay offered, so a link's choice can be undone.
+#[component]
+fn StoreFilter(state: RwSignal<PanelState>, choices: StoreChoices) -> impl IntoView {
+    let offered = move || {
+        let mut all = choices.0.get();
+        for chosen in state.with(|s| s.store_matches.clone()) {
+            if !all.contains(&chosen) {
+                all.push(chosen);
+            }
+        }
+        all
+    };
+    let summary = move || match state.with(|s| s.store_matches.len()) {
+        0 => "Stores: all".to_string(),
+        n => format!("Stores: {n} chosen"),
+    };
+    view! {
+        <Show when=move || !offered().is_empty()>
+            <details class="store-filter" data-testid="store-filter">
+                <summary title="Ask only these stores (API: storeMatch[])">{summary}</summary>
+                {move || offered().into_iter().map(|address| {
+                    let a = address.clone();
+                    let checked = move || state.with(|s| s.store_matches.contains(&a));
+                    let a = address.clone();
+                    view! {
+                        <label class="store-choice">
+                            <input type="checkbox" data-testid="store-choice" value=address.clone()
+                                prop:checked=checked
+                                on:change=move |ev| {
+                                    let on = event_target_checked(&ev);
+                                    state.update(|s| {
+                                        s.store_matches.retain(|x| *x != a);
+                                        if on {
+                                            s.store_matches.push(a.clone());
+                                        }
+                                    })
+                                }/>
+                            " " {address}
+                        </label>
+                    }
+                }).collect_view()}
+            </details>
+        </Show>
     }
 }
