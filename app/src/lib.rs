@@ -13,6 +13,7 @@
 //! - [`route`]: which page (Graph, Alerts, Rules) a path shows.
 //! - [`rules_view`]: the Rules and Alerts pages' filters, counts, query links and times in words.
 //! - [`stores_view`]: the Stores page and the panels' store filter.
+//! - [`status_view`]: the Status page's build and runtime information and flags.
 //!
 //! The browser side, compiled for wasm32 only:
 //! - `ui`: Leptos components, the API client (the only network I/O) and the canvas chart.
@@ -24,6 +25,7 @@ pub mod promql;
 pub mod request;
 pub mod route;
 pub mod rules_view;
+pub mod status_view;
 pub mod stores_view;
 pub mod time;
 pub mod url_state;

@@ -8,11 +8,12 @@ pub enum Page {
     Alerts,
     Rules,
     Stores,
+    Status,
 }
 
 impl Page {
     /// In top-bar order.
-    pub const ALL: [Page; 4] = [Page::Graph, Page::Alerts, Page::Rules, Page::Stores];
+    pub const ALL: [Page; 5] = [Page::Graph, Page::Alerts, Page::Rules, Page::Stores, Page::Status];
 
     /// The page for `window.location.pathname`: `/thanos/rules` → Rules, `/`, `/graph`, `/x/` → Graph.
     pub fn from_pathname(pathname: &str) -> Page {
@@ -20,6 +21,7 @@ impl Page {
             "alerts" => Page::Alerts,
             "rules" => Page::Rules,
             "stores" => Page::Stores,
+            "status" => Page::Status,
             _ => Page::Graph,
         }
     }
@@ -31,6 +33,7 @@ impl Page {
             Page::Alerts => "alerts",
             Page::Rules => "rules",
             Page::Stores => "stores",
+            Page::Status => "status",
         }
     }
 
@@ -48,6 +51,7 @@ impl Page {
             Page::Alerts => "Alerts",
             Page::Rules => "Rules",
             Page::Stores => "Stores",
+            Page::Status => "Status",
         }
     }
 }
@@ -87,7 +91,7 @@ mod tests {
             assert_eq!(page_base("http://h", path), "http://h/thanos/");
         }
         let hrefs: Vec<&str> = Page::ALL.iter().map(|p| p.href()).collect();
-        assert_eq!(hrefs, ["graph", "alerts", "rules", "stores"]);
+        assert_eq!(hrefs, ["graph", "alerts", "rules", "stores", "status"]);
         for p in Page::ALL {
             assert_eq!(Page::from_pathname(&format!("/thanos/{}", p.href())), p);
         }

@@ -1,5 +1,5 @@
 //! The Rules and Alerts pages against a real Prometheus 2.42 evaluating a rule file whose labels and
-//! annotations carry HTML and script payloads.
+//! annotations carry HTML and script payloads; the Status page against its build, runtime and flags.
 
 use std::time::Duration;
 
@@ -175,5 +175,41 @@ async fn the_pages_work_under_a_sub_path_and_show_an_unreachable_api() -> Result
     let console = serve_console(&format!("http://127.0.0.1:{closed}")).await?;
     b.goto(&format!("{console}/rules")).await?;
     b.wait_text("[data-testid=error]", "Cannot load the rules. Cannot reach the query API").await?;
+    b.close().await
+}
+
+#[tokio::test]
+async fn the_status_page_shows_build_runtime_and_filterable_flags() -> Result<()> {
+    let prom = Prometheus::start(&[("replica", "a")], "", None).await?;
+    let console = serve_console(&prom.url).await?;
+    let b = Browser::start().await?;
+    b.goto(&format!("{console}/status")).await?;
+    b.wait_count("[data-testid=status-section]", 3).await?;
+    let version: serde_json::Value =
+        reqwest::get(format!("{}/api/v1/status/buildinfo", prom.url)).await?.json().await?;
+    let version = version["data"]["version"].as_str().unwrap_or_default().to_string();
+    let shown = b
+        .wait_for("the build version", || async {
+            let names = b.texts("[data-testid=status-name]").await?;
+            let values = b.texts("[data-testid=status-value]").await?;
+            Ok(names.iter().zip(&values).find(|(n, _)| *n == "version").map(|(_, v)| v.clone()))
+        })
+        .await?;
+    assert_eq!(shown, version);
+    assert!(version.starts_with("2.42"), "{version}");
+    b.wait_text("[data-testid=status-name]", "goroutineCount").await?;
+
+    // Flags: the filter keeps the matching rows (of all three sections, only flags are filtered).
+    b.wait_text("[data-testid=status-name]", "storage.tsdb.path").await?;
+    let before = b.find_all("[data-testid=status-row]").await?.len();
+    b.type_into("[data-testid=flags-filter]", "storage.tsdb.retention").await?;
+    b.wait_for("the flags to be filtered", || async {
+        let n = b.find_all("[data-testid=status-row]").await?.len();
+        Ok((n < before).then_some(()))
+    })
+    .await?;
+    let names = b.texts("[data-testid=status-name]").await?;
+    assert!(names.iter().any(|n| n == "storage.tsdb.retention.time"), "{names:?}");
+    assert!(!names.iter().any(|n| n == "storage.tsdb.path"), "{names:?}");
     b.close().await
 }

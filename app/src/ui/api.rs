@@ -1,6 +1,7 @@
-//! The only place that talks to the network: `config.json`, the query endpoints, `/api/v1/rules`
-//! and `/api/v1/stores`.
+//! The only place that talks to the network: `config.json`, the query endpoints, `/api/v1/rules`,
+//! `/api/v1/stores` and `/api/v1/status/*`.
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use gloo_net::http::Request;
@@ -114,6 +115,18 @@ pub async fn get_stores(url: &str) -> Result<StoresData, QueryError> {
             status,
             detail: "this API has no /api/v1/stores: it is not a Thanos Querier".into(),
         });
+    }
+    let text = response.text().await.map_err(|e| QueryError::Network(e.to_string()))?;
+    let parsed = serde_json::from_str(&text).map_err(|e| unreadable(status, &text, e))?;
+    unwrap_envelope(status, parsed).map(|(data, _)| data)
+}
+
+/// GETs one of `/api/v1/status/*`: its `data` object. A 404 says the API does not offer it.
+pub async fn get_status(url: &str) -> Result<BTreeMap<String, serde_json::Value>, QueryError> {
+    let response = Request::get(url).send().await.map_err(|e| QueryError::Network(e.to_string()))?;
+    let status = response.status();
+    if status == 404 {
+        return Err(QueryError::BadResponse { status, detail: "not offered by this API".into() });
     }
     let text = response.text().await.map_err(|e| QueryError::Network(e.to_string()))?;
     let parsed = serde_json::from_str(&text).map_err(|e| unreadable(status, &text, e))?;

@@ -9,5 +9,6 @@ pub mod query_status;
 pub mod result_table;
 pub mod rule_parts;
 pub mod rules_page;
+pub mod status_page;
 pub mod stores_page;
 pub mod thanos_controls;

@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use super::alerts_page::AlertsPage;
 use super::panel::Panel;
 use super::rules_page::RulesPage;
+use super::status_page::StatusPage;
 use super::stores_page::{self, StoresPage};
 use super::thanos_controls::StoreChoices;
 use crate::config::Config;
@@ -50,6 +51,7 @@ pub fn App(page: Page, embed: bool) -> impl IntoView {
                     Page::Rules => view! { <RulesPage config/> }.into_any(),
                     Page::Alerts => view! { <AlertsPage config/> }.into_any(),
                     Page::Stores => view! { <StoresPage config/> }.into_any(),
+                    Page::Status => view! { <StatusPage config/> }.into_any(),
                 }}
             })}
         </main>
