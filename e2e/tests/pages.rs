@@ -213,3 +213,48 @@ async fn the_status_page_shows_build_runtime_and_filterable_flags() -> Result<()
     assert!(!names.iter().any(|n| n == "storage.tsdb.path"), "{names:?}");
     b.close().await
 }
+
+/// The ruler serving the console (`--web.console-dir`): its Rules and Alerts pages show the ruler's
+/// own rules and alerts, from the same origin.
+#[tokio::test]
+async fn the_ruler_serves_the_console_for_its_own_rules_and_alerts() -> Result<()> {
+    let prom = Prometheus::start(&[("replica", "a")], "", None).await?;
+    let dir = tempfile::tempdir()?;
+    std::fs::write(dir.path().join("rules.yaml"), RULES)?;
+    let port = e2e::process::free_port()?;
+    let args: Vec<String> = vec![
+        "run".into(),
+        format!("--query={}", prom.url),
+        format!("--rule-file={}", dir.path().join("rules.yaml").display()),
+        format!("--http-address=127.0.0.1:{port}"),
+        format!("--data-dir={}", dir.path().join("data").display()),
+        format!("--web.console-dir={}", crate::support::dist_dir()?.display()),
+    ];
+    let ruler = crate::support::ruler_binary()?;
+    let _child = e2e::process::ChildGuard::spawn(
+        &ruler.display().to_string(),
+        &args,
+        Some(&dir.path().join("ruler.log")),
+    )?;
+    let url = format!("http://127.0.0.1:{port}");
+
+    let b = Browser::start().await?;
+    b.goto(&format!("{url}/alerts")).await?;
+    // The alert fires at the ruler's first evaluation (interval 1s); reload until it shows.
+    b.wait_for("the ruler's alert on its Alerts page", || async {
+        b.goto(&format!("{url}/alerts")).await?;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let names = b.texts("[data-testid=alert-rule-name]").await.unwrap_or_default();
+        let firing = b.find_all("[data-testid=alert]").await.map(|a| a.len()).unwrap_or(0);
+        Ok((names.iter().any(|n| n.contains("E2EScriptPayload")) && firing == 1).then_some(()))
+    })
+    .await?;
+    b.goto(&format!("{url}/rules")).await?;
+    b.wait_text("[data-testid=group-name]", "e2e-pages").await?;
+    b.wait_count("[data-testid=rule]", 3).await?;
+    // API paths the ruler lacks stay API errors, not the console's page.
+    let missing = reqwest::get(format!("{url}/api/v1/nothing")).await?;
+    assert_eq!(missing.status(), 404);
+    assert!(missing.text().await?.contains("\"status\":\"error\""));
+    b.close().await
+}

@@ -1,6 +1,6 @@
 //! The HTTP API: `/api/v1/rules` and `/api/v1/alerts` in Prometheus' format (plus Thanos'
 //! `partialResponseStrategy`), health, readiness, reload and `/metrics`. Errors use the Prometheus
-//! envelope.
+//! envelope. With `--web.console-dir`, the console is served at `/` (deep links get `index.html`).
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
@@ -33,11 +33,13 @@ pub struct ApiState {
     pub reload: mpsc::Sender<ReloadRequest>,
     pub sink: Arc<MemorySink>,
     pub external_labels: promapi::Labels,
+    pub console_dir: Option<std::path::PathBuf>,
 }
 
-/// The API's routes.
+/// The API's routes, and the console's files when there is a console directory.
 pub fn router(state: ApiState) -> Router {
-    Router::new()
+    let console = state.console_dir.clone();
+    let api = Router::new()
         .route("/api/v1/rules", get(rules_handler))
         .route("/api/v1/alerts", get(alerts_handler))
         .route("/-/healthy", get(|| async { "Thanos Rule is Healthy.\n" }))
@@ -45,8 +47,19 @@ pub fn router(state: ApiState) -> Router {
         .route("/-/reload", post(reload_handler))
         .route("/metrics", get(metrics_handler))
         .route("/federate", get(federate_handler))
-        .fallback(|| async { api_error(StatusCode::NOT_FOUND, ErrorType::NotFound, "no such endpoint") })
-        .with_state(state)
+        .route("/api/{*rest}", axum::routing::any(not_found))
+        .with_state(state);
+    match console {
+        Some(dir) => {
+            let index = dir.join("index.html");
+            api.fallback_service(tower_http::services::ServeDir::new(dir).fallback(tower_http::services::ServeFile::new(index)))
+        }
+        None => api.fallback(not_found),
+    }
+}
+
+async fn not_found() -> Response {
+    api_error(StatusCode::NOT_FOUND, ErrorType::NotFound, "no such endpoint")
 }
 
 

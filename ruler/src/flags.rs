@@ -122,6 +122,10 @@ pub struct HttpArgs {
     /// Address the HTTP API listens on.
     #[arg(long = "http-address", default_value = "0.0.0.0:10902")]
     pub http_address: String,
+    /// Directory of the built console (`dist/`) to serve at `/` (its Rules and Alerts pages then show
+    /// this ruler's); paths outside `/api/` that are no file get its `index.html`.
+    #[arg(long = "web.console-dir")]
+    pub console_dir: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -189,6 +193,7 @@ pub fn run_config(
             outage_tolerance_ms: a.resend_on_query_failure.then_some(a.for_outage_tolerance),
         },
         bucket,
+        console_dir: None,
     }
 }
 

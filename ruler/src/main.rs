@@ -71,7 +71,8 @@ fn main() -> ExitCode {
                     return ExitCode::from(2);
                 }
             };
-            let config = ruler::flags::run_config(&query, &rules, &alert, &storage, bucket);
+            let mut config = ruler::flags::run_config(&query, &rules, &alert, &storage, bucket);
+            config.console_dir = http.console_dir.clone();
             let runtime = match tokio::runtime::Runtime::new() {
                 Ok(r) => r,
                 Err(e) => {

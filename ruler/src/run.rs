@@ -43,6 +43,8 @@ pub struct RunConfig {
     pub eval: EvalOptions,
     /// Where blocks are uploaded (`--objstore.config*`), if anywhere.
     pub bucket: Option<crate::objstore::BucketConfig>,
+    /// The built console to serve at `/` (`--web.console-dir`), if any.
+    pub console_dir: Option<PathBuf>,
 }
 
 
@@ -150,6 +152,7 @@ pub async fn run(
         reload: reload_tx,
         sink: engine.sink.clone(),
         external_labels: engine.config.defaults.external_labels.clone(),
+        console_dir: engine.config.console_dir.clone(),
     });
     tracing::info!(address = %listener.local_addr()?, "serving HTTP");
     let (stop_http, http_stopped) = oneshot::channel::<()>();

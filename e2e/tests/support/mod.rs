@@ -29,3 +29,19 @@ pub async fn serve_console_at(api_url: &str, prefix: &str) -> Result<String> {
     let addr: SocketAddr = e2e::console::spawn(&dist_dir()?, Some(config), "127.0.0.1:0", prefix).await?;
     Ok(format!("http://{addr}{}", prefix.trim_end_matches('/')))
 }
+
+/// The ruler's binary, built (or found up to date) by cargo: the e2e crate cannot depend on a binary.
+pub fn ruler_binary() -> Result<PathBuf> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let out = std::process::Command::new(cargo)
+        .args(["build", "-p", "ruler", "--bin", "ruler", "--message-format=json", "-q"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()?;
+    ensure!(out.status.success(), "cargo build -p ruler: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout)?
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|m| m["reason"] == "compiler-artifact" && m["target"]["name"] == "ruler")
+        .find_map(|m| m["executable"].as_str().map(PathBuf::from))
+        .ok_or_else(|| anyhow::anyhow!("cargo build -p ruler named no executable"))
+}
