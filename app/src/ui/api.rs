@@ -62,7 +62,17 @@ pub async fn post_query(
     let status = response.status();
     let text = response.text().await.map_err(|e| QueryError::Network(e.to_string()))?;
     let elapsed_ms = now_ms() - started;
-    decode(status, &text).map(|(data, warnings)| QueryOutcome { data, warnings, elapsed_ms })
+    mark("console:response");
+    let decoded = decode(status, &text).map(|(data, warnings)| QueryOutcome { data, warnings, elapsed_ms });
+    mark("console:decoded");
+    decoded
+}
+
+/// A performance mark, read by the decode-and-draw benchmark (`cargo bench -p e2e --bench console`).
+pub fn mark(name: &str) {
+    if let Some(p) = web_sys::window().and_then(|w| w.performance()) {
+        let _ = p.mark(name);
+    }
 }
 
 /// Turns an HTTP answer into data or a [`QueryError`]; never panics on what a server sends.

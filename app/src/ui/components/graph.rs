@@ -36,6 +36,7 @@ pub fn Graph(state: RwSignal<PanelState>, result: RwSignal<QueryResult>) -> impl
                 el.set_width(width);
                 el.set_height(HEIGHT);
                 area.set_value(chart::draw(&el, p));
+                crate::ui::api::mark("console:drawn");
             }
         });
         hover.set(None);
