@@ -1,6 +1,6 @@
 //! What a panel sends: its state turned into an API path and form pairs.
 
-use promapi::{InstantQuery, RangeQuery};
+use promapi::{Engine, InstantQuery, RangeQuery};
 
 use crate::time::{auto_step_seconds, parse_duration, parse_time};
 use crate::url_state::{PanelState, Tab};
@@ -18,6 +18,29 @@ pub struct PanelRequest {
 /// Builds the request for `state` at `now_ms`: a range query for the graph tab, an instant query for the
 /// table. Bad range, end or step inputs are errors that name the field.
 pub fn build(state: &PanelState, now_ms: i64) -> Result<PanelRequest, String> {
+    let mut request = build_query(state, now_ms)?;
+    // Thanos reads only `true` or `1`; the Prometheus engine would answer with a warning.
+    if state.analyze && state.engine == Engine::Thanos {
+        request.pairs.push(("analyze", "true".into()));
+    }
+    Ok(request)
+}
+
+impl PanelRequest {
+    /// Whether the answer carries the Thanos engine's analysis.
+    pub fn analyzes(&self) -> bool {
+        self.pairs.iter().any(|(k, v)| *k == "analyze" && v == "true")
+    }
+
+    /// The Thanos explain endpoint for the same query (same parameters, analysis aside).
+    pub fn explain(&self) -> PanelRequest {
+        let path = if self.range.is_some() { "api/v1/query_range_explain" } else { "api/v1/query_explain" };
+        let pairs = self.pairs.iter().filter(|(k, _)| *k != "analyze").cloned().collect();
+        PanelRequest { path, pairs, range: self.range }
+    }
+}
+
+fn build_query(state: &PanelState, now_ms: i64) -> Result<PanelRequest, String> {
     let end = match state.end.trim() {
         "" => None,
         s => Some(parse_time(s).ok_or_else(|| format!("invalid end time {s:?}: use YYYY-MM-DD HH:mm:ss (UTC)"))?),
@@ -103,6 +126,23 @@ mod tests {
         assert!(get(&r, "max_source_resolution").is_empty());
         let now = build(&panel("up", Tab::Table), 5).unwrap();
         assert!(get(&now, "time").is_empty(), "no end time: the server's now");
+    }
+
+    #[test]
+    fn analyze_only_with_the_thanos_engine_and_explain_mirrors_the_query() {
+        let mut p = panel("up", Tab::Graph);
+        p.analyze = true;
+        assert!(!build(&p, 0).unwrap().analyzes(), "the Prometheus engine cannot analyze");
+        p.engine = Engine::Thanos;
+        let r = build(&p, 0).unwrap();
+        assert!(r.analyzes());
+        assert_eq!(get(&r, "engine"), vec!["thanos"]);
+        let e = r.explain();
+        assert_eq!(e.path, "api/v1/query_range_explain");
+        assert!(!e.analyzes());
+        assert_eq!(get(&e, "query"), vec!["up"]);
+        p.tab = Tab::Table;
+        assert_eq!(build(&p, 0).unwrap().explain().path, "api/v1/query_explain");
     }
 
     #[test]

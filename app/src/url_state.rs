@@ -46,6 +46,8 @@ pub struct PanelState {
     pub engine: Engine,
     /// Addresses of the stores to ask; empty = all.
     pub store_matches: Vec<String>,
+    /// Ask the Thanos engine for its analysis (`gN.analyze=1`; sent only with `engine=thanos`).
+    pub analyze: bool,
 }
 
 impl PanelState {
@@ -62,6 +64,7 @@ impl PanelState {
             max_source_resolution: defaults.max_source_resolution.clone(),
             engine: Engine::parse(&defaults.engine).unwrap_or_default(),
             store_matches: vec![],
+            analyze: false,
         }
     }
 
@@ -116,6 +119,7 @@ fn apply(p: &mut PanelState, key: &str, value: &str) {
         "max_source_resolution" => p.max_source_resolution = value.to_string(),
         "engine" => p.engine = Engine::parse(value).unwrap_or(p.engine),
         "store_matches" => p.store_matches = store_names(value),
+        "analyze" => p.analyze = flag(value),
         "replica_labels" => {
             p.replica_labels =
                 value.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect()
@@ -143,6 +147,7 @@ pub fn encode(panels: &[PanelState]) -> String {
         put("engine", p.engine.as_str());
         put("replica_labels", &p.replica_labels.join(","));
         put("store_matches", &store_matches_json(&p.store_matches));
+        put("analyze", if p.analyze { "1" } else { "" });
         put("end_input", &p.end);
         put("moment_input", &p.end);
         put("step_input", &p.step);

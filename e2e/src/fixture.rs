@@ -17,6 +17,9 @@
 //!   failing store is a `store` ([`FAILING_STORE`], with its `lastError` while it fails). `storeMatch[]`
 //!   selectors `{__address__="…"}` (several are ORed, as in Thanos) limit a query to those endpoints:
 //!   their series, and the failure only if the failing store is among them.
+//! - Engine analysis: with `engine=thanos` and `analyze=true` (or `1`, the only values Thanos reads)
+//!   `data` also has an `analysis` operator tree; with the Prometheus engine, the warning Thanos gives.
+//!   `/api/v1/query[_range]_explain` answer an operator tree with `engine=thanos`, else `bad_data`.
 //! - Every query ignores its expression and selects all fixture series (this is a fixture).
 //! - Every request is recorded; `GET /__fixture/requests` returns them (path and form pairs).
 
@@ -93,6 +96,8 @@ pub fn router(options: FixtureOptions) -> Router {
         .route("/api/v1/query", get(query).post(query))
         .route("/api/v1/query_range", get(query_range).post(query_range))
         .route("/api/v1/stores", get(stores))
+        .route("/api/v1/query_explain", get(explain).post(explain))
+        .route("/api/v1/query_range_explain", get(explain).post(explain))
         .route("/__fixture/requests", get(requests))
         .route("/-/ready", get(|| async { "ready" }))
         .fallback(post(|| async { StatusCode::NOT_FOUND }))
@@ -274,6 +279,65 @@ async fn stores(State(s): State<AppState>) -> Json<ApiResponse<StoresData>> {
     Json(ApiResponse::success(data))
 }
 
+/// The operator tree the fixture's "engine" reports, with times when `analyzed`.
+fn operators(analyzed: bool) -> serde_json::Value {
+    let time = |t: &str| if analyzed { serde_json::json!(t) } else { serde_json::Value::Null };
+    let mut tree = serde_json::json!({
+        "name": "[dedup]", "executionTime": time("1.25ms"),
+        "children": [{ "name": "[vectorSelector] {[__name__=\"fixture_up\"]}", "executionTime": time("830µs") }]
+    });
+    if !analyzed {
+        strip_nulls(&mut tree);
+    }
+    tree
+}
+
+fn strip_nulls(v: &mut serde_json::Value) {
+    if let Some(o) = v.as_object_mut() {
+        o.retain(|_, x| !x.is_null());
+        for x in o.values_mut() {
+            strip_nulls(x);
+        }
+    } else if let Some(a) = v.as_array_mut() {
+        a.iter_mut().for_each(strip_nulls);
+    }
+}
+
+/// Whether the request asks for the analysis: `analyze=true|1` exactly, as Thanos reads it.
+fn analyze(form: &[(String, String)]) -> bool {
+    matches!(param(form, "analyze"), Some("true" | "1"))
+}
+
+fn thanos_engine(form: &[(String, String)]) -> bool {
+    param(form, "engine") == Some("thanos")
+}
+
+/// A query answer, with the analysis or the Prometheus engine's refusal when one was asked for.
+fn answer(form: &[(String, String)], r: ApiResponse<QueryData>) -> Response {
+    if !analyze(form) {
+        return Json(r).into_response();
+    }
+    let mut r = r;
+    if !thanos_engine(form) {
+        r.warnings.push("Query not analyzable; change engine to 'thanos'.".into());
+        return Json(r).into_response();
+    }
+    let mut v = serde_json::to_value(&r).unwrap_or_default();
+    if let Some(data) = v.get_mut("data").and_then(|d| d.as_object_mut()) {
+        data.insert("analysis".into(), operators(true));
+    }
+    Json(v).into_response()
+}
+
+async fn explain(State(s): State<AppState>, uri: axum::http::Uri, RawQuery(raw): RawQuery, body: Bytes) -> Response {
+    let form = form(raw, &body);
+    record(&s, uri.path(), &form);
+    if !thanos_engine(&form) {
+        return bad_data("engine type must be 'thanos'".into());
+    }
+    Json(serde_json::json!({ "status": "success", "data": operators(false) })).into_response()
+}
+
 fn record(s: &AppState, path: &str, form: &[(String, String)]) {
     s.requests.lock().unwrap().push(Recorded { path: path.into(), form: form.to_vec() });
 }
@@ -306,7 +370,7 @@ async fn query(State(s): State<AppState>, RawQuery(raw): RawQuery, body: Bytes) 
         .collect();
     let mut r = ApiResponse::success(QueryData::Vector(vector));
     r.warnings = warnings;
-    Json(r).into_response()
+    answer(&form, r)
 }
 
 async fn query_range(State(s): State<AppState>, RawQuery(raw): RawQuery, body: Bytes) -> Response {
@@ -360,7 +424,7 @@ async fn query_range(State(s): State<AppState>, RawQuery(raw): RawQuery, body: B
         .collect();
     let mut r = ApiResponse::success(QueryData::Matrix(matrix));
     r.warnings = warnings;
-    Json(r).into_response()
+    answer(&form, r)
 }
 
 #[cfg(test)]

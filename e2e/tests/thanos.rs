@@ -166,3 +166,34 @@ async fn an_unreachable_api_and_a_garbage_answer_are_shown_as_errors() -> Result
     assert!(e.contains("HTTP 200"), "{e}");
     b.close().await
 }
+
+#[tokio::test]
+async fn the_thanos_engine_s_analysis_and_explain_tree_are_shown() -> Result<()> {
+    let (api, console) = stack(FixtureOptions::default()).await?;
+    let b = Browser::start().await?;
+    b.goto(&format!("{console}/graph?g0.expr=fixture_up&g0.tab=1&g0.engine=thanos&g0.analyze=1")).await?;
+    b.wait_count("[data-testid=series-row]", 2).await?;
+    let sent = requests(&api).await?.pop().unwrap();
+    assert_eq!(sent.values("analyze"), vec!["true"]);
+    assert_eq!(sent.values("engine"), vec!["thanos"]);
+    b.click("[data-testid=analysis] summary").await?;
+    let names = b.texts("[data-testid=analysis] [data-testid=operator-name]").await?;
+    assert_eq!(names, vec!["[dedup]", r#"[vectorSelector] {[__name__="fixture_up"]}"#]);
+    assert!(b.find("[data-testid=analysis]").await?.text().await?.contains("time 1.25ms"));
+
+    // Explain: the same query to the range explain endpoint, its tree shown.
+    b.click("[data-testid=tab-graph]").await?;
+    b.wait_count("[data-testid=legend-item]", 2).await?;
+    b.click("[data-testid=explain]").await?;
+    b.wait_count("[data-testid=explain-tree] [data-testid=operator]", 2).await?;
+    let explain = requests(&api).await?.pop().unwrap();
+    assert_eq!(explain.path, "/api/v1/query_range_explain");
+    assert_eq!(explain.values("query"), vec!["fixture_up"]);
+    assert!(explain.values("analyze").is_empty());
+
+    // The Prometheus engine cannot analyze or explain: the controls go away.
+    b.find("[data-testid=engine]").await?.select_by_value("prometheus").await?;
+    b.wait_count("[data-testid=explain]", 0).await?;
+    assert!(b.find_all("[data-testid=analyze]").await?.is_empty());
+    b.close().await
+}

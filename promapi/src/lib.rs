@@ -8,6 +8,7 @@
 //! - [`duration`]: Prometheus durations (`1h30m`), for API parameters and rule files.
 //! - [`rules`]: `/api/v1/rules` and `/api/v1/alerts`.
 //! - [`stores`]: the Thanos Querier's `/api/v1/stores`.
+//! - [`analysis`]: the Thanos engine's `analysis` and explain trees.
 //! - [`time`]: UTC calendar arithmetic and RFC 3339 for unix milliseconds.
 //! - [`params`]: request parameters, including Thanos' `dedup`, `partial_response`, `replicaLabels[]`,
 //!   `max_source_resolution` and `engine`, as form pairs.
@@ -15,6 +16,7 @@
 //! Reference: <https://prometheus.io/docs/prometheus/latest/querying/api/> and the Thanos Query API
 //! (`pkg/api/query/v1.go`), summarised in `shared/research/console-anchors.md` §1.
 
+pub mod analysis;
 pub mod duration;
 pub mod envelope;
 pub mod params;

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use gloo_net::http::Request;
+use promapi::analysis::{Analyzed, Operator};
 use promapi::stores::StoresData;
 use promapi::{ApiResponse, QueryData, Status};
 use web_sys::AbortSignal;
@@ -41,6 +42,8 @@ pub struct QueryOutcome {
     pub data: QueryData,
     pub warnings: Vec<String>,
     pub elapsed_ms: f64,
+    /// The Thanos engine's analysis, when it was asked for (`analyze=true`).
+    pub analysis: Option<Operator>,
 }
 
 /// POSTs `pairs` form-encoded to `url`, as the Thanos UI does (no URL length limit, no CORS preflight).
@@ -63,9 +66,31 @@ pub async fn post_query(
     let text = response.text().await.map_err(|e| QueryError::Network(e.to_string()))?;
     let elapsed_ms = now_ms() - started;
     mark("console:response");
-    let decoded = decode(status, &text).map(|(data, warnings)| QueryOutcome { data, warnings, elapsed_ms });
+    let analysis = if pairs.iter().any(|(k, v)| *k == "analyze" && v == "true") {
+        serde_json::from_str::<ApiResponse<Analyzed>>(&text).ok().and_then(|r| r.data).and_then(|d| d.analysis)
+    } else {
+        None
+    };
+    let decoded =
+        decode(status, &text).map(|(data, warnings)| QueryOutcome { data, warnings, elapsed_ms, analysis });
     mark("console:decoded");
     decoded
+}
+
+/// POSTs to a Thanos explain endpoint: the operator tree the engine would run.
+pub async fn post_explain(url: &str, pairs: &[(&'static str, String)]) -> Result<Operator, QueryError> {
+    let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish();
+    let response = Request::post(url)
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(body)
+        .map_err(|e| QueryError::Network(e.to_string()))?
+        .send()
+        .await
+        .map_err(|e| QueryError::Network(e.to_string()))?;
+    let status = response.status();
+    let text = response.text().await.map_err(|e| QueryError::Network(e.to_string()))?;
+    let parsed = serde_json::from_str(&text).map_err(|e| unreadable(status, &text, e))?;
+    unwrap_envelope(status, parsed).map(|(tree, _)| tree)
 }
 
 /// A performance mark, read by the decode-and-draw benchmark (`cargo bench -p e2e --bench console`).

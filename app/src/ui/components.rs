@@ -2,6 +2,7 @@
 
 pub mod alerts_page;
 pub mod app;
+pub mod engine_analysis;
 pub mod expression_input;
 pub mod graph;
 pub mod panel;

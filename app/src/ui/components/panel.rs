@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 use web_sys::AbortController;
 
+use super::engine_analysis::Explain;
 use super::expression_input::ExpressionInput;
 use super::graph::Graph;
 use super::query_status::QueryStatus;
@@ -108,6 +109,7 @@ pub fn Panel(
             <nav class="tabs">
                 <button data-testid="tab-table" class:active=move || tab() == Tab::Table on:click=move |_| set_tab(Tab::Table)>"Table"</button>
                 <button data-testid="tab-graph" class:active=move || tab() == Tab::Graph on:click=move |_| set_tab(Tab::Graph)>"Graph"</button>
+                <Explain state config/>
             </nav>
             <QueryStatus result loading/>
             {move || match tab() {

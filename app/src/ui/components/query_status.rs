@@ -2,7 +2,9 @@
 
 use leptos::prelude::*;
 
+use super::engine_analysis::operator_tree;
 use super::panel::QueryResult;
+use crate::ui::markup::el;
 use crate::warnings::{classify, is_partial, WarningKind, PARTIAL_NOTICE};
 
 #[component]
@@ -34,6 +36,12 @@ pub fn QueryStatus(result: RwSignal<QueryResult>, loading: RwSignal<bool>) -> im
                             view! { <li class=class data-testid="warning"><strong>{label}": "</strong>{w}</li> }
                         }).collect_view()}
                     </ul>
+                    {outcome.analysis.as_ref().map(|a| {
+                        el("details").class("analysis").testid("analysis")
+                            .child(el("summary").text("Engine analysis"))
+                            .child(operator_tree(a))
+                            .view()
+                    })}
                 }.into_any()
             }
         })}

@@ -55,6 +55,14 @@ pub fn ThanosControls(state: RwSignal<PanelState>) -> impl IntoView {
                     <option value="thanos" selected=move || state.with(|s| s.engine == Engine::Thanos)>"Thanos"</option>
                 </select>
             </label>
+            <Show when=move || state.with(|s| s.engine == Engine::Thanos)>
+                <label title="Ask the Thanos engine how it ran the query (API: analyze)">
+                    <input type="checkbox" data-testid="analyze"
+                        prop:checked=move || state.with(|s| s.analyze)
+                        on:change=move |ev| state.update(|s| s.analyze = event_target_checked(&ev))/>
+                    " Analyze"
+                </label>
+            </Show>
             {use_context::<StoreChoices>().map(|choices| view! { <StoreFilter state choices/> })}
         </div>
     }
