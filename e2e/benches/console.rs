@@ -5,6 +5,11 @@
 //! Both pages set the same performance marks: `console:response` (the body is in), `console:decoded`,
 //! `console:drawn` (the chart is on the canvas). Each run is a fresh page load; medians are printed.
 //!
+//! Then click to pixels against a real Prometheus 2.42 holding the same shape of data (imported with
+//! `promtool tsdb create-blocks-from openmetrics`): the console's Execute against the graph page
+//! Debian's Prometheus serves itself (the classic UI: jQuery and Rickshaw drawing SVG paths), the
+//! same query, range and step on both.
+//!
 //! `cargo bench -p e2e --bench console [-- SERIES POINTS RUNS]` (after `trunk build --release`).
 
 #[path = "../tests/support/browser.rs"]
@@ -66,10 +71,128 @@ fn main() -> Result<()> {
             ours.push(measure(&b, &console_url).await?);
             theirs.push(measure(&b, &reference_url).await?);
         }
+        report("decode + draw of one answer", "uPlot ref", &ours, &theirs, &LOAD_ROWS);
+
+        let (ours, theirs) = against_prometheus(&b, &base, &dist, series, points, runs).await?;
         b.close().await?;
-        report(&ours, &theirs);
+        println!();
+        report("click to pixels, real Prometheus 2.42", "Prometheus UI", &ours, &theirs, &CLICK_ROWS);
         Ok(())
     })
+}
+
+/// Execute → pixels on the console and on Prometheus' own graph page, `runs` times each.
+async fn against_prometheus(
+    b: &Browser,
+    _base: &str,
+    dist: &Path,
+    series: usize,
+    points: usize,
+    runs: usize,
+) -> Result<(Vec<Timing>, Vec<Timing>)> {
+    const STEP: i64 = 15;
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs() as i64;
+    let end = (now - 600) / STEP * STEP;
+    let start = end - (points as i64 - 1) * STEP;
+    let dir = tempfile::tempdir()?;
+    let mut om = String::from("# TYPE bench_metric gauge\n");
+    for s in 0..series {
+        for p in 0..points as i64 {
+            let v = ((s as i64 * 7 + p * 13) % 1000) as f64 / 7.0 + s as f64;
+            om += &format!("bench_metric{{instance=\"host-{s}:9100\",job=\"node\"}} {v} {}\n", start + p * STEP);
+        }
+    }
+    om += "# EOF\n";
+    std::fs::write(dir.path().join("data.om"), om)?;
+    std::fs::create_dir_all(dir.path().join("prometheus/data"))?;
+    let status = Command::new("promtool")
+        .args(["tsdb", "create-blocks-from", "openmetrics"])
+        .arg(dir.path().join("data.om"))
+        .arg(dir.path().join("prometheus/data"))
+        .output()?;
+    ensure!(status.status.success(), "promtool: {}", String::from_utf8_lossy(&status.stderr));
+    let prom = e2e::process::Prometheus::start(&[], "", Some(dir.path().join("prometheus"))).await?;
+
+    let config = serde_json::json!({ "apiUrl": prom.url }).to_string();
+    let console = e2e::console::spawn(dist, Some(config), "127.0.0.1:0", "/").await?;
+    let end_input = promapi::time::rfc3339(end * 1000).replace('T', " ").trim_end_matches(".000Z").to_string();
+    let range = (points as i64 - 1) * STEP;
+    let link = |base: &str| {
+        format!(
+            "{base}/graph?g0.expr=bench_metric&g0.tab=0&g0.range_input={range}s&g0.end_input={}&g0.step_input={STEP}",
+            end_input.replace(' ', "%20")
+        )
+    };
+    let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+    // Each Execute runs the other of two queries with the same series and values but different names,
+    // so that both pages really draw anew.
+    let expr = |run: usize| if run % 2 == 0 { "bench_metric + 0" } else { "bench_metric" };
+    b.goto(&link(&format!("http://{console}"))).await?;
+    for run in 0..=runs {
+        let t = click_to_pixels(b, &console_click(expr(run))).await?;
+        if run > 0 {
+            ours.push(t);
+        }
+    }
+    b.goto(&link(&prom.url)).await?;
+    for run in 0..=runs {
+        let t = click_to_pixels(b, &prometheus_click(expr(run), series)).await?;
+        if run > 0 {
+            theirs.push(t);
+        }
+    }
+    Ok((ours, theirs))
+}
+
+/// Types `expr` (as an input event), clicks Execute, and sets `window.__bench` to the time until the
+/// new chart is drawn.
+fn console_click(expr: &str) -> String {
+    format!(
+        "window.__bench = null;
+         const box = document.querySelector('[data-testid=expr]');
+         box.value = '{expr}';
+         box.dispatchEvent(new Event('input', {{ bubbles: true }}));
+         const t0 = performance.now();
+         document.querySelector('[data-testid=execute]').click();
+         const poll = () => {{
+           const d = performance.getEntriesByName('console:drawn').filter(m => m.startTime > t0);
+           if (d.length) window.__bench = d[0].startTime - t0; else requestAnimationFrame(poll);
+         }};
+         requestAnimationFrame(poll);"
+    )
+}
+
+/// The same on the classic UI, which redraws the SVG paths (one per series) when the answer is in.
+fn prometheus_click(expr: &str, series: usize) -> String {
+    format!(
+        "window.__bench = null;
+         document.querySelector('textarea[name=expr]').value = '{expr}';
+         document.querySelectorAll('.graph_area path.path').forEach(p => p.dataset.old = '1');
+         const t0 = performance.now();
+         document.querySelector('input.execute_btn').click();
+         const poll = () => {{
+           const fresh = document.querySelectorAll('.graph_area path.path:not([data-old])').length;
+           if (fresh >= {series}) window.__bench = performance.now() - t0; else requestAnimationFrame(poll);
+         }};
+         requestAnimationFrame(poll);"
+    )
+}
+
+async fn click_to_pixels(b: &Browser, script: &str) -> Result<Timing> {
+    // The page must be up first: the button there and a first chart drawn.
+    b.wait_for("the page to be ready", || async {
+        let ready = b
+            .js("return !!(document.querySelector('[data-testid=execute]') && performance.getEntriesByName('console:drawn').length) \
+                 || !!(document.querySelector('input.execute_btn') && document.querySelectorAll('.graph_area path.path').length);")
+            .await?;
+        Ok(ready.as_bool().unwrap_or(false).then_some(()))
+    })
+    .await?;
+    b.js(script).await?;
+    let ms = b
+        .wait_for("the chart after Execute", || async { Ok(b.js("return window.__bench;").await?.as_f64()) })
+        .await?;
+    Ok(Timing { decode: f64::NAN, draw: f64::NAN, total: ms, page: f64::NAN })
 }
 
 /// `npm install` in the reference's folder unless uPlot is there.
@@ -133,16 +256,25 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
-fn report(ours: &[Timing], theirs: &[Timing]) {
-    println!("median of {} page loads each, ms       console   uPlot ref   ratio", ours.len());
-    let rows: [(&str, fn(&Timing) -> f64); 4] = [
-        ("decode (body → data)", |t| t.decode),
-        ("draw (data → pixels)", |t| t.draw),
-        ("decode + draw", |t| t.total),
-        ("navigation → pixels", |t| t.page),
-    ];
-    for (name, f) in rows {
+type Row = (&'static str, fn(&Timing) -> f64);
+
+const LOAD_ROWS: [Row; 4] = [
+    ("decode (body → data)", |t| t.decode),
+    ("draw (data → pixels)", |t| t.draw),
+    ("decode + draw", |t| t.total),
+    ("navigation → pixels", |t| t.page),
+];
+
+const CLICK_ROWS: [Row; 1] = [("Execute click → pixels", |t| t.total)];
+
+fn report(title: &str, reference: &str, ours: &[Timing], theirs: &[Timing], rows: &[Row]) {
+    println!("{title}: median of {} runs each, ms", ours.len());
+    println!("{:<38} {:>8} {:>13} {:>7}", "", "console", reference, "ratio");
+    for &(name, f) in rows {
         let (a, b) = (median(ours.iter().map(f).collect()), median(theirs.iter().map(f).collect()));
-        println!("{name:<38} {a:>8.1} {b:>11.1} {:>7.2}×", a / b);
+        if a.is_nan() {
+            continue;
+        }
+        println!("{name:<38} {a:>8.1} {b:>13.1} {:>6.2}×", a / b);
     }
 }

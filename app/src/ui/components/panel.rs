@@ -86,7 +86,8 @@ pub fn Panel(
         });
     });
 
-    let tab = move || state.with(|s| s.tab);
+    // A memo: the tab view is rebuilt when the tab changes, not on every change of the state.
+    let tab = Memo::new(move |_| state.with(|s| s.tab));
     let set_tab = move |t: Tab| state.update(|s| s.tab = t);
 
     view! {
@@ -107,12 +108,12 @@ pub fn Panel(
                 view! { <ExpressionInput state nonce loading/> <ThanosControls state/> }.into_any()
             }}
             <nav class="tabs">
-                <button data-testid="tab-table" class:active=move || tab() == Tab::Table on:click=move |_| set_tab(Tab::Table)>"Table"</button>
-                <button data-testid="tab-graph" class:active=move || tab() == Tab::Graph on:click=move |_| set_tab(Tab::Graph)>"Graph"</button>
+                <button data-testid="tab-table" class:active=move || tab.get() == Tab::Table on:click=move |_| set_tab(Tab::Table)>"Table"</button>
+                <button data-testid="tab-graph" class:active=move || tab.get() == Tab::Graph on:click=move |_| set_tab(Tab::Graph)>"Graph"</button>
                 <Explain state config/>
             </nav>
             <QueryStatus result loading/>
-            {move || match tab() {
+            {move || match tab.get() {
                 Tab::Table => view! { <ResultTable state result/> }.into_any(),
                 Tab::Graph => view! { <Graph state result/> }.into_any(),
             }}
