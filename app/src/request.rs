@@ -43,7 +43,7 @@ impl PanelRequest {
 fn build_query(state: &PanelState, now_ms: i64) -> Result<PanelRequest, String> {
     let end = match state.end.trim() {
         "" => None,
-        s => Some(parse_time(s).ok_or_else(|| format!("invalid end time {s:?}: use YYYY-MM-DD HH:mm:ss (UTC)"))?),
+        s => Some(parse_time(s).ok_or_else(|| format!("invalid end time \"{s}\": use YYYY-MM-DD HH:mm:ss (UTC)"))?),
     };
     match state.tab {
         Tab::Table => {
@@ -56,12 +56,12 @@ fn build_query(state: &PanelState, now_ms: i64) -> Result<PanelRequest, String> 
         }
         Tab::Graph => {
             let range = parse_duration(&state.range)
-                .ok_or_else(|| format!("invalid range {:?}: use a duration such as 1h or 30m", state.range))?;
+                .ok_or_else(|| format!("invalid range \"{}\": use a duration such as 1h or 30m", state.range))?;
             let end = end.unwrap_or(now_ms);
             let step_ms = match state.step.trim() {
                 "" => auto_step_seconds(range) * 1000,
                 s => parse_duration(s)
-                    .ok_or_else(|| format!("invalid step {s:?}: use seconds or a duration such as 15s"))?,
+                    .ok_or_else(|| format!("invalid step \"{s}\": use seconds or a duration such as 15s"))?,
             };
             // The same limit as the server, checked here to say it in terms of the controls.
             if range / step_ms > 11_000 {

@@ -221,7 +221,7 @@ pub struct TextFilter {
 
 impl TextFilter {
     pub fn new(text: &str) -> TextFilter {
-        TextFilter { terms: text.split_whitespace().map(str::to_lowercase).collect() }
+        TextFilter { terms: text.split_whitespace().map(str::to_ascii_lowercase).collect() }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -238,14 +238,15 @@ fn rule_text(group: &Group, rule: &Rule) -> String {
     let mut s = format!("{}\n{}\n{}\n", group.name, rule.name, rule.query);
     push_labels(&mut s, &rule.labels);
     push_labels(&mut s, &rule.annotations);
-    s.to_lowercase()
+    // ASCII only: Unicode case tables would cost the page about 10 KB of wasm.
+    s.to_ascii_lowercase()
 }
 
 fn alert_text(alert: &Alert) -> String {
     let mut s = String::new();
     push_labels(&mut s, &alert.labels);
     push_labels(&mut s, &alert.annotations);
-    s.to_lowercase()
+    s.to_ascii_lowercase()
 }
 
 fn push_labels(s: &mut String, labels: &Labels) {
