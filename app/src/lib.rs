@@ -8,6 +8,8 @@
 //! - [`warnings`]: what each entry of `warnings` means (store failure → partial result).
 //! - [`format`]: series names and values as text.
 //! - [`plot`]: a range-query matrix as lines, bounds and hover look-ups.
+//! - [`lexer`]: PromQL text as tokens with byte spans, for highlighting (never fails, never panics).
+//! - [`editor`]: the expression editor's colours, bracket pairs, error places and mirror pieces.
 //! - [`promql`]: PromQL checks and the parser worker's messages (the parser runs in a Web Worker).
 //! - [`request`]: a panel's state as the API request it sends.
 //! - [`route`]: which page (Graph, Alerts, Rules) a path shows.
@@ -19,7 +21,9 @@
 //! - `ui`: Leptos components, the API client (the only network I/O) and the canvas chart.
 
 pub mod config;
+pub mod editor;
 pub mod format;
+pub mod lexer;
 pub mod plot;
 pub mod promql;
 pub mod request;

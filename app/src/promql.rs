@@ -9,11 +9,14 @@ use serde::{Deserialize, Serialize};
 /// What the worker posts once it can take requests; messages sent before would be lost.
 pub const READY: &str = r#"{"ready":true}"#;
 
-/// Main thread → worker: check `expr`.
+/// Main thread → worker: check `expr`, or format it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CheckRequest {
     pub id: u32,
     pub expr: String,
+    /// Also return the formatted text (absent in older messages: just check).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub format: bool,
 }
 
 /// Worker → main thread: the verdict on request `id`.
@@ -22,6 +25,9 @@ pub struct CheckReply {
     pub id: u32,
     /// The parse error, or `None` if the expression is valid PromQL.
     pub error: Option<String>,
+    /// The formatted expression, for a format request on valid PromQL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub formatted: Option<String>,
 }
 
 /// Parses `expr`; the error is promql-parser's message.
@@ -29,10 +35,23 @@ pub fn check(expr: &str) -> Result<(), String> {
     promql_parser::parser::parse(expr).map(|_| ())
 }
 
+/// Parses `expr` and prints it back in promql-parser's layout (`Expr::prettify`).
+pub fn format(expr: &str) -> Result<String, String> {
+    promql_parser::parser::parse(expr).map(|e| e.prettify())
+}
+
 /// The worker's answer to one message. Malformed requests get no answer (`None`).
 pub fn answer(message: &str) -> Option<String> {
     let req: CheckRequest = serde_json::from_str(message).ok()?;
-    serde_json::to_string(&CheckReply { id: req.id, error: check(&req.expr).err() }).ok()
+    let reply = if req.format {
+        match format(&req.expr) {
+            Ok(text) => CheckReply { id: req.id, error: None, formatted: Some(text) },
+            Err(e) => CheckReply { id: req.id, error: Some(e), formatted: None },
+        }
+    } else {
+        CheckReply { id: req.id, error: check(&req.expr).err(), formatted: None }
+    };
+    serde_json::to_string(&reply).ok()
 }
 
 #[cfg(test)]
@@ -50,11 +69,16 @@ mod tests {
     #[test]
     fn worker_protocol_round_trip() {
         let reply = answer(r#"{"id":7,"expr":"up"}"#).unwrap();
-        assert_eq!(serde_json::from_str::<CheckReply>(&reply).unwrap(), CheckReply { id: 7, error: None });
+        assert_eq!(serde_json::from_str::<CheckReply>(&reply).unwrap(), CheckReply { id: 7, error: None, formatted: None });
         let reply: CheckReply = serde_json::from_str(&answer(r#"{"id":8,"expr":"up{"}"#).unwrap()).unwrap();
         assert_eq!(reply.id, 8);
         assert!(reply.error.is_some());
         assert_eq!(answer("garbage"), None);
+        let reply: CheckReply =
+            serde_json::from_str(&answer(r#"{"id":9,"expr":"sum by(job)(up)","format":true}"#).unwrap()).unwrap();
+        assert_eq!(reply, CheckReply { id: 9, error: None, formatted: Some("sum by (job) (up)".into()) });
+        let reply: CheckReply = serde_json::from_str(&answer(r#"{"id":10,"expr":"up{","format":true}"#).unwrap()).unwrap();
+        assert!(reply.error.is_some() && reply.formatted.is_none());
         assert_eq!(answer(READY), None);
     }
 }

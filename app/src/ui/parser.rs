@@ -1,5 +1,5 @@
 //! The PromQL parser in a Web Worker: the worker side ([`run_worker`]) and the main thread's handle
-//! ([`start`], [`check`]).
+//! ([`start`], [`check`], [`format`]).
 //!
 //! If the worker cannot load, or dies (a parser panic traps its wasm instance), checks answer "valid"
 //! and the server parses instead: the page itself never goes down with the parser.
@@ -40,7 +40,7 @@ struct Handle {
     ready: bool,
     restarts: u32,
     next_id: u32,
-    /// Resolve functions of the checks awaiting an answer.
+    /// Resolve functions of the requests awaiting an answer (called with the reply's JSON, or null).
     pending: HashMap<u32, Function>,
     /// Requests made before the worker said it was ready.
     queued: Vec<String>,
@@ -73,8 +73,7 @@ fn spawn(h: &mut Handle) {
                 }
             } else if let Ok(reply) = serde_json::from_str::<CheckReply>(&text) {
                 if let Some(resolve) = h.pending.remove(&reply.id) {
-                    let verdict = reply.error.map(|e| JsValue::from_str(&e)).unwrap_or(JsValue::NULL);
-                    let _ = resolve.call1(&JsValue::NULL, &verdict);
+                    let _ = resolve.call1(&JsValue::NULL, &JsValue::from_str(&text));
                 }
             }
         });
@@ -104,6 +103,23 @@ fn spawn(h: &mut Handle) {
 
 /// Parses `expr` in the worker: `Err` carries the parse error.
 pub async fn check(expr: &str) -> Result<(), String> {
+    match ask(expr, false).await.and_then(|r| r.error) {
+        Some(error) => Err(error),
+        None => Ok(()),
+    }
+}
+
+/// `expr` in promql-parser's layout, from the worker: `Err` carries the parse error.
+pub async fn format(expr: &str) -> Result<String, String> {
+    match ask(expr, true).await {
+        Some(CheckReply { error: Some(e), .. }) => Err(e),
+        Some(CheckReply { formatted: Some(text), .. }) => Ok(text),
+        _ => Err("The parser is not available, so the expression cannot be formatted.".into()),
+    }
+}
+
+/// Sends one request to the worker; `None` if it cannot answer (not loaded, or died).
+async fn ask(expr: &str, format: bool) -> Option<CheckReply> {
     let expr = expr.to_string();
     let promise = Promise::new(&mut |resolve, _reject| {
         HANDLE.with(|h| {
@@ -114,7 +130,7 @@ pub async fn check(expr: &str) -> Result<(), String> {
             }
             h.next_id = h.next_id.wrapping_add(1);
             let id = h.next_id;
-            let message = serde_json::to_string(&CheckRequest { id, expr: expr.clone() }).unwrap_or_default();
+            let message = serde_json::to_string(&CheckRequest { id, expr: expr.clone(), format }).unwrap_or_default();
             h.pending.insert(id, resolve);
             if h.ready {
                 if let Some(w) = &h.worker {
@@ -125,8 +141,6 @@ pub async fn check(expr: &str) -> Result<(), String> {
             }
         })
     });
-    match JsFuture::from(promise).await.ok().and_then(|v| v.as_string()) {
-        Some(error) => Err(error),
-        None => Ok(()),
-    }
+    let text = JsFuture::from(promise).await.ok()?.as_string()?;
+    serde_json::from_str(&text).ok()
 }
