@@ -22,6 +22,7 @@
 
 pub mod config;
 pub mod editor;
+pub mod explain;
 pub mod format;
 pub mod lexer;
 pub mod plot;

@@ -17,6 +17,19 @@ pub struct CheckRequest {
     /// Also return the formatted text (absent in older messages: just check).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub format: bool,
+    /// Also return the expression's tree ([`crate::explain`]).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub explain: bool,
+}
+
+/// One node of an explained expression: its text, what it is, what it does, its operands.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExprNode {
+    pub expr: String,
+    pub kind: String,
+    pub words: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub children: Vec<ExprNode>,
 }
 
 /// Worker → main thread: the verdict on request `id`.
@@ -28,6 +41,9 @@ pub struct CheckReply {
     /// The formatted expression, for a format request on valid PromQL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub formatted: Option<String>,
+    /// The tree, for an explain request on valid PromQL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tree: Option<ExprNode>,
 }
 
 /// Parses `expr`; the error is promql-parser's message.
@@ -43,13 +59,19 @@ pub fn format(expr: &str) -> Result<String, String> {
 /// The worker's answer to one message. Malformed requests get no answer (`None`).
 pub fn answer(message: &str) -> Option<String> {
     let req: CheckRequest = serde_json::from_str(message).ok()?;
-    let reply = if req.format {
+    let empty = CheckReply { id: req.id, error: None, formatted: None, tree: None };
+    let reply = if req.explain {
+        match crate::explain::explain(&req.expr) {
+            Ok(tree) => CheckReply { tree: Some(tree), ..empty },
+            Err(e) => CheckReply { error: Some(e), ..empty },
+        }
+    } else if req.format {
         match format(&req.expr) {
-            Ok(text) => CheckReply { id: req.id, error: None, formatted: Some(text) },
-            Err(e) => CheckReply { id: req.id, error: Some(e), formatted: None },
+            Ok(text) => CheckReply { formatted: Some(text), ..empty },
+            Err(e) => CheckReply { error: Some(e), ..empty },
         }
     } else {
-        CheckReply { id: req.id, error: check(&req.expr).err(), formatted: None }
+        CheckReply { error: check(&req.expr).err(), ..empty }
     };
     serde_json::to_string(&reply).ok()
 }
@@ -69,14 +91,17 @@ mod tests {
     #[test]
     fn worker_protocol_round_trip() {
         let reply = answer(r#"{"id":7,"expr":"up"}"#).unwrap();
-        assert_eq!(serde_json::from_str::<CheckReply>(&reply).unwrap(), CheckReply { id: 7, error: None, formatted: None });
+        assert_eq!(serde_json::from_str::<CheckReply>(&reply).unwrap(), CheckReply { id: 7, error: None, formatted: None, tree: None });
         let reply: CheckReply = serde_json::from_str(&answer(r#"{"id":8,"expr":"up{"}"#).unwrap()).unwrap();
         assert_eq!(reply.id, 8);
         assert!(reply.error.is_some());
         assert_eq!(answer("garbage"), None);
         let reply: CheckReply =
             serde_json::from_str(&answer(r#"{"id":9,"expr":"sum by(job)(up)","format":true}"#).unwrap()).unwrap();
-        assert_eq!(reply, CheckReply { id: 9, error: None, formatted: Some("sum by (job) (up)".into()) });
+        assert_eq!(reply, CheckReply { id: 9, error: None, formatted: Some("sum by (job) (up)".into()), tree: None });
+        let reply: CheckReply =
+            serde_json::from_str(&answer(r#"{"id":11,"expr":"sum(up)","explain":true}"#).unwrap()).unwrap();
+        assert_eq!(reply.tree.map(|t| t.children.len()), Some(1));
         let reply: CheckReply = serde_json::from_str(&answer(r#"{"id":10,"expr":"up{","format":true}"#).unwrap()).unwrap();
         assert!(reply.error.is_some() && reply.formatted.is_none());
         assert_eq!(answer(READY), None);

@@ -3,6 +3,7 @@
 pub mod alerts_page;
 pub mod app;
 pub mod engine_analysis;
+pub mod expr_tree;
 pub mod expression_input;
 pub mod graph;
 pub mod panel;

@@ -13,7 +13,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent, Worker};
 
-use crate::promql::{self, CheckReply, CheckRequest, READY};
+use crate::promql::{self, CheckReply, CheckRequest, ExprNode, READY};
 
 /// The worker's loader script, next to `index.html` (Trunk's loader shim, not hashed).
 const WORKER_URL: &str = "./parser_worker_loader.js";
@@ -103,7 +103,7 @@ fn spawn(h: &mut Handle) {
 
 /// Parses `expr` in the worker: `Err` carries the parse error.
 pub async fn check(expr: &str) -> Result<(), String> {
-    match ask(expr, false).await.and_then(|r| r.error) {
+    match ask(expr, Ask::Check).await.and_then(|r| r.error) {
         Some(error) => Err(error),
         None => Ok(()),
     }
@@ -111,15 +111,33 @@ pub async fn check(expr: &str) -> Result<(), String> {
 
 /// `expr` in promql-parser's layout, from the worker: `Err` carries the parse error.
 pub async fn format(expr: &str) -> Result<String, String> {
-    match ask(expr, true).await {
+    match ask(expr, Ask::Format).await {
         Some(CheckReply { error: Some(e), .. }) => Err(e),
         Some(CheckReply { formatted: Some(text), .. }) => Ok(text),
         _ => Err("The parser is not available, so the expression cannot be formatted.".into()),
     }
 }
 
+/// `expr` explained as a tree ([`crate::explain`]), from the worker: `Err` carries the parse error.
+pub async fn explain(expr: &str) -> Result<ExprNode, String> {
+    match ask(expr, Ask::Explain).await {
+        Some(CheckReply { error: Some(e), .. }) => Err(e),
+        Some(CheckReply { tree: Some(tree), .. }) => Ok(tree),
+        _ => Err("The parser is not available, so the expression cannot be explained.".into()),
+    }
+}
+
+/// What a request asks of the worker besides checking.
+#[derive(Clone, Copy, PartialEq)]
+enum Ask {
+    Check,
+    Format,
+    Explain,
+}
+
 /// Sends one request to the worker; `None` if it cannot answer (not loaded, or died).
-async fn ask(expr: &str, format: bool) -> Option<CheckReply> {
+async fn ask(expr: &str, what: Ask) -> Option<CheckReply> {
+    let (format, explain) = (what == Ask::Format, what == Ask::Explain);
     let expr = expr.to_string();
     let promise = Promise::new(&mut |resolve, _reject| {
         HANDLE.with(|h| {
@@ -130,7 +148,7 @@ async fn ask(expr: &str, format: bool) -> Option<CheckReply> {
             }
             h.next_id = h.next_id.wrapping_add(1);
             let id = h.next_id;
-            let message = serde_json::to_string(&CheckRequest { id, expr: expr.clone(), format }).unwrap_or_default();
+            let message = serde_json::to_string(&CheckRequest { id, expr: expr.clone(), format, explain }).unwrap_or_default();
             h.pending.insert(id, resolve);
             if h.ready {
                 if let Some(w) = &h.worker {

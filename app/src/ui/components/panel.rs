@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use web_sys::AbortController;
 
 use super::engine_analysis::Explain;
+use super::expr_tree::{ExprTree, TreeToggle};
 use super::expression_input::ExpressionInput;
 use super::graph::Graph;
 use super::query_status::QueryStatus;
@@ -89,6 +90,7 @@ pub fn Panel(
     // A memo: the tab view is rebuilt when the tab changes, not on every change of the state.
     let tab = Memo::new(move |_| state.with(|s| s.tab));
     let set_tab = move |t: Tab| state.update(|s| s.tab = t);
+    let tree_open = RwSignal::new(false);
 
     view! {
         <section class="panel" class:readonly=readonly data-testid=move || format!("panel-{}", index.get())>
@@ -110,8 +112,10 @@ pub fn Panel(
             <nav class="tabs">
                 <button data-testid="tab-table" class:active=move || tab.get() == Tab::Table on:click=move |_| set_tab(Tab::Table)>"Table"</button>
                 <button data-testid="tab-graph" class:active=move || tab.get() == Tab::Graph on:click=move |_| set_tab(Tab::Graph)>"Graph"</button>
+                <TreeToggle open=tree_open/>
                 <Explain state config/>
             </nav>
+            <ExprTree state config open=tree_open/>
             <QueryStatus result loading/>
             {move || match tab.get() {
                 Tab::Table => view! { <ResultTable state result/> }.into_any(),
