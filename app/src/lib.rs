@@ -7,7 +7,12 @@
 //! - [`time`]: durations, instants, the automatic step.
 //! - [`warnings`]: what each entry of `warnings` means (store failure → partial result).
 //! - [`format`]: series names and values as text.
-//! - [`plot`]: a range-query matrix as lines, bounds and hover look-ups.
+//! - [`plot`]: a range-query matrix as lines (stacked, log, from zero), bounds, hover look-ups, drag zoom.
+//! - [`legend`]: which series a legend click shows.
+//! - [`heatmap`]: classic histogram buckets as per-bucket counts over time.
+//! - [`csv`]: a result as CSV for download.
+//! - [`theme`]: light/dark/auto and the chart's colours in each.
+//! - [`clock`]: the browser-versus-server clock warning.
 //! - [`promql`]: PromQL checks and the parser worker's messages (the parser runs in a Web Worker).
 //! - [`request`]: a panel's state as the API request it sends.
 //! - [`route`]: which page (Graph, Alerts, Rules) a path shows.
@@ -16,13 +21,18 @@
 //! The browser side, compiled for wasm32 only:
 //! - `ui`: Leptos components, the API client (the only network I/O) and the canvas chart.
 
+pub mod clock;
 pub mod config;
+pub mod csv;
 pub mod format;
+pub mod heatmap;
+pub mod legend;
 pub mod plot;
 pub mod promql;
 pub mod request;
 pub mod route;
 pub mod rules_view;
+pub mod theme;
 pub mod time;
 pub mod url_state;
 pub mod warnings;

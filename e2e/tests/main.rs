@@ -3,11 +3,13 @@
 //! - `prometheus`: against a real Prometheus scraping values the test chooses.
 //! - `thanos`: against the Thanos API fixture (dedup, partial response, request parameters).
 //! - `deploy`: served as `deploy/` serves it: nginx with the repo's template, `/api/` proxied to Prometheus.
+//! - `graph_options`: stacked/log/zero, legend isolation, drag-to-zoom, CSV, theme and histogram heatmap.
 //! - `pages`: the Rules and Alerts pages against a real Prometheus evaluating rules with HTML payloads.
 
 mod support;
 
 mod deploy;
+mod graph_options;
 mod pages;
 mod prometheus;
 mod thanos;

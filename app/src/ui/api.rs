@@ -38,6 +38,10 @@ pub struct QueryOutcome {
     pub data: QueryData,
     pub warnings: Vec<String>,
     pub elapsed_ms: f64,
+    /// The server's clock from the `Date` header (whole seconds), when it could be read: for the
+    /// clock warning. Cross-origin it needs `Access-Control-Expose-Headers: Date`, which Prometheus
+    /// and Thanos send.
+    pub server_ms: Option<i64>,
 }
 
 /// POSTs `pairs` form-encoded to `url`, as the Thanos UI does (no URL length limit, no CORS preflight).
@@ -57,9 +61,10 @@ pub async fn post_query(
         .await
         .map_err(|e| QueryError::Network(e.to_string()))?;
     let status = response.status();
+    let server_ms = response.headers().get("date").and_then(|d| crate::clock::parse_http_date(&d));
     let text = response.text().await.map_err(|e| QueryError::Network(e.to_string()))?;
     let elapsed_ms = now_ms() - started;
-    decode(status, &text).map(|(data, warnings)| QueryOutcome { data, warnings, elapsed_ms })
+    decode(status, &text).map(|(data, warnings)| QueryOutcome { data, warnings, elapsed_ms, server_ms })
 }
 
 /// Turns an HTTP answer into data or a [`QueryError`]; never panics on what a server sends.
