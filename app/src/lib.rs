@@ -7,10 +7,16 @@
 //! - [`time`]: durations, instants, the automatic step.
 //! - [`warnings`]: what each entry of `warnings` means (store failure → partial result).
 //! - [`format`]: series names and values as text.
-//! - [`plot`]: a range-query matrix as lines, bounds and hover look-ups.
 //! - [`lexer`]: PromQL text as tokens with byte spans, for highlighting (never fails, never panics).
 //! - [`editor`]: the expression editor's colours, bracket pairs, error places and mirror pieces.
+//! - [`plot`]: a range-query matrix as lines (stacked, log, from zero), bounds, hover look-ups, drag zoom.
+//! - [`legend`]: which series a legend click shows.
+//! - [`heatmap`]: classic histogram buckets as per-bucket counts over time.
+//! - [`csv`]: a result as CSV for download.
+//! - [`theme`]: light/dark/auto and the chart's colours in each.
+//! - [`clock`]: the browser-versus-server clock warning.
 //! - [`promql`]: PromQL checks and the parser worker's messages (the parser runs in a Web Worker).
+//! - [`explain`]: the expression as a tree explained in words (runs in the parser worker).
 //! - [`request`]: a panel's state as the API request it sends.
 //! - [`route`]: which page (Graph, Alerts, Rules) a path shows.
 //! - [`rules_view`]: the Rules and Alerts pages' filters, counts, query links and times in words.
@@ -20,10 +26,14 @@
 //! The browser side, compiled for wasm32 only:
 //! - `ui`: Leptos components, the API client (the only network I/O) and the canvas chart.
 
+pub mod clock;
 pub mod config;
+pub mod csv;
 pub mod editor;
 pub mod explain;
 pub mod format;
+pub mod heatmap;
+pub mod legend;
 pub mod lexer;
 pub mod plot;
 pub mod promql;
@@ -32,6 +42,7 @@ pub mod route;
 pub mod rules_view;
 pub mod status_view;
 pub mod stores_view;
+pub mod theme;
 pub mod time;
 pub mod url_state;
 pub mod warnings;

@@ -4,7 +4,8 @@
 use promapi::RangeSeries;
 
 use crate::format::series_name;
-use crate::time::civil;
+use crate::time::{civil, format_duration, format_time};
+use crate::url_state::GraphOptions;
 
 /// Line colours, cycled through by series index.
 pub const PALETTE: [(u8, u8, u8); 10] = [
@@ -69,21 +70,65 @@ impl Plot {
                     .collect(),
             })
             .collect();
-        let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
-        for (_, v) in series.iter().flat_map(|s| &s.points) {
-            lo = lo.min(*v);
-            hi = hi.max(*v);
-        }
-        let y = if lo > hi {
-            (0.0, 1.0)
-        } else if lo == hi {
-            let pad = if lo == 0.0 { 1.0 } else { lo.abs() * 0.1 };
-            (lo - pad, hi + pad)
-        } else {
-            let pad = (hi - lo) * 0.05;
-            (lo - pad, hi + pad)
-        };
+        let y = bounds(&series, false);
         Plot { series, x: (start, end.max(start + 1)), y, step_ms: step_ms.max(1) }
+    }
+
+    /// The plot as drawn with `opts`: series with `visible[i] == false` lose their points (they keep
+    /// their index, hence their colour), then visible ones are stacked (summed in order at equal
+    /// timestamps), then mapped to log10 (non-positive values left out). Bounds follow.
+    pub fn view(&self, opts: &GraphOptions, visible: &[bool]) -> Plot {
+        let mut sums = std::collections::BTreeMap::<i64, f64>::new();
+        let series = self
+            .series
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let points = if !visible.get(i).copied().unwrap_or(true) {
+                    vec![]
+                } else {
+                    s.points
+                        .iter()
+                        .filter_map(|&(t, v)| {
+                            let v = if opts.stacked {
+                                let sum = sums.entry(t).or_insert(0.0);
+                                *sum += v;
+                                *sum
+                            } else {
+                                v
+                            };
+                            if opts.log_scale {
+                                (v > 0.0).then(|| (t, v.log10()))
+                            } else {
+                                Some((t, v))
+                            }
+                        })
+                        .collect()
+                };
+                PlotSeries { name: s.name.clone(), points }
+            })
+            .collect::<Vec<_>>();
+        let y = bounds(&series, opts.from_zero && !opts.log_scale);
+        Plot { series, x: self.x, y, step_ms: self.step_ms }
+    }
+
+    /// The value of `series` at exactly `t`, for read-outs of a stacked or log view.
+    pub fn value_at(&self, series: usize, t: i64) -> Option<f64> {
+        let pts = &self.series.get(series)?.points;
+        let i = pts.binary_search_by_key(&t, |p| p.0).ok()?;
+        pts.get(i).map(|p| p.1)
+    }
+
+    /// Every series' sample nearest to `t` (within a step): the crosshair read-out.
+    pub fn values_at(&self, t: i64) -> Vec<Hover> {
+        self.series
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| {
+                let p = nearest(&s.points, t)?;
+                ((p.0 - t).abs() <= self.step_ms).then_some(Hover { series: i, t: p.0, value: p.1 })
+            })
+            .collect()
     }
 
     /// Runs of points to draw as one line each: a missing step breaks the line, as in Prometheus.
@@ -117,6 +162,29 @@ impl Plot {
     }
 }
 
+/// Value bounds, padded so lines do not touch the frame; with `from_zero` they reach 0, unpadded there.
+fn bounds(series: &[PlotSeries], from_zero: bool) -> (f64, f64) {
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for (_, v) in series.iter().flat_map(|s| &s.points) {
+        lo = lo.min(*v);
+        hi = hi.max(*v);
+    }
+    if lo > hi {
+        return (0.0, 1.0);
+    }
+    if from_zero {
+        lo = lo.min(0.0);
+        hi = hi.max(0.0);
+    }
+    if lo == hi {
+        let pad = if lo == 0.0 { 1.0 } else { lo.abs() * 0.1 };
+        return (lo - pad, hi + pad);
+    }
+    let pad = (hi - lo) * 0.05;
+    let keep = |v: f64| from_zero && v == 0.0;
+    (if keep(lo) { lo } else { lo - pad }, if keep(hi) { hi } else { hi + pad })
+}
+
 fn nearest(points: &[(i64, f64)], t: i64) -> Option<(i64, f64)> {
     let i = points.partition_point(|p| p.0 < t);
     let after = points.get(i);
@@ -137,9 +205,36 @@ pub fn pixel_to_data(plot: &Plot, area: ((i32, i32), (i32, i32)), px: i32, py: i
     (t.round() as i64, plot.y.0 + fy * (plot.y.1 - plot.y.0))
 }
 
-/// A time-axis label (UTC): with seconds up to half an hour, `HH:MM` within a day, `MM-DD HH:MM` beyond.
-pub fn time_label(ms: i64, span_ms: i64) -> String {
-    let (_, mo, d, h, mi, s) = civil(ms);
+/// The time range a drag from pixel `a` to `b` selects, as the panel's `(range_input, end_input)`:
+/// whole seconds, at least one. `None` for a click or a selection under a second.
+pub fn zoom(x: (i64, i64), area_x: (i32, i32), a: i32, b: i32) -> Option<(String, String)> {
+    if (a - b).abs() < 4 {
+        return None;
+    }
+    let (x0, x1) = area_x;
+    let at = |px: i32| {
+        let f = f64::from(px.clamp(x0, x1) - x0) / f64::from((x1 - x0).max(1));
+        (x.0 as f64 + f * (x.1 - x.0) as f64).round() as i64
+    };
+    let (t1, t2) = (at(a.min(b)), at(a.max(b)));
+    let end = (t2 as f64 / 1000.0).round() as i64 * 1000;
+    let range = ((t2 - t1) as f64 / 1000.0).round() as i64 * 1000;
+    (range >= 1000).then(|| (format_duration(range), format_time(end)))
+}
+
+/// The browser's UTC offset in ms for `local`, or 0 for UTC; and the zone's name in read-outs.
+pub fn zone(local: bool, offset_ms: i64) -> (i64, &'static str) {
+    if local {
+        (offset_ms, "local")
+    } else {
+        (0, "UTC")
+    }
+}
+
+/// A time-axis label, shifted by `offset_ms` (0 = UTC): with seconds up to half an hour, `HH:MM` within
+/// a day, `MM-DD HH:MM` beyond.
+pub fn time_label(ms: i64, span_ms: i64, offset_ms: i64) -> String {
+    let (_, mo, d, h, mi, s) = civil(ms.saturating_add(offset_ms));
     if span_ms <= 1_800_000 {
         format!("{h:02}:{mi:02}:{s:02}")
     } else if span_ms <= 86_400_000 {
@@ -208,9 +303,83 @@ mod tests {
     #[test]
     fn time_labels_follow_the_span() {
         let t = 1_700_000_000_000;
-        assert_eq!(time_label(t, 60_000), "22:13:20");
-        assert_eq!(time_label(t, 1_800_000), "22:13:20");
-        assert_eq!(time_label(t, 3_600_000), "22:13");
-        assert_eq!(time_label(t, 7 * 86_400_000), "11-14 22:13");
+        assert_eq!(time_label(t, 60_000, 0), "22:13:20");
+        assert_eq!(time_label(t, 1_800_000, 0), "22:13:20");
+        assert_eq!(time_label(t, 3_600_000, 0), "22:13");
+        assert_eq!(time_label(t, 7 * 86_400_000, 0), "11-14 22:13");
+        // UTC+2: past midnight, the next day.
+        let (offset, name) = zone(true, 2 * 3_600_000);
+        assert_eq!((time_label(t, 7 * 86_400_000, offset), name), ("11-15 00:13".to_string(), "local"));
+        assert_eq!(zone(false, 2 * 3_600_000), (0, "UTC"));
+        assert_eq!(time_label(t, 3_600_000, -5 * 3_600_000 - 1_800_000), "16:43");
+    }
+
+    fn opts() -> GraphOptions {
+        GraphOptions::default()
+    }
+
+    #[test]
+    fn stacking_sums_visible_series_at_equal_times() {
+        let m = vec![
+            series("a", &[(0.0, "1"), (15.0, "2")]),
+            series("b", &[(0.0, "10"), (30.0, "5")]),
+            series("c", &[(0.0, "100"), (15.0, "200")]),
+        ];
+        let p = Plot::from_matrix(&m, 0, 30_000, 15_000);
+        let stacked = GraphOptions { stacked: true, ..opts() };
+        let v = p.view(&stacked, &[true, true, true]);
+        assert_eq!(v.series[1].points, vec![(0, 11.0), (30_000, 5.0)]);
+        assert_eq!(v.series[2].points, vec![(0, 111.0), (15_000, 202.0)]);
+        // A hidden series is not drawn and not added.
+        let v = p.view(&stacked, &[true, false, true]);
+        assert!(v.series[1].points.is_empty());
+        assert_eq!(v.series[2].points, vec![(0, 101.0), (15_000, 202.0)]);
+        assert_eq!(v.y.1, 202.0 + (202.0 - 1.0) * 0.05);
+        // Read-outs use the raw values.
+        assert_eq!(p.value_at(2, 15_000), Some(200.0));
+        assert_eq!(p.value_at(2, 14_999), None);
+        assert_eq!(p.value_at(9, 0), None);
+    }
+
+    #[test]
+    fn log_scale_skips_non_positive_values() {
+        let m = vec![series("a", &[(0.0, "100"), (15.0, "0"), (30.0, "-3"), (45.0, "0.1")])];
+        let p = Plot::from_matrix(&m, 0, 45_000, 15_000);
+        let v = p.view(&GraphOptions { log_scale: true, from_zero: true, ..opts() }, &[]);
+        assert_eq!(v.series[0].points.len(), 2);
+        assert!((v.series[0].points[0].1 - 2.0).abs() < 1e-12 && (v.series[0].points[1].1 + 1.0).abs() < 1e-12);
+        assert!((v.y.0 - -1.15).abs() < 1e-9 && (v.y.1 - 2.15).abs() < 1e-9, "{:?}", v.y);
+        let all_bad = Plot::from_matrix(&[series("a", &[(0.0, "0")])], 0, 1, 1);
+        assert_eq!(all_bad.view(&GraphOptions { log_scale: true, ..opts() }, &[]).y, (0.0, 1.0));
+    }
+
+    #[test]
+    fn y_from_zero_includes_zero_without_padding_below() {
+        let m = vec![series("a", &[(0.0, "10"), (15.0, "20")])];
+        let p = Plot::from_matrix(&m, 0, 15_000, 15_000);
+        assert_eq!(p.view(&GraphOptions { from_zero: true, ..opts() }, &[]).y, (0.0, 21.0));
+        assert_eq!(p.view(&opts(), &[]).y, (9.5, 20.5));
+        let neg = Plot::from_matrix(&[series("a", &[(0.0, "-10"), (15.0, "-20")])], 0, 15_000, 15_000);
+        assert_eq!(neg.view(&GraphOptions { from_zero: true, ..opts() }, &[]).y, (-21.0, 0.0));
+    }
+
+    #[test]
+    fn crosshair_lists_every_series_near_the_time() {
+        let m = vec![series("a", &[(0.0, "1"), (15.0, "2")]), series("b", &[(60.0, "5")])];
+        let p = Plot::from_matrix(&m, 0, 60_000, 15_000);
+        assert_eq!(p.values_at(14_000), vec![Hover { series: 0, t: 15_000, value: 2.0 }]);
+        assert_eq!(p.values_at(50_000).len(), 1);
+        assert!(p.view(&opts(), &[true, false]).values_at(50_000).is_empty());
+    }
+
+    #[test]
+    fn a_drag_becomes_range_and_end() {
+        // 100 px for 100 s starting at 1_700_000_000 s.
+        let x = (1_700_000_000_000, 1_700_000_100_000);
+        assert_eq!(zoom(x, (10, 110), 30, 70), Some(("40s".to_string(), "2023-11-14 22:14:20".to_string())));
+        assert_eq!(zoom(x, (10, 110), 70, 30), zoom(x, (10, 110), 30, 70), "either direction");
+        assert_eq!(zoom(x, (10, 110), -50, 500), Some(("1m40s".to_string(), "2023-11-14 22:15:00".to_string())), "clamped to the plot");
+        assert_eq!(zoom(x, (10, 110), 30, 32), None, "a click");
+        assert_eq!(zoom((0, 1000), (10, 110), 10, 40), None, "under a second");
     }
 }

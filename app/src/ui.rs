@@ -2,6 +2,7 @@
 
 mod api;
 mod chart;
+mod download;
 mod components;
 mod markup;
 pub mod parser;

@@ -6,7 +6,12 @@
 //! As in Thanos, `tab=0` is the graph and `tab=1` the table, the URL key is `deduplicate` (the API's is
 //! `dedup`), and empty values are left out. `gN.replica_labels` (comma-separated) is ours: the Thanos
 //! UI has no control for `replicaLabels[]`. `gN.store_matches` is the Thanos UI's JSON list of chosen
-//! stores (`[{"name":"host:port"}]`), sent as `storeMatch[]={__address__="host:port"}` each.
+//! stores (`[{"name":"host:port"}]`), sent as `storeMatch[]={__address__="host:port"}` each;
+//! `gN.analyze=1` asks the Thanos engine for its analysis.
+//!
+//! Graph options: `gN.stacked=1` (Thanos UI), `gN.display_mode=heatmap` and `gN.y_axis_min=0` (Prometheus
+//! v3 UI; its `display_mode=stacked` is read as stacked), and ours where neither UI has the option:
+//! `gN.log_scale=1` and `gN.local_time=1` (both UIs keep local time as a page setting, not in the URL).
 
 use promapi::{Engine, ThanosParams};
 
@@ -48,6 +53,22 @@ pub struct PanelState {
     pub store_matches: Vec<String>,
     /// Ask the Thanos engine for its analysis (`gN.analyze=1`; sent only with `engine=thanos`).
     pub analyze: bool,
+    /// How the graph is drawn; changing it does not run the query again.
+    pub graph: GraphOptions,
+}
+
+/// The graph's display options.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct GraphOptions {
+    pub stacked: bool,
+    /// Logarithmic Y axis; non-positive values are left out.
+    pub log_scale: bool,
+    /// Y axis starts at zero (or below, for negative values).
+    pub from_zero: bool,
+    /// Times in the browser's time zone instead of UTC.
+    pub local_time: bool,
+    /// Classic histogram buckets as a heatmap instead of lines.
+    pub heatmap: bool,
 }
 
 impl PanelState {
@@ -65,7 +86,13 @@ impl PanelState {
             engine: Engine::parse(&defaults.engine).unwrap_or_default(),
             store_matches: vec![],
             analyze: false,
+            graph: GraphOptions::default(),
         }
+    }
+
+    /// The state without its display options: what the query depends on.
+    pub fn query_part(&self) -> PanelState {
+        PanelState { graph: GraphOptions::default(), ..self.clone() }
     }
 
     /// The Thanos parameters a query from this panel sends. Like the Thanos UI, only range queries
@@ -120,6 +147,15 @@ fn apply(p: &mut PanelState, key: &str, value: &str) {
         "engine" => p.engine = Engine::parse(value).unwrap_or(p.engine),
         "store_matches" => p.store_matches = store_names(value),
         "analyze" => p.analyze = flag(value),
+        "stacked" => p.graph.stacked = flag(value),
+        "display_mode" => match value {
+            "heatmap" => p.graph.heatmap = true,
+            "stacked" => p.graph.stacked = true,
+            _ => {}
+        },
+        "y_axis_min" => p.graph.from_zero = value.trim() == "0",
+        "log_scale" => p.graph.log_scale = flag(value),
+        "local_time" => p.graph.local_time = flag(value),
         "replica_labels" => {
             p.replica_labels =
                 value.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect()
@@ -140,6 +176,12 @@ pub fn encode(panels: &[PanelState]) -> String {
         };
         put("expr", &p.expr);
         put("tab", if p.tab == Tab::Table { "1" } else { "0" });
+        let g = p.graph;
+        put("stacked", if g.stacked { "1" } else { "" });
+        put("display_mode", if g.heatmap { "heatmap" } else { "" });
+        put("y_axis_min", if g.from_zero { "0" } else { "" });
+        put("log_scale", if g.log_scale { "1" } else { "" });
+        put("local_time", if g.local_time { "1" } else { "" });
         put("range_input", &p.range);
         put("max_source_resolution", &p.max_source_resolution);
         put("deduplicate", if p.dedup { "1" } else { "0" });
@@ -265,6 +307,23 @@ mod tests {
         assert!(encoded.starts_with("g0.expr=rate%28x%7Ba%3D%22b%26c%22%7D%5B5m%5D%29"), "{encoded}");
         assert!(encoded.contains("g0.deduplicate=0"));
         assert_eq!(decode(&encoded, &defaults()), panels);
+    }
+
+    #[test]
+    fn graph_options_round_trip_and_read_prometheus_keys() {
+        let mut p = PanelState::new(&defaults());
+        p.expr = "up".into();
+        let plain = encode(std::slice::from_ref(&p));
+        assert!(!plain.contains("stacked") && !plain.contains("log_scale"), "{plain}");
+        p.graph = GraphOptions { stacked: true, log_scale: true, from_zero: true, local_time: true, heatmap: true };
+        let encoded = encode(std::slice::from_ref(&p));
+        for key in ["g0.stacked=1", "g0.display_mode=heatmap", "g0.y_axis_min=0", "g0.log_scale=1", "g0.local_time=1"] {
+            assert!(encoded.contains(key), "{key} in {encoded}");
+        }
+        assert_eq!(decode(&encoded, &defaults()), vec![p.clone()]);
+        let v3 = &decode("g0.expr=up&g0.display_mode=stacked&g0.y_axis_min=5", &defaults())[0];
+        assert!(v3.graph.stacked && !v3.graph.heatmap && !v3.graph.from_zero);
+        assert_eq!(p.query_part(), PanelState { graph: GraphOptions::default(), ..p });
     }
 
     #[test]

@@ -73,13 +73,15 @@ fn editor_on(text: &str, caret: usize, message: &str) -> Result<(), TestCaseErro
     Ok(())
 }
 
-/// The worker's answers, and formatting: valid input formats to valid text that formats to itself.
+/// The worker's answers (check, format, explain), and formatting: valid input formats to valid text
+/// that formats to itself.
 fn parser_on(text: &str) -> Result<(), TestCaseError> {
-    for format in [false, true] {
+    for (format, explain) in [(false, false), (true, false), (false, true)] {
         let req = promql::CheckRequest {
             id: 1,
             expr: text.to_string(),
             format,
+            explain,
         };
         let message = serde_json::to_string(&req).map_err(|e| TestCaseError::fail(e.to_string()))?;
         prop_assert!(promql::answer(&message).is_some());

@@ -4,6 +4,7 @@
 //! - `thanos`: against the Thanos API fixture (dedup, partial response, request parameters).
 //! - `deploy`: served as `deploy/` serves it: nginx with the repo's template, `/api/` proxied to Prometheus.
 //! - `editor`: the expression editor (highlighting, bracket pairs, error marks, Format) against a real Prometheus.
+//! - `graph_options`: stacked/log/zero, legend isolation, drag-to-zoom, CSV, theme and histogram heatmap.
 //! - `pages`: the Rules and Alerts pages against a real Prometheus evaluating rules with HTML payloads.
 //! - `panels`: several panels on a page (add, duplicate, remove) and embed mode.
 //! - `stores`: the Stores page and the store filter against the fixture's stores.
@@ -12,6 +13,7 @@ mod support;
 
 mod deploy;
 mod editor;
+mod graph_options;
 mod pages;
 mod panels;
 mod prometheus;

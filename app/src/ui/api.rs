@@ -44,6 +44,10 @@ pub struct QueryOutcome {
     pub elapsed_ms: f64,
     /// The Thanos engine's analysis, when it was asked for (`analyze=true`).
     pub analysis: Option<Operator>,
+    /// The server's clock from the `Date` header (whole seconds), when it could be read: for the
+    /// clock warning. Cross-origin it needs `Access-Control-Expose-Headers: Date`, which Prometheus
+    /// and Thanos send.
+    pub server_ms: Option<i64>,
 }
 
 /// POSTs `pairs` form-encoded to `url`, as the Thanos UI does (no URL length limit, no CORS preflight).
@@ -63,6 +67,7 @@ pub async fn post_query(
         .await
         .map_err(|e| QueryError::Network(e.to_string()))?;
     let status = response.status();
+    let server_ms = response.headers().get("date").and_then(|d| crate::clock::parse_http_date(&d));
     let text = response.text().await.map_err(|e| QueryError::Network(e.to_string()))?;
     let elapsed_ms = now_ms() - started;
     mark("console:response");
@@ -72,7 +77,7 @@ pub async fn post_query(
         None
     };
     let decoded =
-        decode(status, &text).map(|(data, warnings)| QueryOutcome { data, warnings, elapsed_ms, analysis });
+        decode(status, &text).map(|(data, warnings)| QueryOutcome { data, warnings, elapsed_ms, analysis, server_ms });
     mark("console:decoded");
     decoded
 }

@@ -1,20 +1,36 @@
-//! Draws a [`Plot`] on a canvas with plotters. The only code that touches the canvas.
+//! Draws a [`Plot`] or a [`Heatmap`] on a canvas with plotters. The only code that touches the canvas.
 
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters_canvas::CanvasBackend;
 use web_sys::HtmlCanvasElement;
 
 use crate::format::short_value;
+use crate::heatmap::Heatmap;
 use crate::plot::{time_label, Plot, PALETTE};
+use crate::theme::{mix, ChartColors};
 
 /// The plotting area in canvas pixels: `((x0, x1), (y0, y1))`, for mapping the pointer back to data.
 pub type Area = ((i32, i32), (i32, i32));
 
+/// How to draw, apart from the data.
+pub struct Style {
+    /// Values are log10: the Y labels show `10^y`.
+    pub log_scale: bool,
+    /// Added to times for the axis labels (0 = UTC).
+    pub offset_ms: i64,
+    pub colors: ChartColors,
+}
+
+fn rgb((r, g, b): (u8, u8, u8)) -> RGBColor {
+    RGBColor(r, g, b)
+}
+
 /// Draws axes, grid and one line per series. Returns the plotting area, or `None` if the canvas
 /// could not be drawn on (detached, zero-sized).
-pub fn draw(canvas: &HtmlCanvasElement, plot: &Plot) -> Option<Area> {
+pub fn draw(canvas: &HtmlCanvasElement, plot: &Plot, style: &Style) -> Option<Area> {
     let root = CanvasBackend::with_canvas_object(canvas.clone())?.into_drawing_area();
-    root.fill(&WHITE).ok()?;
+    root.fill(&rgb(style.colors.background)).ok()?;
     let span = plot.x.1 - plot.x.0;
     let mut chart = ChartBuilder::on(&root)
         .margin(12)
@@ -22,15 +38,17 @@ pub fn draw(canvas: &HtmlCanvasElement, plot: &Plot) -> Option<Area> {
         .y_label_area_size(64)
         .build_cartesian_2d(plot.x.0..plot.x.1, plot.y.0..plot.y.1)
         .ok()?;
+    let log = style.log_scale;
     chart
         .configure_mesh()
         .x_labels(8)
         .y_labels(6)
-        .x_label_formatter(&|t| time_label(*t, span))
-        .y_label_formatter(&|v| short_value(*v))
-        .light_line_style(RGBColor(238, 238, 238))
-        .bold_line_style(RGBColor(220, 220, 220))
-        .label_style(("sans-serif", 12))
+        .x_label_formatter(&|t| time_label(*t, span, style.offset_ms))
+        .y_label_formatter(&|v| short_value(if log { 10f64.powf(*v) } else { *v }))
+        .light_line_style(rgb(style.colors.grid_light))
+        .bold_line_style(rgb(style.colors.grid_bold))
+        .axis_style(rgb(style.colors.grid_bold))
+        .label_style(("sans-serif", 12).into_font().color(&rgb(style.colors.text)))
         .draw()
         .ok()?;
     for i in 0..plot.series.len() {
@@ -45,6 +63,58 @@ pub fn draw(canvas: &HtmlCanvasElement, plot: &Plot) -> Option<Area> {
         }
     }
     let (xr, yr) = chart.plotting_area().get_pixel_range();
+    root.present().ok()?;
+    Some(((xr.start, xr.end), (yr.start, yr.end)))
+}
+
+/// Draws one histogram as cells: time across, buckets up (bucket `i` spans `i..i+1`, so the line at
+/// `k` is bucket `k-1`'s upper bound), colour by count. Each sample covers the step before it.
+pub fn draw_heatmap(canvas: &HtmlCanvasElement, h: &Heatmap, x: (i64, i64), step_ms: i64, style: &Style) -> Option<Area> {
+    let root = CanvasBackend::with_canvas_object(canvas.clone())?.into_drawing_area();
+    root.fill(&rgb(style.colors.background)).ok()?;
+    let span = x.1 - x.0;
+    let n = h.buckets.len().max(1);
+    let mut chart = ChartBuilder::on(&root)
+        .margin(12)
+        .x_label_area_size(28)
+        .y_label_area_size(64)
+        .build_cartesian_2d(x.0..x.1, 0f64..n as f64)
+        .ok()?;
+    chart
+        .configure_mesh()
+        .x_labels(8)
+        .y_labels(n.min(12) + 1)
+        .disable_y_mesh()
+        .x_label_formatter(&|t| time_label(*t, span, style.offset_ms))
+        .y_label_formatter(&|v| {
+            let k = v.round();
+            if (v - k).abs() > 1e-9 || k < 1.0 {
+                return String::new();
+            }
+            h.buckets.get(k as usize - 1).cloned().unwrap_or_default()
+        })
+        .light_line_style(rgb(style.colors.grid_light))
+        .bold_line_style(rgb(style.colors.grid_bold))
+        .axis_style(rgb(style.colors.grid_bold))
+        .label_style(("sans-serif", 12).into_font().color(&rgb(style.colors.text)))
+        .draw()
+        .ok()?;
+    let max = if h.max > 0.0 { h.max } else { 1.0 };
+    let (low, high) = (style.colors.heat_low, style.colors.heat_high);
+    for (i, row) in h.cells.iter().enumerate() {
+        let cells = row.iter().zip(&h.times).filter_map(|(v, t)| {
+            let v = (*v)?;
+            let color = rgb(mix(low, high, v / max));
+            Some(Rectangle::new([((*t - step_ms).max(x.0), i as f64), (*t, i as f64 + 1.0)], color.filled()))
+        });
+        chart.draw_series(cells).ok()?;
+    }
+    let (xr, yr) = chart.plotting_area().get_pixel_range();
+    let _ = root.draw(&Text::new(
+        h.name.clone(),
+        (xr.start + 6, yr.start + 4),
+        ("sans-serif", 12).into_font().color(&rgb(style.colors.text)).pos(Pos::new(HPos::Left, VPos::Top)),
+    ));
     root.present().ok()?;
     Some(((xr.start, xr.end), (yr.start, yr.end)))
 }

@@ -1,62 +1,155 @@
-//! The Graph tab: range controls, the chart, its legend and the hover read-out.
+//! The Graph tab: range controls, display options, the chart (lines or a histogram heatmap), its
+//! legend, the hover read-outs and drag-to-zoom.
 
 use leptos::ev::MouseEvent;
 use leptos::prelude::*;
 use promapi::QueryData;
 
+use super::app::Dark;
 use super::panel::QueryResult;
 use crate::format::short_value;
-use crate::plot::{color_css, pixel_to_data, Hover, Plot};
+use crate::heatmap::heatmaps;
+use crate::legend;
+use crate::plot::{color_css, pixel_to_data, zone, zoom, Hover, Plot};
+use crate::theme::chart_colors;
 use crate::time::format_time;
-use crate::ui::chart::{self, Area};
-use crate::url_state::PanelState;
+use crate::ui::chart::{self, Area, Style};
+use crate::url_state::{GraphOptions, PanelState};
 
 const HEIGHT: u32 = 360;
+
+/// The browser's current UTC offset (ms). One offset for the whole range: a DST change inside it
+/// shifts the labels after it by an hour.
+fn local_offset_ms() -> i64 {
+    -(js_sys::Date::new_0().get_timezone_offset() * 60_000.0) as i64
+}
 
 #[component]
 pub fn Graph(state: RwSignal<PanelState>, result: RwSignal<QueryResult>) -> impl IntoView {
     let canvas = NodeRef::<leptos::html::Canvas>::new();
     let area = StoredValue::new(None::<Area>);
     let hover = RwSignal::new(None::<Hover>);
-    let plot = Memo::new(move |_| {
+    let crosshair = RwSignal::new(Vec::<Hover>::new());
+    // Drag-to-zoom: where the button went down, and where the pointer is now.
+    let drag = RwSignal::new(None::<(i32, i32)>);
+    let dark = use_context::<Dark>().map(|d| d.0);
+    let options = Memo::new(move |_| state.with(|s| s.graph));
+    let matrix_range = move || {
         result.with(|r| match r {
-            QueryResult::Done { outcome, range: Some((start, end, step)) } => match &outcome.data {
-                QueryData::Matrix(m) => Some(Plot::from_matrix(m, *start, *end, *step)),
+            QueryResult::Done { outcome, range: Some(range) } => match &outcome.data {
+                QueryData::Matrix(m) => Some((m.clone(), *range)),
                 _ => None,
             },
             _ => None,
         })
+    };
+    let plot = Memo::new(move |_| matrix_range().map(|(m, (start, end, step))| Plot::from_matrix(&m, start, end, step)));
+    let histograms = Memo::new(move |_| {
+        if !options.get().heatmap {
+            return Vec::new();
+        }
+        matrix_range().map(|(m, _)| heatmaps(&m)).unwrap_or_default()
     });
+    // Which series the legend shows; all again whenever a new result arrives.
+    let visible = RwSignal::new(Vec::<bool>::new());
+    Effect::new(move |_| {
+        let n = plot.with(|p| p.as_ref().map_or(0, |p| p.series.len()));
+        visible.set(vec![true; n]);
+    });
+    let view_plot = Memo::new(move |_| {
+        let opts = options.get();
+        visible.with(|vis| plot.with(|p| p.as_ref().map(|p| p.view(&opts, vis))))
+    });
+    let offset = move |opts: GraphOptions| zone(opts.local_time, local_offset_ms());
 
     Effect::new(move |_| {
         let Some(el) = canvas.get() else { return };
-        plot.with(|p| {
-            if let Some(p) = p {
-                let width = el.client_width().max(320) as u32;
-                el.set_width(width);
-                el.set_height(HEIGHT);
-                area.set_value(chart::draw(&el, p));
-                crate::ui::api::mark("console:drawn");
-            }
-        });
+        let opts = options.get();
+        let style = Style {
+            log_scale: opts.log_scale,
+            offset_ms: offset(opts).0,
+            colors: chart_colors(dark.map(|d| d.get()).unwrap_or(false)),
+        };
+        let width = el.client_width().max(320) as u32;
+        let drawn = if opts.heatmap {
+            let range = plot.with(|p| p.as_ref().map(|p| (p.x, p.step_ms)));
+            histograms.with(|hs| match (hs.first(), range) {
+                (Some(h), Some((x, step))) => {
+                    el.set_width(width);
+                    el.set_height(HEIGHT);
+                    chart::draw_heatmap(&el, h, x, step, &style)
+                }
+                _ => None,
+            })
+        } else {
+            view_plot.with(|p| {
+                p.as_ref().and_then(|p| {
+                    el.set_width(width);
+                    el.set_height(HEIGHT);
+                    chart::draw(&el, p, &style)
+                })
+            })
+        };
+        if drawn.is_some() {
+            crate::ui::api::mark("console:drawn");
+        }
+        area.set_value(drawn);
         hover.set(None);
+        crosshair.set(Vec::new());
     });
 
+    let inside = move |px: i32, py: i32| {
+        area.get_value().filter(|((x0, x1), (y0, y1))| px >= *x0 && px <= *x1 && py >= *y0 && py <= *y1)
+    };
     let on_move = move |ev: MouseEvent| {
         let (px, py) = (ev.offset_x(), ev.offset_y());
-        let found = area.get_value().and_then(|a| {
-            let ((x0, x1), (y0, y1)) = a;
-            if px < x0 || px > x1 || py < y0 || py > y1 {
-                return None;
-            }
-            plot.with_untracked(|p| {
-                p.as_ref().and_then(|p| {
+        if drag.get_untracked().is_some() {
+            drag.update(|d| if let Some(d) = d { d.1 = px });
+        }
+        let heat = options.get_untracked().heatmap;
+        let found = inside(px, py).filter(|_| !heat).and_then(|a| {
+            view_plot.with_untracked(|p| {
+                p.as_ref().map(|p| {
                     let (t, v) = pixel_to_data(p, a, px, py);
-                    p.hover(t, v)
+                    (p.hover(t, v), p.values_at(t))
                 })
             })
         });
-        hover.set(found);
+        let (one, all) = found.unwrap_or_default();
+        hover.set(one);
+        crosshair.set(all);
+    };
+    let on_down = move |ev: MouseEvent| {
+        if ev.button() == 0 && inside(ev.offset_x(), ev.offset_y()).is_some() {
+            ev.prevent_default();
+            drag.set(Some((ev.offset_x(), ev.offset_x())));
+        }
+    };
+    let on_up = move |ev: MouseEvent| {
+        let Some((a, _)) = drag.get_untracked() else { return };
+        drag.set(None);
+        let (Some(((x0, x1), _)), Some(x)) = (area.get_value(), plot.with_untracked(|p| p.as_ref().map(|p| p.x))) else {
+            return;
+        };
+        if let Some((range, end)) = zoom(x, (x0, x1), a, ev.offset_x()) {
+            state.update(|s| {
+                s.range = range;
+                s.end = end;
+            });
+        }
+    };
+    let on_leave = move |_| {
+        hover.set(None);
+        crosshair.set(Vec::new());
+        drag.set(None);
+    };
+
+    // Raw values for read-outs: the drawn ones may be stacked sums or logarithms.
+    let raw = move |h: &Hover| plot.with(|p| p.as_ref().and_then(|p| p.value_at(h.series, h.t))).unwrap_or(h.value);
+    let name = move |i: usize| plot.with(|p| p.as_ref().and_then(|p| p.series.get(i)).map(|s| s.name.clone()));
+    let when = move |t: i64| {
+        let (off, zone) = offset(options.get());
+        format!("{} {zone}", format_time(t.saturating_add(off)))
     };
 
     let text_input = move |testid: &'static str, placeholder: &'static str, get: fn(&PanelState) -> String, set: fn(&mut PanelState, String)| {
@@ -66,6 +159,19 @@ pub fn Graph(state: RwSignal<PanelState>, result: RwSignal<QueryResult>) -> impl
                 on:change=move |ev| state.update(|s| set(s, event_target_value(&ev).trim().to_string()))/>
         }
     };
+    let checkbox = move |testid: &'static str, label: &'static str, get: fn(&GraphOptions) -> bool, set: fn(&mut GraphOptions, bool)| {
+        view! {
+            <label><input type="checkbox" data-testid=testid prop:checked=move || get(&options.get())
+                on:change=move |ev| state.update(|s| set(&mut s.graph, event_target_checked(&ev)))/>{label}</label>
+        }
+    };
+    let empty = move || {
+        if options.get().heatmap {
+            histograms.with(|h| h.is_empty())
+        } else {
+            plot.with(|p| p.is_none())
+        }
+    };
 
     view! {
         <div class="time-controls">
@@ -73,23 +179,73 @@ pub fn Graph(state: RwSignal<PanelState>, result: RwSignal<QueryResult>) -> impl
             <label>"End (UTC) " {text_input("end", "now", |s| s.end.clone(), |s, v| s.end = v)}</label>
             <label>"Step (s) " {text_input("step", "auto", |s| s.step.clone(), |s, v| s.step = v)}</label>
         </div>
-        <div class="chart" class:empty=move || plot.with(|p| p.is_none())>
+        <div class="graph-options">
+            <select data-testid="opt-heatmap" title="Display"
+                on:change=move |ev| state.update(|s| s.graph.heatmap = event_target_value(&ev) == "heatmap")>
+                <option value="lines" selected=move || !options.get().heatmap>"Lines"</option>
+                <option value="heatmap" selected=move || options.get().heatmap>"Heatmap (histogram buckets)"</option>
+            </select>
+            {checkbox("opt-stacked", "Stacked", |g| g.stacked, |g, v| g.stacked = v)}
+            {checkbox("opt-log", "Log scale", |g| g.log_scale, |g, v| g.log_scale = v)}
+            {checkbox("opt-zero", "Y from 0", |g| g.from_zero, |g, v| g.from_zero = v)}
+            <select data-testid="opt-utc" title="Time zone"
+                on:change=move |ev| state.update(|s| s.graph.local_time = event_target_value(&ev) == "local")>
+                <option value="utc" selected=move || !options.get().local_time>"UTC"</option>
+                <option value="local" selected=move || options.get().local_time>"Local time"</option>
+            </select>
+        </div>
+        {move || (options.get().heatmap && histograms.with(|h| h.is_empty()) && plot.with(|p| p.is_some())).then(|| view! {
+            <div class="empty" data-testid="heatmap-empty">"No classic histogram here: the heatmap needs _bucket series with an le label."</div>
+        })}
+        {move || histograms.with(|h| (h.len() > 1).then(|| view! {
+            <div class="empty">{format!("Showing the first of {} histograms; aggregate them, e.g. sum by (le) (…), to see all.", h.len())}</div>
+        }))}
+        <div class="chart" class:empty=empty>
             <canvas data-testid="canvas" node_ref=canvas height=HEIGHT
-                on:mousemove=on_move on:mouseleave=move |_| hover.set(None)></canvas>
+                on:mousemove=on_move on:mouseleave=on_leave on:mousedown=on_down on:mouseup=on_up></canvas>
+            {move || crosshair.with(|c| c.first().map(|h| h.t)).and_then(|t| {
+                let ((x0, x1), (y0, y1)) = area.get_value()?;
+                let (px, _) = view_plot.with(|p| p.as_ref().map(|p| {
+                    let f = (t - p.x.0) as f64 / ((p.x.1 - p.x.0).max(1)) as f64;
+                    (x0 as f64 + f * f64::from(x1 - x0), 0)
+                }))?;
+                Some(view! { <div class="crosshair" style=format!("left:{px:.0}px;top:{y0}px;height:{}px", y1 - y0)></div> })
+            })}
+            {move || drag.get().filter(|(a, b)| (a - b).abs() >= 4).map(|(a, b)| {
+                let top = area.get_value().map_or((0, 0), |(_, (y0, y1))| (y0, y1 - y0));
+                view! { <div class="zoom-selection" data-testid="zoom-selection"
+                    style=format!("left:{}px;width:{}px;top:{}px;height:{}px", a.min(b), (a - b).abs(), top.0, top.1)></div> }
+            })}
             <div class="hover" data-testid="hover">
-                {move || hover.get().map(|h| {
-                    let name = plot.with(|p| p.as_ref().and_then(|p| p.series.get(h.series)).map(|s| s.name.clone()));
-                    format!("{} UTC · {} · {}", format_time(h.t), short_value(h.value), name.unwrap_or_default())
-                })}
+                {move || hover.get().map(|h| format!("{} · {} · {}", when(h.t), short_value(raw(&h)), name(h.series).unwrap_or_default()))}
             </div>
+            <ul class="hover-all" data-testid="hover-all">
+                {move || crosshair.get().into_iter().map(|h| view! {
+                    <li data-testid="hover-series">
+                        <span class="swatch" style=format!("background:{}", color_css(h.series))></span>
+                        <span class="value">{short_value(raw(&h))}</span>
+                        {name(h.series).unwrap_or_default()}
+                    </li>
+                }).collect_view()}
+            </ul>
         </div>
         <ul class="legend" data-testid="legend">
-            {move || plot.with(|p| p.as_ref().map(|p| p.series.iter().enumerate().map(|(i, s)| view! {
-                <li data-testid="legend-item">
-                    <span class="swatch" style=format!("background:{}", color_css(i))></span>
-                    {s.name.clone()}
-                </li>
+            {move || plot.with(|p| p.as_ref().map(|p| p.series.iter().enumerate().map(|(i, s)| {
+                let shown = move || visible.with(|v| v.get(i).copied().unwrap_or(true));
+                view! {
+                    <li data-testid="legend-item" class:hidden=move || !shown()
+                        data-visible=move || if shown() { "true" } else { "false" }
+                        title="Click: show only this series (again: all). Ctrl/⌘-click: show or hide it."
+                        on:click=move |ev: MouseEvent| {
+                            let toggle = ev.ctrl_key() || ev.meta_key();
+                            visible.update(|v| *v = legend::click(v, i, toggle));
+                        }>
+                        <span class="swatch" style=format!("background:{}", color_css(i))></span>
+                        {s.name.clone()}
+                    </li>
+                }
             }).collect_view()))}
         </ul>
     }
 }
+

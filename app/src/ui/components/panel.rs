@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 use web_sys::AbortController;
 
+use super::app::ClockWarning;
 use super::engine_analysis::Explain;
 use super::expr_tree::{ExprTree, TreeToggle};
 use super::expression_input::ExpressionInput;
@@ -11,8 +12,9 @@ use super::query_status::QueryStatus;
 use super::result_table::ResultTable;
 use super::thanos_controls::ThanosControls;
 use crate::config::{page_base, Config};
-use crate::request;
+use crate::{clock, csv, request};
 use crate::ui::api::{self, QueryOutcome};
+use crate::ui::download;
 use crate::url_state::{PanelState, Tab};
 
 /// The last answer a panel got.
@@ -47,10 +49,13 @@ pub fn Panel(
     let nonce = RwSignal::new(0u64);
     let in_flight = StoredValue::new_local(None::<AbortController>);
     let generation = StoredValue::new(0u64);
+    let clock_warning = use_context::<ClockWarning>();
+    // Display options (stacked, log, …) do not change the query.
+    let query_state = Memo::new(move |_| state.with(PanelState::query_part));
 
     Effect::new(move |_| {
         nonce.track();
-        let s = state.get();
+        let s = query_state.get();
         if s.expr.trim().is_empty() {
             return;
         }
@@ -80,6 +85,12 @@ pub fn Panel(
                 return; // superseded
             }
             loading.set(false);
+            if let (Some(ClockWarning(w)), Ok(QueryOutcome { server_ms: Some(server), .. })) = (clock_warning, &answer) {
+                let warning = clock::drift_warning(api::now_ms() as i64, *server);
+                if w.get_untracked() != warning {
+                    w.set(warning);
+                }
+            }
             result.set(match answer {
                 Ok(outcome) => QueryResult::Done { outcome, range: req.range },
                 Err(e) => QueryResult::Failed(e.to_string()),
@@ -112,6 +123,13 @@ pub fn Panel(
             <nav class="tabs">
                 <button data-testid="tab-table" class:active=move || tab.get() == Tab::Table on:click=move |_| set_tab(Tab::Table)>"Table"</button>
                 <button data-testid="tab-graph" class:active=move || tab.get() == Tab::Graph on:click=move |_| set_tab(Tab::Graph)>"Graph"</button>
+                <button data-testid="csv" class="csv" title="Download the result as CSV"
+                    disabled=move || !result.with(|r| matches!(r, QueryResult::Done { .. }))
+                    on:click=move |_| result.with_untracked(|r| {
+                        if let QueryResult::Done { outcome, .. } = r {
+                            download::save(&format!("query-{}.csv", index.get_untracked()), "text/csv", &csv::to_csv(&outcome.data));
+                        }
+                    })>"CSV"</button>
                 <TreeToggle open=tree_open/>
                 <Explain state config/>
             </nav>
