@@ -101,3 +101,29 @@ async fn the_graph_draws_lines_a_legend_and_a_hover_readout() -> Result<()> {
     assert!(hover.contains("UTC"), "{hover}");
     b.close().await
 }
+
+#[tokio::test]
+async fn the_tree_explains_each_node_and_runs_it_as_its_own_query() -> Result<()> {
+    let prom = prometheus_with_data(1).await?;
+    let console = serve_console(&prom.url).await?;
+    let b = Browser::start().await?;
+    b.goto(&format!("{console}/graph?g0.expr=sum%20by%20(id)%20(e2e_demo_value)%20%3E%200&g0.tab=1")).await?;
+    b.wait_count("[data-testid=series-row]", 2).await?;
+    b.click("[data-testid=tree-toggle]").await?;
+    b.wait_count("[data-testid=tree-node]", 4).await?;
+    let exprs = b.texts("[data-testid=node-expr]").await?;
+    assert_eq!(exprs, ["sum by (id) (e2e_demo_value) > 0", "sum by (id) (e2e_demo_value)", "e2e_demo_value", "0"]);
+    let words = b.texts("[data-testid=node-words]").await?;
+    assert!(words[0].contains("a filter") && words[0].contains("with the scalar"), "{words:?}");
+    assert!(words[1].starts_with("Sums") && words[1].contains("`id`"), "{words:?}");
+    assert!(words[2].contains("named `e2e_demo_value`"), "{words:?}");
+
+    // Each node runs as its own instant query: the selector has all three series and their labels.
+    let runs = b.find_all("[data-testid=node-run]").await?;
+    runs[2].click().await?;
+    let result = b.wait_text("[data-testid=node-result]", "series").await?;
+    assert_eq!(result, "3 series · labels: id, instance, job");
+    runs[1].click().await?;
+    b.wait_text("[data-testid=node-result]", "3 series · labels: id").await?;
+    b.close().await
+}
