@@ -244,6 +244,45 @@ pub fn time_label(ms: i64, span_ms: i64, offset_ms: i64) -> String {
     }
 }
 
+/// At most four points per pixel column of a line drawn `columns` pixels wide over `x`: the first,
+/// lowest, highest and last of the column, in time order. The line looks the same, and a million points
+/// draw as a few thousand.
+pub fn decimate(seg: &[(i64, f64)], x: (i64, i64), columns: usize) -> Vec<(i64, f64)> {
+    let columns = columns.max(1);
+    if seg.len() <= 4 * columns {
+        return seg.to_vec();
+    }
+    let span = (x.1 - x.0).max(1) as f64;
+    let column = |t: i64| (((t - x.0) as f64 / span) * columns as f64).floor() as i64;
+    let mut out = Vec::with_capacity(4 * columns);
+    let mut i = 0;
+    while i < seg.len() {
+        let c = column(seg[i].0);
+        let mut j = i;
+        let (mut lo, mut hi) = (i, i);
+        while j < seg.len() && column(seg[j].0) == c {
+            if seg[j].1 < seg[lo].1 {
+                lo = j;
+            }
+            if seg[j].1 > seg[hi].1 {
+                hi = j;
+            }
+            j += 1;
+        }
+        let mut keep = [i, lo, hi, j - 1];
+        keep.sort_unstable();
+        let mut last = usize::MAX;
+        for k in keep {
+            if k != last {
+                out.push(seg[k]);
+                last = k;
+            }
+        }
+        i = j;
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -381,5 +420,25 @@ mod tests {
         assert_eq!(zoom(x, (10, 110), -50, 500), Some(("1m40s".to_string(), "2023-11-14 22:15:00".to_string())), "clamped to the plot");
         assert_eq!(zoom(x, (10, 110), 30, 32), None, "a click");
         assert_eq!(zoom((0, 1000), (10, 110), 10, 40), None, "under a second");
+    }
+
+    #[test]
+    fn decimation_keeps_each_columns_extremes_and_ends() {
+        let seg: Vec<(i64, f64)> = (0..100_000).map(|i| (i, ((i * 7919) % 1000) as f64)).collect();
+        let out = decimate(&seg, (0, 100_000), 500);
+        assert!(out.len() <= 2_000, "{}", out.len());
+        assert_eq!(out.first(), seg.first());
+        assert_eq!(out.last(), seg.last());
+        assert!(out.windows(2).all(|w| w[0].0 < w[1].0), "time order");
+        // Every column keeps its minimum and maximum.
+        for c in 0..500i64 {
+            let col: Vec<f64> = seg.iter().filter(|p| p.0 / 200 == c).map(|p| p.1).collect();
+            let kept: Vec<f64> = out.iter().filter(|p| p.0 / 200 == c).map(|p| p.1).collect();
+            let (lo, hi) = col.iter().fold((f64::MAX, f64::MIN), |(a, b), v| (a.min(*v), b.max(*v)));
+            assert!(kept.contains(&lo) && kept.contains(&hi), "column {c}");
+        }
+        let short = &seg[..100];
+        assert_eq!(decimate(short, (0, 100_000), 500), short.to_vec(), "few points: unchanged");
+        assert!(decimate(&[], (0, 1), 0).is_empty());
     }
 }

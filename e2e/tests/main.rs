@@ -7,6 +7,7 @@
 //! - `graph_options`: stacked/log/zero, legend isolation, drag-to-zoom, CSV, theme and histogram heatmap.
 //! - `pages`: the Rules and Alerts pages against a real Prometheus evaluating rules with HTML payloads.
 //! - `panels`: several panels on a page (add, duplicate, remove) and embed mode.
+//! - `scale`: a million points: the chart draws, the legend and table cap with "show all".
 //! - `stores`: the Stores page and the store filter against the fixture's stores.
 
 mod support;
@@ -17,5 +18,6 @@ mod graph_options;
 mod pages;
 mod panels;
 mod prometheus;
+mod scale;
 mod stores;
 mod thanos;

@@ -58,7 +58,8 @@ pub fn draw(canvas: &HtmlCanvasElement, plot: &Plot, style: &Style) -> Option<Ar
             if seg.len() == 1 {
                 chart.draw_series(seg.iter().map(|p| Circle::new(*p, 2, color.filled()))).ok()?;
             } else {
-                chart.draw_series(LineSeries::new(seg.iter().copied(), color.stroke_width(2))).ok()?;
+                let line = crate::plot::decimate(seg, plot.x, canvas.width() as usize);
+                chart.draw_series(LineSeries::new(line, color.stroke_width(2))).ok()?;
             }
         }
     }

@@ -52,6 +52,7 @@ pub fn Graph(state: RwSignal<PanelState>, result: RwSignal<QueryResult>) -> impl
     });
     // Which series the legend shows; all again whenever a new result arrives.
     let visible = RwSignal::new(Vec::<bool>::new());
+    let all_legend = RwSignal::new(false);
     Effect::new(move |_| {
         let n = plot.with(|p| p.as_ref().map_or(0, |p| p.series.len()));
         visible.set(vec![true; n]);
@@ -220,7 +221,10 @@ pub fn Graph(state: RwSignal<PanelState>, result: RwSignal<QueryResult>) -> impl
                 {move || hover.get().map(|h| format!("{} · {} · {}", when(h.t), short_value(raw(&h)), name(h.series).unwrap_or_default()))}
             </div>
             <ul class="hover-all" data-testid="hover-all">
-                {move || crosshair.get().into_iter().map(|h| view! {
+                {move || crosshair.with(|c| (c.len() > MAX_HOVER).then(|| view! {
+                    <li class="more">{format!("{} series; the {MAX_HOVER} nearest the pointer:", c.len())}</li>
+                }))}
+                {move || nearest(crosshair.get(), hover.get().map(|h| h.value)).into_iter().map(|h| view! {
                     <li data-testid="hover-series">
                         <span class="swatch" style=format!("background:{}", color_css(h.series))></span>
                         <span class="value">{short_value(raw(&h))}</span>
@@ -230,7 +234,7 @@ pub fn Graph(state: RwSignal<PanelState>, result: RwSignal<QueryResult>) -> impl
             </ul>
         </div>
         <ul class="legend" data-testid="legend">
-            {move || plot.with(|p| p.as_ref().map(|p| p.series.iter().enumerate().map(|(i, s)| {
+            {move || plot.with(|p| p.as_ref().map(|p| p.series.iter().enumerate().take(if all_legend.get() { usize::MAX } else { MAX_LEGEND }).map(|(i, s)| {
                 let shown = move || visible.with(|v| v.get(i).copied().unwrap_or(true));
                 view! {
                     <li data-testid="legend-item" class:hidden=move || !shown()
@@ -246,6 +250,32 @@ pub fn Graph(state: RwSignal<PanelState>, result: RwSignal<QueryResult>) -> impl
                 }
             }).collect_view()))}
         </ul>
+        {move || plot.with(|p| p.as_ref().map_or(0, |p| p.series.len())).gt(&MAX_LEGEND).then(|| view! {
+            <button class="show-all" data-testid="legend-show-all" on:click=move |_| all_legend.update(|a| *a = !*a)>
+                {move || if all_legend.get() {
+                    format!("Show the first {MAX_LEGEND} only")
+                } else {
+                    format!("Show all {} series", plot.with(|p| p.as_ref().map_or(0, |p| p.series.len())))
+                }}
+            </button>
+        })}
     }
+}
+
+/// Legend entries rendered before a "show all" button: more DOM than this slows the page down.
+const MAX_LEGEND: usize = 500;
+/// Series listed in the hover read-out.
+const MAX_HOVER: usize = 20;
+
+/// The `MAX_HOVER` read-outs whose values are nearest `value` (the pointer's), in value order.
+fn nearest(mut all: Vec<crate::plot::Hover>, value: Option<f64>) -> Vec<crate::plot::Hover> {
+    if all.len() <= MAX_HOVER {
+        return all;
+    }
+    let v = value.unwrap_or(0.0);
+    all.sort_by(|a, b| (a.value - v).abs().total_cmp(&(b.value - v).abs()));
+    all.truncate(MAX_HOVER);
+    all.sort_by(|a, b| b.value.total_cmp(&a.value));
+    all
 }
 

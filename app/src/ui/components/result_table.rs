@@ -8,11 +8,12 @@ use crate::format::series_name;
 use crate::time::format_time;
 use crate::url_state::PanelState;
 
-/// Rows rendered before the rest is summarised; more would freeze the page.
-const MAX_ROWS: usize = 10_000;
+/// Rows rendered until the user asks for all: thousands of rows slow the page down.
+const MAX_ROWS: usize = 1_000;
 
 #[component]
 pub fn ResultTable(state: RwSignal<PanelState>, result: RwSignal<QueryResult>) -> impl IntoView {
+    let show_all = RwSignal::new(false);
     view! {
         <div class="time-controls">
             <label>"Evaluation time (UTC) "
@@ -23,8 +24,8 @@ pub fn ResultTable(state: RwSignal<PanelState>, result: RwSignal<QueryResult>) -
         </div>
         <table class="result" data-testid="result-table">
             <tbody>
-                {move || match result.get() {
-                    QueryResult::Done { outcome, .. } => rows(outcome.data).into_any(),
+                {move || match (show_all.track(), result.get()).1 {
+                    QueryResult::Done { outcome, .. } => rows(outcome.data, show_all).into_any(),
                     _ => ().into_any(),
                 }}
             </tbody>
@@ -32,7 +33,7 @@ pub fn ResultTable(state: RwSignal<PanelState>, result: RwSignal<QueryResult>) -
     }
 }
 
-fn rows(data: QueryData) -> impl IntoView {
+fn rows(data: QueryData, show_all: RwSignal<bool>) -> impl IntoView {
     let rows: Vec<(String, String)> = match data {
         QueryData::Vector(v) => v
             .into_iter()
@@ -59,14 +60,17 @@ fn rows(data: QueryData) -> impl IntoView {
     let total = rows.len();
     view! {
         {(total == 0).then(|| view! { <tr><td colspan="2" class="empty">"Empty query result"</td></tr> })}
-        {rows.into_iter().take(MAX_ROWS).map(|(name, value)| view! {
+        {rows.into_iter().take(if show_all.get_untracked() { usize::MAX } else { MAX_ROWS }).map(|(name, value)| view! {
             <tr data-testid="series-row">
                 <td class="series" data-testid="series-name">{name}</td>
                 <td class="value" data-testid="series-value">{value}</td>
             </tr>
         }).collect_view()}
-        {(total > MAX_ROWS).then(|| view! {
-            <tr><td colspan="2" class="empty">{format!("Showing the first {MAX_ROWS} of {total} series")}</td></tr>
+        {(total > MAX_ROWS && !show_all.get_untracked()).then(|| view! {
+            <tr><td colspan="2" class="empty">
+                {format!("Showing the first {MAX_ROWS} of {total} series. ")}
+                <button data-testid="show-all" on:click=move |_| show_all.set(true)>{format!("Show all {total}")}</button>
+            </td></tr>
         })}
     }
 }

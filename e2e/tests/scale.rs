@@ -1,0 +1,70 @@
+//! The console at scale: 5,000 series × 200 points (a million points) from a query API that answers
+//! every query with them. The chart draws (decimated per pixel column), the legend and table render
+//! their first entries with a "show all" escape, and the page keeps answering.
+
+use anyhow::{ensure, Result};
+use axum::routing::post;
+use axum::Router;
+
+use crate::support::browser::Browser;
+use crate::support::serve_console;
+
+const SERIES: usize = 5_000;
+const POINTS: usize = 200;
+
+fn answer(range: bool) -> String {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_secs() as usize;
+    let start = now - 3600;
+    let mut out = format!(r#"{{"status":"success","data":{{"resultType":"{}","result":["#, if range { "matrix" } else { "vector" });
+    for s in 0..SERIES {
+        if s > 0 {
+            out.push(',');
+        }
+        out += &format!(r#"{{"metric":{{"__name__":"big","i":"{s}"}},"#);
+        if range {
+            out += r#""values":["#;
+            for p in 0..POINTS {
+                if p > 0 {
+                    out.push(',');
+                }
+                out += &format!(r#"[{},"{}"]"#, start + p * 18, (s * 31 + p * 17) % 997);
+            }
+            out += "]}";
+        } else {
+            out += &format!(r#""value":[{now},"{s}"]}}"#);
+        }
+    }
+    out + "]}}"
+}
+
+#[tokio::test]
+async fn a_million_points_draw_and_the_lists_cap_with_show_all() -> Result<()> {
+    let (instant, range) = (answer(false), answer(true));
+    let app = Router::new()
+        .route("/api/v1/query", post(move || async move { ([("content-type", "application/json")], instant) }))
+        .route("/api/v1/query_range", post(move || async move { ([("content-type", "application/json")], range) }))
+        .layer(tower_http::cors::CorsLayer::permissive());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let api = format!("http://{}", listener.local_addr()?);
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let console = serve_console(&api).await?;
+    let b = Browser::start().await?;
+
+    b.goto(&format!("{console}/graph?g0.expr=big&g0.tab=0&g0.range_input=1h")).await?;
+    b.wait_for("the chart to be drawn", || async {
+        Ok(b.js("return performance.getEntriesByName('console:drawn').length").await?.as_u64().filter(|n| *n > 0))
+    })
+    .await?;
+    b.wait_count("[data-testid=legend-item]", 500).await?;
+    let started = std::time::Instant::now();
+    b.js("return 1").await?;
+    ensure!(started.elapsed().as_millis() < 1_000, "the page answers at once once drawn");
+    b.click("[data-testid=legend-show-all]").await?;
+    b.wait_count("[data-testid=legend-item]", SERIES).await?;
+
+    b.click("[data-testid=tab-table]").await?;
+    b.wait_count("[data-testid=series-row]", 1_000).await?;
+    b.click("[data-testid=show-all]").await?;
+    b.wait_count("[data-testid=series-row]", SERIES).await?;
+    b.close().await
+}
