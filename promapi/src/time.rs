@@ -37,22 +37,6 @@ pub fn rfc3339(ms: i64) -> String {
     format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{:03}Z", ms.rem_euclid(1000))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn round_trips_and_known_dates() {
-        for days in [-800_000, -1, 0, 1, 19_675, 2_932_896] {
-            let (y, m, d) = civil_from_days(days);
-            assert_eq!(days_from_civil(y, m, d), days);
-        }
-        assert_eq!(civil(1_700_000_000_000), (2023, 11, 14, 22, 13, 20));
-        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
-        assert_eq!(rfc3339(1_700_000_000_123), "2023-11-14T22:13:20.123Z");
-        assert_eq!(rfc3339(0), "1970-01-01T00:00:00.000Z");
-    }
-}
 
 /// Parses an instant: `YYYY-MM-DD HH:mm:ss` (UTC, the Thanos UI's `end_input`), RFC 3339
 /// (`2024-01-02T03:04:05Z`, offsets and fractions allowed), or unix seconds.
@@ -103,4 +87,21 @@ pub fn parse_time(s: &str) -> Option<i64> {
     };
     let days = days_from_civil(y, mo, d);
     Some(((days * 24 + h) * 60 + mi) * 60_000 + se * 1000 + millis - offset_ms)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_and_known_dates() {
+        for days in [-800_000, -1, 0, 1, 19_675, 2_932_896] {
+            let (y, m, d) = civil_from_days(days);
+            assert_eq!(days_from_civil(y, m, d), days);
+        }
+        assert_eq!(civil(1_700_000_000_000), (2023, 11, 14, 22, 13, 20));
+        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
+        assert_eq!(rfc3339(1_700_000_000_123), "2023-11-14T22:13:20.123Z");
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00.000Z");
+    }
 }
