@@ -111,7 +111,7 @@ async fn hover_lists(b: &Browser, n: usize) -> Result<Vec<String>> {
         .await;
     if r.is_err() {
         eprintln!(
-            "DEBUG hover {:?} all {:?}",
+            "on failure, hover {:?} all {:?}",
             b.texts("[data-testid=hover]").await?,
             b.texts("[data-testid=hover-series]").await?
         );
@@ -144,9 +144,9 @@ async fn options_legend_zoom_and_csv() -> Result<()> {
     .await?;
     b.js("window.__errs = []; const o = console.error; console.error = (...a) => { window.__errs.push(a.join(' ')); o(...a); };").await?;
     if let Err(e) = b.wait_count("[data-testid=legend-item]", 3).await {
-        eprintln!("DEBUG errs {:?}", b.js("return window.__errs;").await?);
+        eprintln!("on failure, errs {:?}", b.js("return window.__errs;").await?);
         eprintln!(
-            "DEBUG body {:?}",
+            "on failure, body {:?}",
             b.js("return document.querySelector('main').innerText;").await?
         );
         return Err(e);
@@ -182,7 +182,7 @@ async fn options_legend_zoom_and_csv() -> Result<()> {
         .await
     {
         eprintln!(
-            "DEBUG legend {:?}",
+            "on failure, legend {:?}",
             b.js("return document.querySelector('[data-testid=legend]').outerHTML;")
                 .await?
         );
@@ -282,7 +282,7 @@ async fn theme_survives_reload_and_histograms_draw_as_a_heatmap() -> Result<()> 
         .await;
     if heat.is_err() {
         eprintln!(
-            "DEBUG canvas {:?} main {:?}",
+            "on failure, canvas {:?} main {:?}",
             canvas(&b).await?,
             b.js("return document.querySelector('main').innerText;").await?
         );
