@@ -10,6 +10,8 @@
 //! - [`plot`]: a range-query matrix as lines, bounds and hover look-ups.
 //! - [`lexer`]: PromQL text as tokens with byte spans, for highlighting (never fails, never panics).
 //! - [`editor`]: the expression editor's colours, bracket pairs, error places and mirror pieces.
+//! - [`completion`]: autocomplete: the context at the caret and ranked candidates.
+//! - [`history`]: past queries (most recent first, deduplicated, 50 at most) as a JSON list.
 //! - [`promql`]: PromQL checks and the parser worker's messages (the parser runs in a Web Worker).
 //! - [`request`]: a panel's state as the API request it sends.
 //! - [`route`]: which page (Graph, Alerts, Rules) a path shows.
@@ -20,9 +22,11 @@
 //! The browser side, compiled for wasm32 only:
 //! - `ui`: Leptos components, the API client (the only network I/O) and the canvas chart.
 
+pub mod completion;
 pub mod config;
 pub mod editor;
 pub mod format;
+pub mod history;
 pub mod lexer;
 pub mod plot;
 pub mod promql;

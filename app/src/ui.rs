@@ -2,6 +2,7 @@
 
 mod api;
 mod chart;
+mod history;
 mod components;
 mod markup;
 pub mod parser;
