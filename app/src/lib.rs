@@ -15,6 +15,8 @@
 //! - [`csv`]: a result as CSV for download.
 //! - [`theme`]: light/dark/auto and the chart's colours in each.
 //! - [`clock`]: the browser-versus-server clock warning.
+//! - [`completion`]: autocomplete: the context at the caret and ranked candidates.
+//! - [`history`]: past queries (most recent first, deduplicated, 50 at most) as a JSON list.
 //! - [`promql`]: PromQL checks and the parser worker's messages (the parser runs in a Web Worker).
 //! - [`explain`]: the expression as a tree explained in words (runs in the parser worker).
 //! - [`request`]: a panel's state as the API request it sends.
@@ -27,12 +29,14 @@
 //! - `ui`: Leptos components, the API client (the only network I/O) and the canvas chart.
 
 pub mod clock;
+pub mod completion;
 pub mod config;
 pub mod csv;
 pub mod editor;
 pub mod explain;
 pub mod format;
 pub mod heatmap;
+pub mod history;
 pub mod legend;
 pub mod lexer;
 pub mod plot;

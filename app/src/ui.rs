@@ -2,8 +2,9 @@
 
 mod api;
 mod chart;
-mod download;
 mod components;
+mod download;
+mod history;
 mod markup;
 pub mod parser;
 

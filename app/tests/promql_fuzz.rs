@@ -5,14 +5,14 @@
 //! `cargo test -p app --release -- --ignored fuzz`. `tests/data/promql-fuzz-corpus.txt` keeps
 //! crashers and tricky inputs, one per line, and runs through everything every time.
 
-use app::{editor, lexer, promql};
+use app::{completion, editor, lexer, promql};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 
-/// Cases per property in the quick run (four properties: 8,000 in all).
+/// Cases per property in the quick run (five properties: 10,000 in all).
 const QUICK: u32 = 2_000;
-/// Cases per property in the long run (four properties: 1,000,000 in all).
-const LONG: u32 = 250_000;
+/// Cases per property in the long run (five properties: 1,000,000 in all).
+const LONG: u32 = 200_000;
 
 /// Everything the editor does with `text`, checked for consistency.
 fn editor_on(text: &str, caret: usize, message: &str) -> Result<(), TestCaseError> {
@@ -69,6 +69,22 @@ fn editor_on(text: &str, caret: usize, message: &str) -> Result<(), TestCaseErro
             at = s.range.end;
         }
         prop_assert_eq!(at, text.len());
+    }
+    Ok(())
+}
+
+/// Completion at any caret: ranges inside the text, at most the limit, accepting gives valid UTF-8
+/// with the caret on a char boundary after the insertion.
+fn completion_on(text: &str, caret: usize, words: &[String]) -> Result<(), TestCaseError> {
+    let sources = completion::Sources { metrics: words, label_names: words, label_values: words, history: words };
+    let (place, items) = completion::complete(text, caret, sources);
+    prop_assert!(text.get(place.range.clone()).is_some(), "{:?} in {:?}", place.range, text);
+    prop_assert!(items.len() <= completion::LIMIT);
+    for c in &items {
+        prop_assert!(text.get(c.range.clone()).is_some(), "{:?} in {:?}", c.range, text);
+        let (out, at) = completion::accept(text, c);
+        prop_assert!(out.is_char_boundary(at));
+        prop_assert!(out.get(..at).is_some_and(|b| b.ends_with(&c.insert)));
     }
     Ok(())
 }
@@ -275,6 +291,14 @@ fn editor_shaped_property(cases: u32) {
     );
 }
 
+fn completion_property(cases: u32) {
+    run(
+        cases,
+        (text(), any::<usize>(), prop::collection::vec("[ -~é]{0,12}", 0..6)),
+        |(t, caret, words)| completion_on(&t, caret % (t.len() + 2), &words),
+    );
+}
+
 fn parser_property(cases: u32) {
     run(cases, text(), |t| parser_on(&t));
 }
@@ -289,6 +313,7 @@ fn fuzz_quick() {
     editor_shaped_property(QUICK);
     parser_property(QUICK);
     parser_shaped_property(QUICK);
+    completion_property(QUICK);
 }
 
 #[test]
@@ -298,6 +323,7 @@ fn fuzz_long() {
     editor_shaped_property(LONG);
     parser_property(LONG);
     parser_shaped_property(LONG);
+    completion_property(LONG);
 }
 
 #[test]
@@ -307,6 +333,8 @@ fn the_corpus_goes_through_everything() {
     for line in corpus.lines() {
         for caret in [0, 1, line.len() / 2, line.len(), line.len() + 1] {
             editor_on(line, caret, "unexpected character: '!'").unwrap_or_else(|e| panic!("{line:?}: {e}"));
+            let words = ["up".to_string(), "q\"uote".to_string(), "é".to_string()];
+            completion_on(line, caret, &words).unwrap_or_else(|e| panic!("{line:?}: {e}"));
         }
         parser_on(line).unwrap_or_else(|e| panic!("{line:?}: {e}"));
         n += 1;

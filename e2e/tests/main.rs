@@ -3,6 +3,7 @@
 //! - `prometheus`: against a real Prometheus scraping values the test chooses.
 //! - `thanos`: against the Thanos API fixture (dedup, partial response, request parameters).
 //! - `deploy`: served as `deploy/` serves it: nginx with the repo's template, `/api/` proxied to Prometheus.
+//! - `completion`: autocomplete (metric, label and value names, durations, history) against a real Prometheus.
 //! - `editor`: the expression editor (highlighting, bracket pairs, error marks, Format) against a real Prometheus.
 //! - `graph_options`: stacked/log/zero, legend isolation, drag-to-zoom, CSV, theme and histogram heatmap.
 //! - `pages`: the Rules and Alerts pages against a real Prometheus evaluating rules with HTML payloads.
@@ -12,6 +13,7 @@
 
 mod support;
 
+mod completion;
 mod deploy;
 mod editor;
 mod graph_options;

@@ -195,3 +195,26 @@ pub async fn load_config() -> (Config, Option<String>) {
 pub fn now_ms() -> f64 {
     js_sys::Date::now()
 }
+
+/// GETs a list of strings (`/api/v1/labels`, `/api/v1/label/<name>/values`) for autocomplete;
+/// `matcher` adds `match[]=<metric>` to scope it to one metric.
+pub async fn get_names(url: &str, matcher: Option<&str>) -> Result<Vec<String>, QueryError> {
+    let url = match matcher {
+        Some(m) => {
+            let query = form_urlencoded::Serializer::new(String::new()).append_pair("match[]", m).finish();
+            format!("{url}?{query}")
+        }
+        None => url.to_string(),
+    };
+    let response = Request::get(&url).send().await.map_err(|e| QueryError::Network(e.to_string()))?;
+    let status = response.status();
+    let text = response.text().await.map_err(|e| QueryError::Network(e.to_string()))?;
+    let parsed = serde_json::from_str(&text).map_err(|e| unreadable(status, &text, e))?;
+    unwrap_envelope(status, parsed).map(|(names, _)| names)
+}
+
+/// The path of a label's values, the name percent-encoded.
+pub fn label_values_path(label: &str) -> String {
+    let name: String = form_urlencoded::byte_serialize(label.as_bytes()).collect();
+    format!("/api/v1/label/{name}/values")
+}

@@ -118,7 +118,7 @@ pub fn Panel(
             {if readonly {
                 view! { <pre class="embed-expr" data-testid="embed-expr">{move || state.with(|s| s.expr.clone())}</pre> }.into_any()
             } else {
-                view! { <ExpressionInput state nonce loading/> <ThanosControls state/> }.into_any()
+                view! { <ExpressionInput state nonce loading config/> <ThanosControls state/> }.into_any()
             }}
             <nav class="tabs">
                 <button data-testid="tab-table" class:active=move || tab.get() == Tab::Table on:click=move |_| set_tab(Tab::Table)>"Table"</button>
