@@ -10,8 +10,18 @@ use promapi::stores::StoresData;
 use promapi::{ApiResponse, QueryData, Status};
 use web_sys::AbortSignal;
 
-use crate::config::Config;
+use crate::config::{page_base, Config};
 use crate::rules_view::{self, Rules};
+
+/// The URL of API path `path` (`api/v1/query`) for this page: `config.json`'s `apiUrl`, else the
+/// directory the console is served from.
+pub fn api_url(config: &Config, path: &str) -> String {
+    let location = web_sys::window().map(|w| w.location());
+    let (origin, pathname) = location
+        .map(|l| (l.origin().unwrap_or_default(), l.pathname().unwrap_or_default()))
+        .unwrap_or_default();
+    config.api_endpoint(&page_base(&origin, &pathname), path)
+}
 
 /// Why a query has no result, in words for the user.
 #[derive(Debug, Clone, PartialEq)]

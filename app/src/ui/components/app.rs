@@ -8,7 +8,7 @@ use super::alerts_page::AlertsPage;
 use super::panel::Panel;
 use super::rules_page::RulesPage;
 use super::status_page::StatusPage;
-use super::stores_page::{self, StoresPage};
+use super::stores_page::StoresPage;
 use super::thanos_controls::StoreChoices;
 use crate::config::Config;
 use crate::route::Page;
@@ -157,7 +157,7 @@ fn Panels(config: Config) -> impl IntoView {
     // The store filter's choices, when the API is a Thanos Querier.
     let choices = StoreChoices(RwSignal::new(Vec::new()));
     provide_context(choices);
-    let stores_url = stores_page::api_url(&config, "api/v1/stores");
+    let stores_url = api::api_url(&config, "api/v1/stores");
     leptos::task::spawn_local(async move {
         if let Ok(data) = api::get_stores(&stores_url).await {
             choices.0.set(stores_view::addresses(&data));

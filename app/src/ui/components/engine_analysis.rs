@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use promapi::analysis::Operator;
 use promapi::Engine;
 
-use crate::config::{page_base, Config};
+use crate::config::Config;
 use crate::request;
 use crate::ui::api;
 use crate::ui::markup::{el, El};
@@ -53,9 +53,7 @@ pub fn Explain(state: RwSignal<PanelState>, config: StoredValue<Config>) -> impl
                 return;
             }
         };
-        let location = window().location();
-        let base = page_base(&location.origin().unwrap_or_default(), &location.pathname().unwrap_or_default());
-        let url = config.with_value(|c| c.api_endpoint(&base, req.path));
+        let url = config.with_value(|c| api::api_url(c, req.path));
         leptos::task::spawn_local(async move {
             let answer = api::post_explain(&url, &req.pairs).await;
             tree.set(Some(answer.map_err(|e| e.to_string())));

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use leptos::prelude::*;
 use promapi::QueryData;
 
-use crate::config::{page_base, Config};
+use crate::config::Config;
 use crate::promql::ExprNode;
 use crate::request;
 use crate::ui::markup::{el, El};
@@ -63,9 +63,7 @@ fn node(n: &ExprNode, state: RwSignal<PanelState>, config: StoredValue<Config>) 
                 return;
             }
         };
-        let location = window().location();
-        let base = page_base(&location.origin().unwrap_or_default(), &location.pathname().unwrap_or_default());
-        let url = config.with_value(|c| c.api_endpoint(&base, req.path));
+        let url = config.with_value(|c| api::api_url(c, req.path));
         result.set(Some("Running…".into()));
         leptos::task::spawn_local(async move {
             let answer = api::post_query(&url, &req.pairs, None).await;

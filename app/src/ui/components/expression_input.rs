@@ -17,7 +17,6 @@ use leptos::ev::{Event, KeyboardEvent};
 use leptos::prelude::*;
 use web_sys::HtmlTextAreaElement;
 
-use super::stores_page::api_url;
 use crate::completion::{self, Candidate, Context};
 use crate::config::Config;
 use crate::editor;
@@ -166,7 +165,7 @@ pub fn ExpressionInput(
             show(&text, at, &place.context, &[]);
             return;
         };
-        let url = config.with_value(|c| api_url(c, &path));
+        let url = config.with_value(|c| api::api_url(c, &path));
         let key = format!("{url}|{}", matcher.as_deref().unwrap_or(""));
         if let Some(data) = NAMES.with(|n| n.borrow().get(&key).cloned()) {
             show(&text, at, &place.context, &data);

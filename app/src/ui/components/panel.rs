@@ -11,7 +11,7 @@ use super::graph::Graph;
 use super::query_status::QueryStatus;
 use super::result_table::ResultTable;
 use super::thanos_controls::ThanosControls;
-use crate::config::{page_base, Config};
+use crate::config::Config;
 use crate::{clock, csv, request};
 use crate::ui::api::{self, QueryOutcome};
 use crate::ui::download;
@@ -74,9 +74,7 @@ pub fn Panel(
         in_flight.set_value(controller.clone());
         let gen = generation.get_value() + 1;
         generation.set_value(gen);
-        let location = window().location();
-        let base = page_base(&location.origin().unwrap_or_default(), &location.pathname().unwrap_or_default());
-        let url = config.with_value(|c| c.api_endpoint(&base, req.path));
+        let url = config.with_value(|c| api::api_url(c, req.path));
         loading.set(true);
         leptos::task::spawn_local(async move {
             let signal = controller.as_ref().map(|c| c.signal());

@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use promapi::Labels;
 
-use crate::config::{page_base, Config};
+use crate::config::Config;
 use crate::rules_view::{graph_link, seconds_duration, Rule, Rules};
 use crate::ui::api;
 use crate::ui::markup::{el, El};
@@ -25,9 +25,7 @@ pub enum Loaded {
 
 /// The rules, loaded now and again on each `refresh` bump.
 pub fn load_rules(config: &Config, refresh: RwSignal<u64>) -> RwSignal<Loaded> {
-    let location = window().location();
-    let base = page_base(&location.origin().unwrap_or_default(), &location.pathname().unwrap_or_default());
-    let url = config.api_endpoint(&base, "api/v1/rules");
+    let url = api::api_url(config, "api/v1/rules");
     let loaded = RwSignal::new(Loaded::Loading);
     Effect::new(move |_| {
         refresh.track();

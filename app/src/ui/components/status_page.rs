@@ -5,7 +5,6 @@ use std::collections::BTreeMap;
 
 use leptos::prelude::*;
 
-use super::stores_page::api_url;
 use crate::config::Config;
 use crate::status_view::{matching, rows, SECTIONS};
 use crate::ui::api;
@@ -17,7 +16,7 @@ pub fn StatusPage(config: Config) -> impl IntoView {
     SECTIONS
         .into_iter()
         .map(|(title, path)| {
-            let url = api_url(&config, path);
+            let url = api::api_url(&config, path);
             let loaded = RwSignal::new(None::<Result<Vec<(String, String)>, String>>);
             leptos::task::spawn_local(async move {
                 let answer = api::get_status(&url).await;

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use promapi::stores::{StoreStatus, StoresData};
 
 use super::rule_parts::RefreshButton;
-use crate::config::{page_base, Config};
+use crate::config::Config;
 use crate::stores_view::{bound, is_up, label_set, last_check, types};
 use crate::ui::api;
 use crate::ui::markup::{el, El};
@@ -13,7 +13,7 @@ use crate::ui::markup::{el, El};
 #[component]
 pub fn StoresPage(config: Config) -> impl IntoView {
     let refresh = RwSignal::new(0u64);
-    let url = api_url(&config, "api/v1/stores");
+    let url = api::api_url(&config, "api/v1/stores");
     let loaded = RwSignal::new(None::<Result<(StoresData, i64), String>>);
     Effect::new(move |_| {
         refresh.track();
@@ -35,13 +35,6 @@ pub fn StoresPage(config: Config) -> impl IntoView {
             Some(Ok((data, now))) => el("div").children(types(data).into_iter().map(|t| store_type(t, &data[t], *now))).view(),
         })}
     }
-}
-
-/// The URL of an API path for this page.
-pub fn api_url(config: &Config, path: &str) -> String {
-    let location = window().location();
-    let base = page_base(&location.origin().unwrap_or_default(), &location.pathname().unwrap_or_default());
-    config.api_endpoint(&base, path)
 }
 
 fn store_type(t: &str, stores: &[StoreStatus], now: i64) -> El {
