@@ -4,7 +4,8 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use gloo_net::http::Request;
+use gloo_net::http::{Request, Response};
+use serde::de::DeserializeOwned;
 use promapi::analysis::{Analyzed, Operator};
 use promapi::stores::StoresData;
 use promapi::{ApiResponse, QueryData, Status};
@@ -66,19 +67,11 @@ pub async fn post_query(
     pairs: &[(&'static str, String)],
     signal: Option<&AbortSignal>,
 ) -> Result<QueryOutcome, QueryError> {
-    let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish();
     let started = now_ms();
-    let response = Request::post(url)
-        .header("Content-Type", "application/x-www-form-urlencoded")
-        .abort_signal(signal)
-        .body(body)
-        .map_err(|e| QueryError::Network(e.to_string()))?
-        .send()
-        .await
-        .map_err(|e| QueryError::Network(e.to_string()))?;
+    let response = post_form(url, pairs, signal).await?;
     let status = response.status();
     let server_ms = response.headers().get("date").and_then(|d| crate::clock::parse_http_date(&d));
-    let text = response.text().await.map_err(|e| QueryError::Network(e.to_string()))?;
+    let text = body(response).await?;
     let elapsed_ms = now_ms() - started;
     mark("console:response");
     let analysis = if pairs.iter().any(|(k, v)| *k == "analyze" && v == "true") {
@@ -94,18 +87,39 @@ pub async fn post_query(
 
 /// POSTs to a Thanos explain endpoint: the operator tree the engine would run.
 pub async fn post_explain(url: &str, pairs: &[(&'static str, String)]) -> Result<Operator, QueryError> {
-    let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish();
-    let response = Request::post(url)
+    let response = post_form(url, pairs, None).await?;
+    let status = response.status();
+    data(status, &body(response).await?)
+}
+
+async fn post_form(
+    url: &str,
+    pairs: &[(&'static str, String)],
+    signal: Option<&AbortSignal>,
+) -> Result<Response, QueryError> {
+    let form = form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish();
+    Request::post(url)
         .header("Content-Type", "application/x-www-form-urlencoded")
-        .body(body)
+        .abort_signal(signal)
+        .body(form)
         .map_err(|e| QueryError::Network(e.to_string()))?
         .send()
         .await
-        .map_err(|e| QueryError::Network(e.to_string()))?;
-    let status = response.status();
-    let text = response.text().await.map_err(|e| QueryError::Network(e.to_string()))?;
-    let parsed = serde_json::from_str(&text).map_err(|e| unreadable(status, &text, e))?;
-    unwrap_envelope(status, parsed).map(|(tree, _)| tree)
+        .map_err(|e| QueryError::Network(e.to_string()))
+}
+
+async fn get(url: &str) -> Result<Response, QueryError> {
+    Request::get(url).send().await.map_err(|e| QueryError::Network(e.to_string()))
+}
+
+async fn body(response: Response) -> Result<String, QueryError> {
+    response.text().await.map_err(|e| QueryError::Network(e.to_string()))
+}
+
+/// An answer's `data` (its warnings aside), or the error it is.
+fn data<T: DeserializeOwned>(status: u16, text: &str) -> Result<T, QueryError> {
+    let parsed = serde_json::from_str(text).map_err(|e| unreadable(status, text, e))?;
+    unwrap_envelope(status, parsed).map(|(data, _)| data)
 }
 
 /// A performance mark, read by the decode-and-draw benchmark (`cargo bench -p e2e --bench console`).
@@ -149,38 +163,31 @@ fn unwrap_envelope<T>(status: u16, parsed: ApiResponse<T>) -> Result<(T, Vec<Str
 /// GETs `/api/v1/rules` (Prometheus, the Thanos Querier and our ruler all serve it): the groups and the
 /// envelope's warnings (a Querier's store that failed to answer).
 pub async fn get_rules(url: &str) -> Result<(Rules, Vec<String>), QueryError> {
-    let response = Request::get(url).send().await.map_err(|e| QueryError::Network(e.to_string()))?;
+    let response = get(url).await?;
     let status = response.status();
-    let text = response.text().await.map_err(|e| QueryError::Network(e.to_string()))?;
+    let text = body(response).await?;
     let parsed = rules_view::decode_rules(&text).map_err(|e| unreadable(status, &text, e))?;
     unwrap_envelope(status, parsed)
 }
 
 /// GETs a Thanos Querier's `/api/v1/stores`. Prometheus has none: that is a 404, said in words.
 pub async fn get_stores(url: &str) -> Result<StoresData, QueryError> {
-    let response = Request::get(url).send().await.map_err(|e| QueryError::Network(e.to_string()))?;
-    let status = response.status();
-    if status == 404 {
-        return Err(QueryError::BadResponse {
-            status,
-            detail: "this API has no /api/v1/stores: it is not a Thanos Querier".into(),
-        });
-    }
-    let text = response.text().await.map_err(|e| QueryError::Network(e.to_string()))?;
-    let parsed = serde_json::from_str(&text).map_err(|e| unreadable(status, &text, e))?;
-    unwrap_envelope(status, parsed).map(|(data, _)| data)
+    get_offered(url, "this API has no /api/v1/stores: it is not a Thanos Querier").await
 }
 
 /// GETs one of `/api/v1/status/*`: its `data` object. A 404 says the API does not offer it.
 pub async fn get_status(url: &str) -> Result<BTreeMap<String, serde_json::Value>, QueryError> {
-    let response = Request::get(url).send().await.map_err(|e| QueryError::Network(e.to_string()))?;
+    get_offered(url, "not offered by this API").await
+}
+
+/// GETs an endpoint only some APIs have: a 404 is `missing`, said as the error.
+async fn get_offered<T: DeserializeOwned>(url: &str, missing: &str) -> Result<T, QueryError> {
+    let response = get(url).await?;
     let status = response.status();
     if status == 404 {
-        return Err(QueryError::BadResponse { status, detail: "not offered by this API".into() });
+        return Err(QueryError::BadResponse { status, detail: missing.into() });
     }
-    let text = response.text().await.map_err(|e| QueryError::Network(e.to_string()))?;
-    let parsed = serde_json::from_str(&text).map_err(|e| unreadable(status, &text, e))?;
-    unwrap_envelope(status, parsed).map(|(data, _)| data)
+    data(status, &body(response).await?)
 }
 
 /// Loads `config.json` from next to `index.html`. Absent means defaults; unreadable is reported.
@@ -216,11 +223,9 @@ pub async fn get_names(url: &str, matcher: Option<&str>) -> Result<Vec<String>, 
         }
         None => url.to_string(),
     };
-    let response = Request::get(&url).send().await.map_err(|e| QueryError::Network(e.to_string()))?;
+    let response = get(&url).await?;
     let status = response.status();
-    let text = response.text().await.map_err(|e| QueryError::Network(e.to_string()))?;
-    let parsed = serde_json::from_str(&text).map_err(|e| unreadable(status, &text, e))?;
-    unwrap_envelope(status, parsed).map(|(names, _)| names)
+    data(status, &body(response).await?)
 }
 
 /// The path of a label's values, the name percent-encoded.
