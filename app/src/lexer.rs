@@ -7,6 +7,8 @@
 
 use std::ops::Range;
 
+use crate::completion::{AGGREGATIONS, FUNCTIONS, KEYWORDS};
+
 /// What a token is, as far as colouring goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -43,126 +45,8 @@ pub struct Token {
     pub span: Range<usize>,
 }
 
-/// Binary set operators, grouping and matching modifiers and `offset`; matched case-insensitively,
-/// like PromQL does.
-const KEYWORDS: &[&str] = &[
-    "by",
-    "without",
-    "on",
-    "ignoring",
-    "group_left",
-    "group_right",
-    "bool",
-    "offset",
-    "and",
-    "or",
-    "unless",
-    "atan2",
-];
-
 /// Keywords after which a `(` opens a list of label names.
 const GROUPING: &[&str] = &["by", "without", "on", "ignoring", "group_left", "group_right"];
-
-const AGGREGATIONS: &[&str] = &[
-    "sum",
-    "avg",
-    "count",
-    "min",
-    "max",
-    "stddev",
-    "stdvar",
-    "topk",
-    "bottomk",
-    "quantile",
-    "count_values",
-    "group",
-    "limitk",
-    "limit_ratio",
-];
-
-/// PromQL's functions (Prometheus 3), plus `start` and `end` for `@ start()`.
-const FUNCTIONS: &[&str] = &[
-    "abs",
-    "absent",
-    "absent_over_time",
-    "acos",
-    "acosh",
-    "asin",
-    "asinh",
-    "atan",
-    "atanh",
-    "avg_over_time",
-    "ceil",
-    "changes",
-    "clamp",
-    "clamp_max",
-    "clamp_min",
-    "cos",
-    "cosh",
-    "count_over_time",
-    "day_of_month",
-    "day_of_week",
-    "day_of_year",
-    "days_in_month",
-    "deg",
-    "delta",
-    "deriv",
-    "double_exponential_smoothing",
-    "exp",
-    "floor",
-    "histogram_avg",
-    "histogram_count",
-    "histogram_fraction",
-    "histogram_quantile",
-    "histogram_stddev",
-    "histogram_stdvar",
-    "histogram_sum",
-    "holt_winters",
-    "hour",
-    "idelta",
-    "increase",
-    "info",
-    "irate",
-    "label_join",
-    "label_replace",
-    "last_over_time",
-    "ln",
-    "log10",
-    "log2",
-    "mad_over_time",
-    "max_over_time",
-    "min_over_time",
-    "minute",
-    "month",
-    "pi",
-    "predict_linear",
-    "present_over_time",
-    "quantile_over_time",
-    "rad",
-    "rate",
-    "resets",
-    "round",
-    "scalar",
-    "sgn",
-    "sin",
-    "sinh",
-    "sort",
-    "sort_by_label",
-    "sort_by_label_desc",
-    "sort_desc",
-    "sqrt",
-    "stddev_over_time",
-    "stdvar_over_time",
-    "sum_over_time",
-    "tan",
-    "tanh",
-    "time",
-    "timestamp",
-    "vector",
-    "year",
-    "start",
-    "end",
-];
 
 /// Two-character operators first, so `==` is not read as `=` `=`.
 const OPERATORS: &[&str] = &[
@@ -172,16 +56,21 @@ const OPERATORS: &[&str] = &[
 /// Duration units, longest first so `ms` wins over `m`.
 const UNITS: &[&str] = &["ms", "s", "m", "h", "d", "w", "y"];
 
+// The names come from completion's tables, which also document them: one list to keep up to date.
+
+/// Binary set operators, grouping and matching modifiers, `offset`, `bool`, `atan2`; matched
+/// case-insensitively, like PromQL does.
 pub fn is_keyword(word: &str) -> bool {
-    KEYWORDS.iter().any(|k| k.eq_ignore_ascii_case(word))
+    KEYWORDS.iter().any(|(k, _)| k.eq_ignore_ascii_case(word))
 }
 
 pub fn is_aggregation(word: &str) -> bool {
-    AGGREGATIONS.iter().any(|k| k.eq_ignore_ascii_case(word))
+    AGGREGATIONS.iter().any(|(k, _, _)| k.eq_ignore_ascii_case(word))
 }
 
+/// PromQL's functions, and `start`/`end` of `@ start()` and `@ end()`.
 pub fn is_function(word: &str) -> bool {
-    FUNCTIONS.contains(&word)
+    matches!(word, "start" | "end") || FUNCTIONS.iter().any(|(f, _, _)| *f == word)
 }
 
 /// Splits `text` into tokens that cover it end to end, in order.
