@@ -805,6 +805,18 @@ pub fn accept(text: &str, c: &Candidate) -> (String, usize) {
     (out, caret)
 }
 
+/// The list's scroll offset that brings an entry spanning `item` (top, bottom, in px) into a view
+/// scrolled to `scroll` and `height` tall, moving as little as possible; `None` if it shows already.
+pub fn scroll_to_show(item: (i32, i32), scroll: i32, height: i32) -> Option<i32> {
+    if item.0 < scroll {
+        Some(item.0)
+    } else if item.1 > scroll + height {
+        Some(item.1 - height)
+    } else {
+        None
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -823,6 +835,14 @@ mod tests {
 
     fn s(v: &[&str]) -> Vec<String> {
         v.iter().map(|x| x.to_string()).collect()
+    }
+
+    #[test]
+    fn the_selected_entry_is_scrolled_into_view() {
+        assert_eq!(scroll_to_show((40, 60), 0, 100), None);
+        assert_eq!(scroll_to_show((100, 120), 0, 100), Some(20), "below: its bottom at the view's bottom");
+        assert_eq!(scroll_to_show((0, 20), 200, 100), Some(0), "above: its top at the view's top");
+        assert_eq!(scroll_to_show((200, 220), 150, 100), None);
     }
 
     #[test]

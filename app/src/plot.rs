@@ -222,12 +222,19 @@ pub fn zoom(x: (i64, i64), area_x: (i32, i32), a: i32, b: i32) -> Option<(String
     (range >= 1000).then(|| (format_duration(range), format_time(end)))
 }
 
-/// The browser's UTC offset in ms for `local`, or 0 for UTC; and the zone's name in read-outs.
-pub fn zone(local: bool, offset_ms: i64) -> (i64, &'static str) {
+/// A zone's UTC offset in ms at an instant (in ms): it changes at daylight-saving switches.
+pub type OffsetAt = fn(i64) -> i64;
+
+fn utc(_: i64) -> i64 {
+    0
+}
+
+/// The offset to show times in, `local_offset` for `local`, else UTC; and the zone's name in read-outs.
+pub fn zone(local: bool, local_offset: OffsetAt) -> (OffsetAt, &'static str) {
     if local {
-        (offset_ms, "local")
+        (local_offset, "local")
     } else {
-        (0, "UTC")
+        (utc, "UTC")
     }
 }
 
@@ -347,9 +354,10 @@ mod tests {
         assert_eq!(time_label(t, 3_600_000, 0), "22:13");
         assert_eq!(time_label(t, 7 * 86_400_000, 0), "11-14 22:13");
         // UTC+2: past midnight, the next day.
-        let (offset, name) = zone(true, 2 * 3_600_000);
-        assert_eq!((time_label(t, 7 * 86_400_000, offset), name), ("11-15 00:13".to_string(), "local"));
-        assert_eq!(zone(false, 2 * 3_600_000), (0, "UTC"));
+        let (offset, name) = zone(true, |_| 2 * 3_600_000);
+        assert_eq!((time_label(t, 7 * 86_400_000, offset(t)), name), ("11-15 00:13".to_string(), "local"));
+        let (offset, name) = zone(false, |_| 2 * 3_600_000);
+        assert_eq!((offset(t), name), (0, "UTC"));
         assert_eq!(time_label(t, 3_600_000, -5 * 3_600_000 - 1_800_000), "16:43");
     }
 

@@ -12,6 +12,8 @@ use crate::support::serve_console;
 const TAB: &str = "\u{E004}";
 const ENTER: &str = "\u{E007}";
 const ESCAPE: &str = "\u{E00C}";
+const ARROW_UP: &str = "\u{E013}";
+const ARROW_DOWN: &str = "\u{E015}";
 
 async fn console() -> Result<(Prometheus, Browser, String)> {
     let prom = prometheus_with_data(1).await?;
@@ -66,6 +68,26 @@ async fn metric_names_complete_and_tab_accepts() -> Result<()> {
     );
     e.send_keys(ENTER).await?;
     assert_eq!(e.prop("value").await?.as_deref(), Some("histogram_quantile("));
+
+    // The arrows move past the list's edge (Up from the first wraps to the last entry): the
+    // selected entry scrolls into view.
+    e.clear().await?;
+    e.send_keys("a").await?;
+    offered(&b, "avg_over_time").await?;
+    let selected_shows = r#"const l = document.querySelector('[data-testid=completion]');
+        const s = l.querySelector('.selected').getBoundingClientRect(), r = l.getBoundingClientRect();
+        return [l.scrollHeight > l.clientHeight + 40, s.top >= r.top - 0.5 && s.bottom <= r.bottom + 0.5];"#;
+    assert_eq!(b.js(selected_shows).await?, serde_json::json!([true, true]), "a list longer than its view");
+    e.send_keys(ARROW_UP).await?;
+    b.wait_for("the last entry to show", || async {
+        Ok((b.js(selected_shows).await?[1] == true).then_some(()))
+    })
+    .await?;
+    e.send_keys(ARROW_DOWN).await?;
+    b.wait_for("the first entry to show again", || async {
+        Ok((b.js(selected_shows).await?[1] == true).then_some(()))
+    })
+    .await?;
     b.close().await
 }
 

@@ -1,5 +1,10 @@
 //! Graph options against a real Prometheus: stacked and log scale, the legend, drag-to-zoom, CSV
-//! download, the theme, and the heatmap of Prometheus' own request-duration histogram.
+//! download, the theme (chosen, and "auto" following the system), the heatmap of Prometheus' own
+//! request-duration histogram, and the warning about a server clock that is off.
+
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
 
 use anyhow::Result;
 use e2e::process::Prometheus;
@@ -325,5 +330,81 @@ async fn theme_survives_reload_and_histograms_draw_as_a_heatmap() -> Result<()> 
         Ok((v[0] == false && v[1] == false).then_some(()))
     })
     .await?;
+    b.close().await
+}
+
+/// A query API whose clock is `skew_s` seconds off (in its `Date` header): every query answers one
+/// series, so the chart draws.
+async fn skewed_api(skew_s: Arc<AtomicI64>) -> Result<String> {
+    let answer = move || {
+        let skew_s = skew_s.load(Ordering::SeqCst);
+        async move {
+            let now = SystemTime::now();
+            let date = if skew_s >= 0 { now + Duration::from_secs(skew_s as u64) } else { now - Duration::from_secs(skew_s.unsigned_abs()) };
+            let t = now.duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default().as_secs();
+            let body = format!(
+                r#"{{"status":"success","data":{{"resultType":"matrix","result":[{{"metric":{{"__name__":"skew"}},"values":[[{},"1"],[{t},"2"]]}}]}}}}"#,
+                t - 60
+            );
+            ([("content-type", "application/json".to_string()), ("date", httpdate::fmt_http_date(date))], body)
+        }
+    };
+    let app = axum::Router::new()
+        .route("/api/v1/query", axum::routing::post(answer.clone()))
+        .route("/api/v1/query_range", axum::routing::post(answer))
+        // Permissive CORS exposes every header, `Date` included, as Prometheus does.
+        .layer(tower_http::cors::CorsLayer::permissive());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let url = format!("http://{}", listener.local_addr()?);
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    Ok(url)
+}
+
+#[tokio::test]
+async fn a_server_clock_off_by_more_than_30s_is_warned() -> Result<()> {
+    let skew = Arc::new(AtomicI64::new(0));
+    let console = serve_console(&skewed_api(skew.clone()).await?).await?;
+    let b = Browser::start().await?;
+    b.goto(&format!("{console}/graph?g0.expr=skew&g0.range_input=1h")).await?;
+    b.wait_for("the chart to be drawn", || async {
+        Ok(b.js("return performance.getEntriesByName('console:drawn').length").await?.as_u64().filter(|n| *n > 0))
+    })
+    .await?;
+    assert!(b.find_all("[data-testid=clock-warning]").await?.is_empty(), "clocks agree: no warning");
+
+    // The server's clock 5 minutes behind: the browser is ahead of it.
+    skew.store(-300, Ordering::SeqCst);
+    b.click("[data-testid=execute]").await?;
+    let warning = b.wait_text("[data-testid=clock-warning]", "5m").await?;
+    assert!(warning.contains("ahead of the server"), "{warning}");
+
+    // 20 s is within tolerance: the warning goes once an answer agrees.
+    skew.store(20, Ordering::SeqCst);
+    b.click("[data-testid=execute]").await?;
+    b.wait_for("the warning to go", || async {
+        Ok(b.find_all("[data-testid=clock-warning]").await?.is_empty().then_some(()))
+    })
+    .await?;
+    b.close().await
+}
+
+#[tokio::test]
+async fn the_auto_theme_follows_the_system_as_it_switches() -> Result<()> {
+    let console = serve_console(&skewed_api(Arc::new(AtomicI64::new(0))).await?).await?;
+    let b = Browser::start().await?;
+    let scheme = |dark: bool| {
+        let value = if dark { "dark" } else { "light" };
+        serde_json::json!({ "features": [{ "name": "prefers-color-scheme", "value": value }] })
+    };
+    b.cdp("Emulation.setEmulatedMedia", scheme(false)).await?;
+    b.goto(&format!("{console}/graph")).await?;
+    assert_eq!(b.find("[data-testid=theme]").await?.prop("value").await?.as_deref(), Some("auto"));
+    let dark = || async { Ok::<_, anyhow::Error>(b.js("return document.documentElement.classList.contains('dark')").await? == true) };
+    assert!(!dark().await?, "a light system: a light page");
+    // The system switches while the page is open: no reload.
+    b.cdp("Emulation.setEmulatedMedia", scheme(true)).await?;
+    b.wait_for("a dark page", || async { Ok(dark().await?.then_some(())) }).await?;
+    b.cdp("Emulation.setEmulatedMedia", scheme(false)).await?;
+    b.wait_for("a light page again", || async { Ok((!dark().await?).then_some(())) }).await?;
     b.close().await
 }

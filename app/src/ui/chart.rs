@@ -7,7 +7,7 @@ use web_sys::HtmlCanvasElement;
 
 use crate::format::short_value;
 use crate::heatmap::Heatmap;
-use crate::plot::{time_label, Plot, PALETTE};
+use crate::plot::{time_label, OffsetAt, Plot, PALETTE};
 use crate::theme::{mix, ChartColors};
 
 /// The plotting area in canvas pixels: `((x0, x1), (y0, y1))`, for mapping the pointer back to data.
@@ -17,8 +17,8 @@ pub type Area = ((i32, i32), (i32, i32));
 pub struct Style {
     /// Values are log10: the Y labels show `10^y`.
     pub log_scale: bool,
-    /// Added to times for the axis labels (0 = UTC).
-    pub offset_ms: i64,
+    /// The offset added to each time for its axis label (UTC: 0).
+    pub offset: OffsetAt,
     pub colors: ChartColors,
 }
 
@@ -43,7 +43,7 @@ pub fn draw(canvas: &HtmlCanvasElement, plot: &Plot, style: &Style) -> Option<Ar
         .configure_mesh()
         .x_labels(8)
         .y_labels(6)
-        .x_label_formatter(&|t| time_label(*t, span, style.offset_ms))
+        .x_label_formatter(&|t| time_label(*t, span, (style.offset)(*t)))
         .y_label_formatter(&|v| short_value(if log { 10f64.powf(*v) } else { *v }))
         .light_line_style(rgb(style.colors.grid_light))
         .bold_line_style(rgb(style.colors.grid_bold))
@@ -86,7 +86,7 @@ pub fn draw_heatmap(canvas: &HtmlCanvasElement, h: &Heatmap, x: (i64, i64), step
         .x_labels(8)
         .y_labels(n.min(12) + 1)
         .disable_y_mesh()
-        .x_label_formatter(&|t| time_label(*t, span, style.offset_ms))
+        .x_label_formatter(&|t| time_label(*t, span, (style.offset)(*t)))
         .y_label_formatter(&|v| {
             let k = v.round();
             if (v - k).abs() > 1e-9 || k < 1.0 {

@@ -7,11 +7,26 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 use e2e::process::{free_port, wait_ready, ChildGuard};
 use fantoccini::elements::Element;
+use fantoccini::wd::WebDriverCompatibleCommand;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{json, Value};
 
 /// How long a step may take before the test fails (first wasm load included).
 pub const PATIENCE: Duration = Duration::from_secs(20);
+
+/// chromedriver's `goog/cdp/execute`: one DevTools command in the session's page.
+#[derive(Debug)]
+struct Cdp(Value);
+
+impl WebDriverCompatibleCommand for Cdp {
+    fn endpoint(&self, base: &url::Url, session: Option<&str>) -> Result<url::Url, url::ParseError> {
+        base.join(&format!("session/{}/goog/cdp/execute", session.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        (http::Method::POST, Some(self.0.to_string()))
+    }
+}
 
 /// A browser session; chromedriver and Chromium go away when it is dropped.
 pub struct Browser {
@@ -43,6 +58,15 @@ impl Browser {
             .await
             .context("start a chromium session through chromedriver")?;
         Ok(Browser { client, _driver: driver, _profile: profile })
+    }
+
+    /// Runs a Chrome DevTools Protocol command (`Emulation.setEmulatedMedia`, …) for what WebDriver
+    /// cannot do.
+    pub async fn cdp(&self, cmd: &str, params: Value) -> Result<Value> {
+        self.client
+            .issue_cmd(Cdp(json!({ "cmd": cmd, "params": params })))
+            .await
+            .with_context(|| format!("DevTools command {cmd}"))
     }
 
     pub async fn goto(&self, url: &str) -> Result<()> {

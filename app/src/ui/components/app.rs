@@ -3,6 +3,8 @@
 //! Embedded, it shows the URL's first panel alone, without the bar.
 
 use leptos::prelude::*;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
 use super::alerts_page::AlertsPage;
 use super::panel::Panel;
@@ -29,8 +31,17 @@ fn storage() -> Option<web_sys::Storage> {
     window().local_storage().ok().flatten()
 }
 
-fn system_prefers_dark() -> bool {
-    window().match_media("(prefers-color-scheme: dark)").ok().flatten().is_some_and(|m| m.matches())
+/// Whether the system prefers dark, kept current: "auto" follows the system when it switches.
+fn system_prefers_dark() -> Signal<bool> {
+    let query = window().match_media("(prefers-color-scheme: dark)").ok().flatten();
+    let dark = RwSignal::new(query.as_ref().is_some_and(|q| q.matches()));
+    if let Some(query) = query {
+        let watched = query.clone();
+        let on_change = Closure::<dyn FnMut(JsValue)>::new(move |_: JsValue| dark.set(watched.matches()));
+        query.set_onchange(Some(on_change.as_ref().unchecked_ref()));
+        on_change.forget();
+    }
+    dark.into()
 }
 
 /// Marks `<html>` as dark or light (`class="dark"`, `data-theme`), which the CSS variables follow.
@@ -47,7 +58,8 @@ pub fn App(page: Page, embed: bool) -> impl IntoView {
     leptos::task::spawn_local(async move { loaded.set(Some(api::load_config().await)) });
 
     let theme = RwSignal::new(Theme::parse(&storage().and_then(|s| s.get_item(STORAGE_KEY).ok().flatten()).unwrap_or_default()));
-    let dark = Memo::new(move |_| theme.get().is_dark(system_prefers_dark()));
+    let system_dark = system_prefers_dark();
+    let dark = Memo::new(move |_| theme.get().is_dark(system_dark.get()));
     Effect::new(move |_| apply_theme(dark.get()));
     provide_context(Dark(dark.into()));
     let clock_warning = RwSignal::new(None::<String>);

@@ -15,7 +15,8 @@ use std::rc::Rc;
 
 use leptos::ev::{Event, KeyboardEvent};
 use leptos::prelude::*;
-use web_sys::HtmlTextAreaElement;
+use wasm_bindgen::JsCast;
+use web_sys::{HtmlElement, HtmlTextAreaElement};
 
 use crate::completion::{self, Candidate, Context};
 use crate::config::Config;
@@ -45,6 +46,17 @@ async fn sleep(ms: i32) {
         }
     });
     let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
+/// Scrolls the completion list beside `area` so that entry `i` shows (the keyboard moved past an edge).
+fn reveal(area: Option<HtmlTextAreaElement>, i: usize) {
+    let list = area.and_then(|a| a.parent_element()).and_then(|p| p.query_selector(".completion").ok().flatten());
+    let Some(list) = list else { return };
+    let Some(item) = list.children().item(i as u32).and_then(|e| e.dyn_into::<HtmlElement>().ok()) else { return };
+    let span = (item.offset_top(), item.offset_top() + item.offset_height());
+    if let Some(top) = completion::scroll_to_show(span, list.scroll_top(), list.client_height()) {
+        list.set_scroll_top(top);
+    }
 }
 
 #[component]
@@ -231,10 +243,12 @@ pub fn ExpressionInput(
             let handled = match key.as_str() {
                 "ArrowDown" => {
                     selected.update(|s| *s = (*s + 1) % len);
+                    reveal(area_ref.get_untracked(), selected.get_untracked());
                     true
                 }
                 "ArrowUp" => {
                     selected.update(|s| *s = (*s + len - 1) % len);
+                    reveal(area_ref.get_untracked(), selected.get_untracked());
                     true
                 }
                 "Escape" => {

@@ -18,10 +18,10 @@ use crate::url_state::{GraphOptions, PanelState};
 
 const HEIGHT: u32 = 360;
 
-/// The browser's current UTC offset (ms). One offset for the whole range: a DST change inside it
-/// shifts the labels after it by an hour.
-fn local_offset_ms() -> i64 {
-    -(js_sys::Date::new_0().get_timezone_offset() * 60_000.0) as i64
+/// The browser's UTC offset (ms) at instant `t`, so that labels on both sides of a DST change are right.
+fn local_offset_at(t: i64) -> i64 {
+    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(t as f64));
+    -(date.get_timezone_offset() * 60_000.0) as i64
 }
 
 #[component]
@@ -61,14 +61,14 @@ pub fn Graph(state: RwSignal<PanelState>, result: RwSignal<QueryResult>) -> impl
         let opts = options.get();
         visible.with(|vis| plot.with(|p| p.as_ref().map(|p| p.view(&opts, vis))))
     });
-    let offset = move |opts: GraphOptions| zone(opts.local_time, local_offset_ms());
+    let offset = move |opts: GraphOptions| zone(opts.local_time, local_offset_at);
 
     Effect::new(move |_| {
         let Some(el) = canvas.get() else { return };
         let opts = options.get();
         let style = Style {
             log_scale: opts.log_scale,
-            offset_ms: offset(opts).0,
+            offset: offset(opts).0,
             colors: chart_colors(dark.map(|d| d.get()).unwrap_or(false)),
         };
         let width = el.client_width().max(320) as u32;
@@ -150,7 +150,7 @@ pub fn Graph(state: RwSignal<PanelState>, result: RwSignal<QueryResult>) -> impl
     let name = move |i: usize| plot.with(|p| p.as_ref().and_then(|p| p.series.get(i)).map(|s| s.name.clone()));
     let when = move |t: i64| {
         let (off, zone) = offset(options.get());
-        format!("{} {zone}", format_time(t.saturating_add(off)))
+        format!("{} {zone}", format_time(t.saturating_add(off(t))))
     };
 
     let text_input = move |testid: &'static str, placeholder: &'static str, get: fn(&PanelState) -> String, set: fn(&mut PanelState, String)| {
