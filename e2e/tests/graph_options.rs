@@ -296,6 +296,30 @@ async fn theme_survives_reload_and_histograms_draw_as_a_heatmap() -> Result<()> 
     assert!(heat > 500);
     assert!(b.find_all("[data-testid=heatmap-empty]").await?.is_empty());
 
+    // One histogram per handler: drawn one at a time, picked from a list.
+    let expr = "sum by (le, handler) (prometheus_http_request_duration_seconds_bucket)";
+    let q = form_urlencoded::byte_serialize(expr.as_bytes()).collect::<String>();
+    b.goto(&format!("{console}/graph?g0.expr={q}&g0.range_input=1m&g0.display_mode=heatmap")).await?;
+    let picks = b
+        .wait_for("a list of histograms", || async {
+            let n = b.js("return document.querySelectorAll('[data-testid=heatmap-pick] option').length").await?;
+            Ok(n.as_u64().filter(|n| *n > 1))
+        })
+        .await?;
+    let first = b
+        .wait_for("the first histogram's cells", || async {
+            let (h, n) = canvas(&b).await?;
+            Ok((n > 100).then_some(h))
+        })
+        .await?;
+    let names = b.texts("[data-testid=heatmap-pick] option").await?;
+    assert_eq!(names.len() as u64, picks);
+    assert!(names.iter().all(|n| n.contains("handler=")), "{names:?}");
+    b.js(r#"const s = document.querySelector('[data-testid=heatmap-pick]');
+            s.value = '1'; s.dispatchEvent(new Event('change', {bubbles: true}));"#)
+        .await?;
+    canvas_changes(&b, "the second histogram drawn", first).await?;
+
     // Back to lines: the URL forgets the display mode.
     b.js(r#"const s = document.querySelector('[data-testid=opt-heatmap]');
             s.value = 'lines'; s.dispatchEvent(new Event('change', {bubbles: true}));"#)

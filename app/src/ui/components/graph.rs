@@ -50,6 +50,12 @@ pub fn Graph(state: RwSignal<PanelState>, result: RwSignal<QueryResult>) -> impl
         }
         matrix_range().map(|(m, _)| heatmaps(&m)).unwrap_or_default()
     });
+    // Which histogram the heatmap shows; the first whenever the histograms change.
+    let chosen = RwSignal::new(0usize);
+    Effect::new(move |_| {
+        histograms.track();
+        chosen.set(0);
+    });
     // Which series the legend shows; all again whenever a new result arrives.
     let visible = RwSignal::new(Vec::<bool>::new());
     let all_legend = RwSignal::new(false);
@@ -74,7 +80,7 @@ pub fn Graph(state: RwSignal<PanelState>, result: RwSignal<QueryResult>) -> impl
         let width = el.client_width().max(320) as u32;
         let drawn = if opts.heatmap {
             let range = plot.with(|p| p.as_ref().map(|p| (p.x, p.step_ms)));
-            histograms.with(|hs| match (hs.first(), range) {
+            histograms.with(|hs| match (hs.get(chosen.get()).or(hs.first()), range) {
                 (Some(h), Some((x, step))) => {
                     el.set_width(width);
                     el.set_height(HEIGHT);
@@ -199,7 +205,14 @@ pub fn Graph(state: RwSignal<PanelState>, result: RwSignal<QueryResult>) -> impl
             <div class="empty" data-testid="heatmap-empty">"No classic histogram here: the heatmap needs _bucket series with an le label."</div>
         })}
         {move || histograms.with(|h| (h.len() > 1).then(|| view! {
-            <div class="empty">{format!("Showing the first of {} histograms; aggregate them, e.g. sum by (le) (…), to see all.", h.len())}</div>
+            <label class="heatmap-pick">{format!("{} histograms: ", h.len())}
+                <select data-testid="heatmap-pick"
+                    on:change=move |ev| chosen.set(event_target_value(&ev).parse().unwrap_or(0))>
+                    {h.iter().enumerate().map(|(i, m)| view! {
+                        <option value=i.to_string() selected=move || chosen.get() == i>{m.name.clone()}</option>
+                    }).collect_view()}
+                </select>
+            </label>
         }))}
         <div class="chart" class:empty=empty>
             <canvas data-testid="canvas" node_ref=canvas height=HEIGHT
