@@ -24,10 +24,12 @@
 //! - [`rules_view`]: the Rules and Alerts pages' filters, counts, query links and times in words.
 //! - [`stores_view`]: the Stores page and the panels' store filter.
 //! - [`status_view`]: the Status page's build and runtime information and flags.
+//! - [`answer`]: a large range answer decoded a few series at a time.
 //!
 //! The browser side, compiled for wasm32 only:
 //! - `ui`: Leptos components, the API client (the only network I/O) and the canvas chart.
 
+pub mod answer;
 pub mod clock;
 pub mod completion;
 pub mod config;

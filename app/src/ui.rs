@@ -12,6 +12,10 @@ use leptos::prelude::*;
 
 use crate::route::Page;
 
+/// How long one slice of work on a large answer (reading it back, drawing it) may hold the page, in
+/// ms: input waits at most about this long.
+pub(crate) const SLICE_MS: f64 = 50.0;
+
 /// Mounts the console on `<body>`.
 pub fn mount() {
     console_error_panic_hook::set_once();
@@ -24,4 +28,30 @@ pub fn mount() {
         parser::start();
     }
     mount_to_body(move || view! { <components::app::App page embed/> });
+}
+
+/// Waits `ms` milliseconds; `sleep(0)` lets the browser handle input and paint before going on.
+pub(crate) async fn sleep(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(w) = web_sys::window() {
+            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
+/// Lets the browser handle input and paint, then goes on: `scheduler.yield()` where the browser has
+/// it (chained zero timeouts are clamped to 4 ms each), else a zero timeout.
+pub(crate) async fn yield_now() {
+    use wasm_bindgen::JsCast;
+    api::mark("console:yield");
+    let scheduler = js_sys::Reflect::get(&js_sys::global(), &"scheduler".into()).ok().filter(|s| s.is_object());
+    let promise = scheduler.and_then(|s| {
+        let f = js_sys::Reflect::get(&s, &"yield".into()).ok()?.dyn_into::<js_sys::Function>().ok()?;
+        f.call0(&s).ok()?.dyn_into::<js_sys::Promise>().ok()
+    });
+    match promise {
+        Some(p) => drop(wasm_bindgen_futures::JsFuture::from(p).await),
+        None => sleep(0).await,
+    }
 }

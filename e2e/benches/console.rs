@@ -36,6 +36,8 @@ struct Timing {
     total: f64,
     /// From navigation to pixels (loading the page's code included).
     page: f64,
+    /// The longest main-thread task from the body being in to pixels: how long the tab froze.
+    longest_task: f64,
 }
 
 fn main() -> Result<()> {
@@ -192,7 +194,7 @@ async fn click_to_pixels(b: &Browser, script: &str) -> Result<Timing> {
     let ms = b
         .wait_for("the chart after Execute", || async { Ok(b.js("return window.__bench;").await?.as_f64()) })
         .await?;
-    Ok(Timing { decode: f64::NAN, draw: f64::NAN, total: ms, page: f64::NAN })
+    Ok(Timing { decode: f64::NAN, draw: f64::NAN, total: ms, page: f64::NAN, longest_task: f64::NAN })
 }
 
 /// `npm install` in the reference's folder unless uPlot is there.
@@ -241,7 +243,8 @@ async fn measure(b: &Browser, url: &str) -> Result<Timing> {
         let at = |i: usize| marks.get(i).and_then(Value::as_f64);
         if let (Some(response), Some(decoded), Some(drawn)) = (at(0), at(1), at(2)) {
             if drawn >= decoded {
-                return Ok(Timing { decode: decoded - response, draw: drawn - decoded, total: drawn - response, page: drawn });
+                let longest_task = longest_task(b, response, drawn).await?;
+                return Ok(Timing { decode: decoded - response, draw: drawn - decoded, total: drawn - response, page: drawn, longest_task });
             }
         }
         if std::time::Instant::now() > deadline {
@@ -251,6 +254,18 @@ async fn measure(b: &Browser, url: &str) -> Result<Timing> {
     }
 }
 
+/// The longest main-thread task overlapping `from..to` (page time, ms), from Chromium's Long Tasks
+/// API (tasks over 50 ms; 0 if none was that long).
+async fn longest_task(b: &Browser, from: f64, to: f64) -> Result<f64> {
+    let script = format!(
+        "return new Promise(done => {{ setTimeout(() => done(0), 300); \
+         new PerformanceObserver((list, obs) => {{ obs.disconnect(); \
+           done(Math.max(0, ...list.getEntries().filter(e => e.startTime + e.duration >= {from} && e.startTime <= {to}) \
+             .map(e => e.duration))); }}).observe({{type: 'longtask', buffered: true}}); }});"
+    );
+    Ok(b.js(&script).await?.as_f64().unwrap_or(0.0))
+}
+
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     v[v.len() / 2]
@@ -258,11 +273,12 @@ fn median(mut v: Vec<f64>) -> f64 {
 
 type Row = (&'static str, fn(&Timing) -> f64);
 
-const LOAD_ROWS: [Row; 4] = [
+const LOAD_ROWS: [Row; 5] = [
     ("decode (body → data)", |t| t.decode),
     ("draw (data → pixels)", |t| t.draw),
     ("decode + draw", |t| t.total),
     ("navigation → pixels", |t| t.page),
+    ("longest main-thread task", |t| t.longest_task),
 ];
 
 const CLICK_ROWS: [Row; 1] = [("Execute click → pixels", |t| t.total)];

@@ -102,3 +102,60 @@ async fn an_embedded_panel_is_alone_read_only_and_keeps_its_flag() -> Result<()>
     b.wait_count("[data-testid=series-row]", 1).await?;
     b.close().await
 }
+
+/// A panel removed while its query is in flight, or switched to the table while a large answer is
+/// still being drawn: the late answer and the pending drawing find the panel gone, and the page lives
+/// on (a panic would leave it dead: buttons doing nothing).
+#[tokio::test]
+async fn a_panel_removed_while_its_query_runs_leaves_the_page_alive() -> Result<()> {
+    // Answers after a second, with 2,000 series × 300 points (enough to be drawn in slices).
+    let body = {
+        let mut out = String::from(r#"{"status":"success","data":{"resultType":"matrix","result":["#);
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs();
+        for s in 0..2_000 {
+            out += if s > 0 { ",{" } else { "{" };
+            out += &format!(r#""metric":{{"__name__":"slow","i":"{s}"}},"values":["#);
+            let points: Vec<String> = (0..300).map(|p| format!(r#"[{},"{}"]"#, now - 3600 + p * 12, (s + p) % 97)).collect();
+            out += &points.join(",");
+            out += "]}";
+        }
+        out + "]}}"
+    };
+    let slow = move || {
+        let body = body.clone();
+        async move {
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            ([("content-type", "application/json")], body)
+        }
+    };
+    let app = axum::Router::new()
+        .route("/api/v1/query", axum::routing::post(slow.clone()))
+        .route("/api/v1/query_range", axum::routing::post(slow))
+        .layer(tower_http::cors::CorsLayer::permissive());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let api = format!("http://{}", listener.local_addr()?);
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let console = serve_console(&api).await?;
+    let b = Browser::start().await?;
+
+    b.goto(&format!("{console}/graph?g0.expr=slow&g0.tab=0&g1.expr=slow&g1.tab=0")).await?;
+    b.find("[data-testid=panel-1] [data-testid=remove-panel]").await?;
+    // A panic in wasm surfaces as an uncaught error (an `unreachable` trap).
+    b.js("window.__errors = []; addEventListener('error', e => __errors.push(String(e.message)));").await?;
+    b.click("[data-testid=panel-1] [data-testid=remove-panel]").await?;
+    b.wait_count("[data-testid=remove-panel]", 1).await?;
+    // The remaining panel's answer comes and its drawing starts: leave for the table at once.
+    b.wait_for("the first slice of the chart", || async {
+        Ok(b.js("return performance.getEntriesByName('console:yield').length").await?.as_u64().filter(|n| *n > 0))
+    })
+    .await?;
+    b.click("[data-testid=panel-0] [data-testid=tab-table]").await?;
+    b.wait_count("[data-testid=series-row]", 1_000).await?;
+    tokio::time::sleep(std::time::Duration::from_millis(1_500)).await;
+    // Alive: a click still adds a panel.
+    b.click("[data-testid=add-panel]").await?;
+    b.wait_count("[data-testid=remove-panel]", 2).await?;
+    let errors = b.js("return window.__errors").await?;
+    ensure!(errors == serde_json::json!([]), "uncaught errors in the page: {errors}");
+    b.close().await
+}

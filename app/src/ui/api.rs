@@ -11,8 +11,10 @@ use promapi::stores::StoresData;
 use promapi::{ApiResponse, QueryData, Status};
 use web_sys::AbortSignal;
 
+use crate::answer::MatrixAnswer;
 use crate::config::{page_base, Config};
 use crate::rules_view::{self, Rules};
+use crate::ui::{yield_now, SLICE_MS};
 
 /// The URL of API path `path` (`api/v1/query`) for this page: `config.json`'s `apiUrl`, else the
 /// directory the console is served from.
@@ -71,19 +73,46 @@ pub async fn post_query(
     let response = post_form(url, pairs, signal).await?;
     let status = response.status();
     let server_ms = response.headers().get("date").and_then(|d| crate::clock::parse_http_date(&d));
-    let text = body(response).await?;
+    let bytes = response.binary().await.map_err(|e| QueryError::Network(e.to_string()))?;
     let elapsed_ms = now_ms() - started;
     mark("console:response");
-    let analysis = if pairs.iter().any(|(k, v)| *k == "analyze" && v == "true") {
-        serde_json::from_str::<ApiResponse<Analyzed>>(&text).ok().and_then(|r| r.data).and_then(|d| d.analysis)
-    } else {
-        None
+    let analyze = pairs.iter().any(|(k, v)| *k == "analyze" && v == "true");
+    let sliced = (!analyze && bytes.len() >= SLICED_DECODE_BYTES).then(|| MatrixAnswer::split(&bytes)).flatten();
+    let decoded = match sliced {
+        Some(mut answer) => {
+            // Slices of about SLICE_MS, the page handling input in between; then the chart is
+            // drawn in a task of its own.
+            let mut started = now_ms();
+            loop {
+                match answer.step(SERIES_PER_STEP) {
+                    Ok(true) => break,
+                    Ok(false) if now_ms() - started > SLICE_MS => {
+                        yield_now().await;
+                        started = now_ms();
+                    }
+                    Ok(false) => {}
+                    Err(e) => return Err(unreadable(status, &bytes, e)),
+                }
+            }
+            yield_now().await;
+            unwrap_envelope(status, answer.finish())
+        }
+        None => decode(status, &bytes),
     };
-    let decoded =
-        decode(status, &text).map(|(data, warnings)| QueryOutcome { data, warnings, elapsed_ms, analysis, server_ms });
+    let analysis = analyze
+        .then(|| serde_json::from_slice::<ApiResponse<Analyzed>>(&bytes).ok())
+        .flatten()
+        .and_then(|r| r.data)
+        .and_then(|d| d.analysis);
     mark("console:decoded");
-    decoded
+    decoded.map(|(data, warnings)| QueryOutcome { data, warnings, elapsed_ms, analysis, server_ms })
 }
+
+/// Answers at least this large are decoded a slice at a time ([`MatrixAnswer`]); smaller ones take
+/// the page a few milliseconds.
+const SLICED_DECODE_BYTES: usize = 1 << 20;
+/// Series decoded between two looks at the clock.
+const SERIES_PER_STEP: usize = 20;
 
 /// POSTs to a Thanos explain endpoint: the operator tree the engine would run.
 pub async fn post_explain(url: &str, pairs: &[(&'static str, String)]) -> Result<Operator, QueryError> {
@@ -130,15 +159,15 @@ pub fn mark(name: &str) {
 }
 
 /// Turns an HTTP answer into data or a [`QueryError`]; never panics on what a server sends.
-pub fn decode(status: u16, body: &str) -> Result<(QueryData, Vec<String>), QueryError> {
-    let parsed = serde_json::from_str(body).map_err(|e| unreadable(status, body, e))?;
+pub fn decode(status: u16, body: &[u8]) -> Result<(QueryData, Vec<String>), QueryError> {
+    let parsed = serde_json::from_slice(body).map_err(|e| unreadable(status, body, e))?;
     unwrap_envelope(status, parsed)
 }
 
-fn unreadable(status: u16, body: &str, e: serde_json::Error) -> QueryError {
+fn unreadable(status: u16, body: impl AsRef<[u8]>, e: serde_json::Error) -> QueryError {
     QueryError::BadResponse {
         status,
-        detail: if body.trim().is_empty() { "empty body".into() } else { e.to_string() },
+        detail: if body.as_ref().trim_ascii().is_empty() { "empty body".into() } else { e.to_string() },
     }
 }
 

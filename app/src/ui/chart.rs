@@ -14,6 +14,7 @@ use crate::theme::{mix, ChartColors};
 pub type Area = ((i32, i32), (i32, i32));
 
 /// How to draw, apart from the data.
+#[derive(Clone, Copy)]
 pub struct Style {
     /// Values are log10: the Y labels show `10^y`.
     pub log_scale: bool,
@@ -26,18 +27,27 @@ fn rgb((r, g, b): (u8, u8, u8)) -> RGBColor {
     RGBColor(r, g, b)
 }
 
-/// Draws axes, grid and one line per series. Returns the plotting area, or `None` if the canvas
-/// could not be drawn on (detached, zero-sized).
-pub fn draw(canvas: &HtmlCanvasElement, plot: &Plot, style: &Style) -> Option<Area> {
-    let root = CanvasBackend::with_canvas_object(canvas.clone())?.into_drawing_area();
-    root.fill(&rgb(style.colors.background)).ok()?;
-    let span = plot.x.1 - plot.x.0;
-    let mut chart = ChartBuilder::on(&root)
+/// The plot's coordinates on `root`: every drawing call builds them alike, so lines drawn in later
+/// calls land on the frame drawn in the first.
+fn cartesian<'a, DB: DrawingBackend>(
+    root: &'a DrawingArea<DB, plotters::coord::Shift>,
+    plot: &Plot,
+) -> Option<ChartContext<'a, DB, Cartesian2d<plotters::coord::types::RangedCoordi64, plotters::coord::types::RangedCoordf64>>> {
+    ChartBuilder::on(root)
         .margin(12)
         .x_label_area_size(28)
         .y_label_area_size(64)
         .build_cartesian_2d(plot.x.0..plot.x.1, plot.y.0..plot.y.1)
-        .ok()?;
+        .ok()
+}
+
+/// Draws the background, axes and grid. Returns the plotting area, or `None` if the canvas could not
+/// be drawn on (detached, zero-sized).
+pub fn draw_frame(canvas: &HtmlCanvasElement, plot: &Plot, style: &Style) -> Option<Area> {
+    let root = CanvasBackend::with_canvas_object(canvas.clone())?.into_drawing_area();
+    root.fill(&rgb(style.colors.background)).ok()?;
+    let span = plot.x.1 - plot.x.0;
+    let mut chart = cartesian(&root, plot)?;
     let log = style.log_scale;
     chart
         .configure_mesh()
@@ -51,7 +61,16 @@ pub fn draw(canvas: &HtmlCanvasElement, plot: &Plot, style: &Style) -> Option<Ar
         .label_style(("sans-serif", 12).into_font().color(&rgb(style.colors.text)))
         .draw()
         .ok()?;
-    for i in 0..plot.series.len() {
+    let (xr, yr) = chart.plotting_area().get_pixel_range();
+    root.present().ok()?;
+    Some(((xr.start, xr.end), (yr.start, yr.end)))
+}
+
+/// Draws the lines of series `lines` over the frame [`draw_frame`] drew.
+pub fn draw_lines(canvas: &HtmlCanvasElement, plot: &Plot, lines: std::ops::Range<usize>) -> Option<()> {
+    let root = CanvasBackend::with_canvas_object(canvas.clone())?.into_drawing_area();
+    let mut chart = cartesian(&root, plot)?;
+    for i in lines.start..lines.end.min(plot.series.len()) {
         let (r, g, b) = PALETTE[i % PALETTE.len()];
         let color = RGBColor(r, g, b);
         for seg in plot.segments(i) {
@@ -63,9 +82,7 @@ pub fn draw(canvas: &HtmlCanvasElement, plot: &Plot, style: &Style) -> Option<Ar
             }
         }
     }
-    let (xr, yr) = chart.plotting_area().get_pixel_range();
-    root.present().ok()?;
-    Some(((xr.start, xr.end), (yr.start, yr.end)))
+    root.present().ok()
 }
 
 /// Draws one histogram as cells: time across, buckets up (bucket `i` spans `i..i+1`, so the line at

@@ -35,7 +35,7 @@ pub fn ExprTree(state: RwSignal<PanelState>, config: StoredValue<Config>, open: 
         }
         leptos::task::spawn_local(async move {
             let answer = parser::explain(&expr).await;
-            if state.with_untracked(|s| s.expr == expr) {
+            if state.try_with_untracked(|s| s.expr == expr) == Some(true) {
                 tree.set(Some(answer));
             }
         });

@@ -21,7 +21,7 @@ use web_sys::{HtmlElement, HtmlTextAreaElement};
 use crate::completion::{self, Candidate, Context};
 use crate::config::Config;
 use crate::editor;
-use crate::ui::{api, history, parser};
+use crate::ui::{api, history, parser, sleep};
 use crate::url_state::PanelState;
 
 thread_local! {
@@ -37,15 +37,6 @@ fn needed(context: &Context) -> Option<(String, Option<String>)> {
         Context::LabelValue { label, metric, .. } => Some((api::label_values_path(label), metric.clone())),
         Context::Duration | Context::None => None,
     }
-}
-
-async fn sleep(ms: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        if let Some(w) = web_sys::window() {
-            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
-        }
-    });
-    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
 
 /// Scrolls the completion list beside `area` so that entry `i` shows (the keyboard moved past an edge).
@@ -97,8 +88,9 @@ pub fn ExpressionInput(
         }
         leptos::task::spawn_local(async move {
             let verdict = parser::check(&text).await;
-            if draft.get_untracked() != text {
-                return; // edited while parsing; the next Enter decides
+            // Edited while parsing (the next Enter decides), or the panel is gone.
+            if draft.try_get_untracked().as_ref() != Some(&text) {
+                return;
             }
             match verdict {
                 Err(e) => set_error(&text, Some(e)),
@@ -122,7 +114,7 @@ pub fn ExpressionInput(
         }
         leptos::task::spawn_local(async move {
             let result = parser::format(&text).await;
-            if draft.get_untracked() != text {
+            if draft.try_get_untracked().as_ref() != Some(&text) {
                 return;
             }
             match result {
@@ -186,13 +178,13 @@ pub fn ExpressionInput(
         show(&text, at, &place.context, &[]);
         leptos::task::spawn_local(async move {
             sleep(150).await;
-            if generation.get_value() != mine {
-                return; // typed on: a newer request decides
+            if generation.try_get_value() != Some(mine) {
+                return; // typed on (a newer request decides), or the panel is gone
             }
             let data = Rc::new(api::get_names(&url, matcher.as_deref()).await.unwrap_or_default());
             // Failures are cached empty too: autocomplete must not hammer a server that refuses.
             NAMES.with(|n| n.borrow_mut().insert(key, data.clone()));
-            if generation.get_value() == mine && draft.get_untracked() == text {
+            if generation.try_get_value() == Some(mine) && draft.try_get_untracked().as_ref() == Some(&text) {
                 show(&text, at, &place.context, &data);
             }
         });
@@ -204,7 +196,7 @@ pub fn ExpressionInput(
         }
         leptos::task::spawn_local(async move {
             let verdict = parser::check(&text).await;
-            if draft.get_untracked() == text {
+            if draft.try_get_untracked().as_ref() == Some(&text) {
                 set_error(&text, verdict.err());
             }
         });

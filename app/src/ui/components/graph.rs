@@ -3,7 +3,8 @@
 
 use leptos::ev::MouseEvent;
 use leptos::prelude::*;
-use promapi::QueryData;
+use promapi::{QueryData, RangeSeries};
+use web_sys::HtmlCanvasElement;
 
 use super::app::Dark;
 use super::panel::QueryResult;
@@ -14,6 +15,7 @@ use crate::plot::{color_css, pixel_to_data, zone, zoom, Hover, Plot};
 use crate::theme::chart_colors;
 use crate::time::format_time;
 use crate::ui::chart::{self, Area, Style};
+use crate::ui::{api, yield_now, SLICE_MS};
 use crate::url_state::{GraphOptions, PanelState};
 
 const HEIGHT: u32 = 360;
@@ -22,6 +24,41 @@ const HEIGHT: u32 = 360;
 fn local_offset_at(t: i64) -> i64 {
     let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(t as f64));
     -(date.get_timezone_offset() * 60_000.0) as i64
+}
+
+/// Lines drawn between two looks at the clock.
+const LINES_PER_CALL: usize = 100;
+
+/// Draws lines from series `from` on (at least one call's worth) for about [`SLICE_MS`]: where to go
+/// on, or `None` when all are drawn (or the plot is gone).
+fn draw_slice(el: &HtmlCanvasElement, plot: Memo<Option<Plot>>, from: usize) -> Option<usize> {
+    let started = api::now_ms();
+    // The chart may be gone (another tab, a removed panel) while slices are pending.
+    plot.try_with_untracked(|p| {
+        let p = p.as_ref()?;
+        let mut i = from;
+        while i < p.series.len() {
+            let end = (i + LINES_PER_CALL).min(p.series.len());
+            chart::draw_lines(el, p, i..end)?;
+            i = end;
+            if api::now_ms() - started > SLICE_MS {
+                break;
+            }
+        }
+        (i < p.series.len()).then_some(i)
+    })
+    .flatten()
+}
+
+/// `f` of a range result's matrix and (start, end, step), read in place: a million points are not copied.
+fn with_matrix<T>(result: RwSignal<QueryResult>, f: impl FnOnce(&[RangeSeries], (i64, i64, i64)) -> T) -> Option<T> {
+    result.with(|r| match r {
+        QueryResult::Done { outcome, range: Some(range) } => match &outcome.data {
+            QueryData::Matrix(m) => Some(f(m, *range)),
+            _ => None,
+        },
+        _ => None,
+    })
 }
 
 #[component]
@@ -34,21 +71,12 @@ pub fn Graph(state: RwSignal<PanelState>, result: RwSignal<QueryResult>) -> impl
     let drag = RwSignal::new(None::<(i32, i32)>);
     let dark = use_context::<Dark>().map(|d| d.0);
     let options = Memo::new(move |_| state.with(|s| s.graph));
-    let matrix_range = move || {
-        result.with(|r| match r {
-            QueryResult::Done { outcome, range: Some(range) } => match &outcome.data {
-                QueryData::Matrix(m) => Some((m.clone(), *range)),
-                _ => None,
-            },
-            _ => None,
-        })
-    };
-    let plot = Memo::new(move |_| matrix_range().map(|(m, (start, end, step))| Plot::from_matrix(&m, start, end, step)));
+    let plot = Memo::new(move |_| with_matrix(result, |m, (start, end, step)| Plot::from_matrix(m, start, end, step)));
     let histograms = Memo::new(move |_| {
         if !options.get().heatmap {
             return Vec::new();
         }
-        matrix_range().map(|(m, _)| heatmaps(&m)).unwrap_or_default()
+        with_matrix(result, |m, _| heatmaps(m)).unwrap_or_default()
     });
     // Which histogram the heatmap shows; the first whenever the histograms change.
     let chosen = RwSignal::new(0usize);
@@ -69,8 +97,12 @@ pub fn Graph(state: RwSignal<PanelState>, result: RwSignal<QueryResult>) -> impl
     });
     let offset = move |opts: GraphOptions| zone(opts.local_time, local_offset_at);
 
+    // The drawing in progress: a newer one stops an older one's remaining slices.
+    let drawing = StoredValue::new(0u64);
     Effect::new(move |_| {
         let Some(el) = canvas.get() else { return };
+        let generation = drawing.get_value().wrapping_add(1);
+        drawing.set_value(generation);
         let opts = options.get();
         let style = Style {
             log_scale: opts.log_scale,
@@ -93,16 +125,39 @@ pub fn Graph(state: RwSignal<PanelState>, result: RwSignal<QueryResult>) -> impl
                 p.as_ref().and_then(|p| {
                     el.set_width(width);
                     el.set_height(HEIGHT);
-                    chart::draw(&el, p, &style)
+                    chart::draw_frame(&el, p, &style)
                 })
             })
         };
-        if drawn.is_some() {
-            crate::ui::api::mark("console:drawn");
-        }
         area.set_value(drawn);
         hover.set(None);
         crosshair.set(Vec::new());
+        if drawn.is_none() {
+            return;
+        }
+        if opts.heatmap {
+            api::mark("console:drawn");
+            return;
+        }
+        // The lines: what fits in a slice now, the rest in later tasks, so that thousands of series
+        // do not hold the page.
+        let next = draw_slice(&el, view_plot, 0);
+        if next.is_some() {
+            leptos::task::spawn_local(async move {
+                let mut next = next;
+                while let Some(from) = next {
+                    yield_now().await;
+                    // A newer drawing took over, or the chart is gone.
+                    if drawing.try_get_value() != Some(generation) {
+                        return;
+                    }
+                    next = draw_slice(&el, view_plot, from);
+                }
+                api::mark("console:drawn");
+            });
+        } else {
+            api::mark("console:drawn");
+        }
     });
 
     let inside = move |px: i32, py: i32| {

@@ -79,8 +79,10 @@ pub fn Panel(
         leptos::task::spawn_local(async move {
             let signal = controller.as_ref().map(|c| c.signal());
             let answer = api::post_query(&url, &req.pairs, signal.as_ref()).await;
-            if generation.get_value() != gen {
-                return; // superseded
+            // Superseded, or the panel was removed meanwhile (its values are gone: reading one
+            // would panic).
+            if generation.try_get_value() != Some(gen) {
+                return;
             }
             loading.set(false);
             if let (Some(ClockWarning(w)), Ok(QueryOutcome { server_ms: Some(server), .. })) = (clock_warning, &answer) {
