@@ -12,7 +12,7 @@ use promapi::{ApiResponse, QueryData};
 use serde_json::Value;
 
 use crate::support::browser::Browser;
-use crate::support::{exporter, serve_console};
+use crate::support::{exporter, serve_api, serve_console};
 
 /// Positive values (log scale draws them all), one label value with a comma and a quote.
 const METRICS: &str = "# TYPE e2e_opt_value gauge\n\
@@ -373,15 +373,12 @@ async fn skewed_api(skew_s: Arc<AtomicI64>) -> Result<String> {
             ([("content-type", "application/json".to_string()), ("date", httpdate::fmt_http_date(date))], body)
         }
     };
-    let app = axum::Router::new()
-        .route("/api/v1/query", axum::routing::post(answer.clone()))
-        .route("/api/v1/query_range", axum::routing::post(answer))
-        // Permissive CORS exposes every header, `Date` included, as Prometheus does.
-        .layer(tower_http::cors::CorsLayer::permissive());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let url = format!("http://{}", listener.local_addr()?);
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    Ok(url)
+    serve_api(
+        axum::Router::new()
+            .route("/api/v1/query", axum::routing::post(answer.clone()))
+            .route("/api/v1/query_range", axum::routing::post(answer)),
+    )
+    .await
 }
 
 #[tokio::test]

@@ -5,7 +5,7 @@ use anyhow::{ensure, Result};
 
 use crate::prometheus::prometheus_with_data;
 use crate::support::browser::Browser;
-use crate::support::serve_console;
+use crate::support::{serve_api, serve_console};
 
 /// The page URL's query, decoded, as `key=value` pairs.
 async fn url_pairs(b: &Browser) -> Result<Vec<(String, String)>> {
@@ -128,13 +128,12 @@ async fn a_panel_removed_while_its_query_runs_leaves_the_page_alive() -> Result<
             ([("content-type", "application/json")], body)
         }
     };
-    let app = axum::Router::new()
-        .route("/api/v1/query", axum::routing::post(slow.clone()))
-        .route("/api/v1/query_range", axum::routing::post(slow))
-        .layer(tower_http::cors::CorsLayer::permissive());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let api = format!("http://{}", listener.local_addr()?);
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    let api = serve_api(
+        axum::Router::new()
+            .route("/api/v1/query", axum::routing::post(slow.clone()))
+            .route("/api/v1/query_range", axum::routing::post(slow)),
+    )
+    .await?;
     let console = serve_console(&api).await?;
     let b = Browser::start().await?;
 

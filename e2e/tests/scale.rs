@@ -8,7 +8,7 @@ use axum::routing::post;
 use axum::Router;
 
 use crate::support::browser::Browser;
-use crate::support::serve_console;
+use crate::support::{serve_api, serve_console};
 
 const SERIES: usize = 5_000;
 const POINTS: usize = 200;
@@ -41,13 +41,12 @@ fn answer(range: bool) -> String {
 #[tokio::test]
 async fn a_million_points_draw_and_the_lists_cap_with_show_all() -> Result<()> {
     let (instant, range) = (answer(false), answer(true));
-    let app = Router::new()
-        .route("/api/v1/query", post(move || async move { ([("content-type", "application/json")], instant) }))
-        .route("/api/v1/query_range", post(move || async move { ([("content-type", "application/json")], range) }))
-        .layer(tower_http::cors::CorsLayer::permissive());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let api = format!("http://{}", listener.local_addr()?);
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    let api = serve_api(
+        Router::new()
+            .route("/api/v1/query", post(move || async move { ([("content-type", "application/json")], instant) }))
+            .route("/api/v1/query_range", post(move || async move { ([("content-type", "application/json")], range) })),
+    )
+    .await?;
     let console = serve_console(&api).await?;
     let b = Browser::start().await?;
 

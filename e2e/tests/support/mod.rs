@@ -30,6 +30,16 @@ pub async fn serve_console_at(api_url: &str, prefix: &str) -> Result<String> {
     Ok(format!("http://{addr}{}", prefix.trim_end_matches('/')))
 }
 
+/// Serves `routes` (a scenario's own query API: answers it chooses) on a free port with permissive
+/// CORS, which exposes every header (`Date` included) as Prometheus does; returns its URL.
+pub async fn serve_api(routes: axum::Router) -> Result<String> {
+    let app = routes.layer(tower_http::cors::CorsLayer::permissive());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let url = format!("http://{}", listener.local_addr()?);
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    Ok(url)
+}
+
 /// The ruler's binary, built (or found up to date) by cargo: the e2e crate cannot depend on a binary.
 pub fn ruler_binary() -> Result<PathBuf> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
