@@ -17,18 +17,7 @@ KUBERNETES_VERSIONS=(1.30.0 1.37.0)
 log() { printf '\033[1mcheck-deploy:\033[0m %s\n' "$*" >&2; }
 fail() { log "FAILED: $*"; exit 1; }
 
-apt_install() {
-  local missing=() p
-  for p in "$@"; do
-    dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
-  done
-  if ((${#missing[@]})); then
-    log "installing ${missing[*]} (apt)"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  fi
-}
+source "$ROOT/scripts/apt.sh"
 
 apt_install nginx gettext-base  # gettext-base: envsubst, as the nginx image uses
 # kubectl renders the kustomization. Debian's kubernetes-client only where no kubectl is installed.

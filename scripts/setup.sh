@@ -11,16 +11,8 @@ BINARYEN_VERSION="132" # Debian's binaryen 108 emits wasm that fails at run time
 
 log() { printf '\033[1msetup:\033[0m %s\n' "$*" >&2; }
 
-missing=()
-for p in "${APT_PACKAGES[@]}"; do
-  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
-done
-if ((${#missing[@]})); then
-  log "installing ${missing[*]} (apt)"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+source "$ROOT/scripts/apt.sh"
+apt_install "${APT_PACKAGES[@]}"
 
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   log "adding the wasm32-unknown-unknown target"
