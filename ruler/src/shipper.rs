@@ -238,84 +238,24 @@ fn write_shipper_file(dir: &Path, uploaded: &BTreeSet<Ulid>) -> std::io::Result<
     std::fs::File::open(dir)?.sync_all()
 }
 
+// Shared with the upload integration tests.
+#[cfg(test)]
+#[path = "../tests/recording_bucket.rs"]
+mod recording_bucket;
+
 #[cfg(test)]
 mod tests {
-    use std::sync::atomic::{AtomicBool, Ordering};
-    use std::sync::Mutex;
+    use super::recording_bucket::RecordingBucket;
+    use std::sync::atomic::Ordering;
 
-    use futures::stream::BoxStream;
     use futures::TryStreamExt;
     use object_store::memory::InMemory;
-    use object_store::{
-        CopyOptions, GetOptions, GetResult, ListResult, MultipartUpload, ObjectMeta, PutMultipartOptions, PutOptions,
-        PutPayload, PutResult,
-    };
+    use object_store::ObjectMeta;
 
     use super::*;
     use crate::tsdb::BlockWriter;
 
     const H: i64 = 3_600_000;
-
-    /// An in-memory bucket that records the keys written, in order, and fails while told to.
-    #[derive(Debug, Default)]
-    struct Recorder {
-        inner: InMemory,
-        puts: Mutex<Vec<String>>,
-        failing: AtomicBool,
-    }
-
-    impl std::fmt::Display for Recorder {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            write!(f, "Recorder")
-        }
-    }
-
-    impl Recorder {
-        fn check(&self) -> object_store::Result<()> {
-            if self.failing.load(Ordering::SeqCst) {
-                return Err(object_store::Error::Generic { store: "Recorder", source: "bucket down".into() });
-            }
-            Ok(())
-        }
-    }
-
-    #[async_trait::async_trait]
-    impl ObjectStore for Recorder {
-        async fn put_opts(&self, key: &Key, payload: PutPayload, opts: PutOptions) -> object_store::Result<PutResult> {
-            self.check()?;
-            let r = self.inner.put_opts(key, payload, opts).await?;
-            self.puts.lock().unwrap().push(key.to_string());
-            Ok(r)
-        }
-        async fn put_multipart_opts(
-            &self,
-            key: &Key,
-            opts: PutMultipartOptions,
-        ) -> object_store::Result<Box<dyn MultipartUpload>> {
-            self.check()?;
-            self.puts.lock().unwrap().push(format!("{key} (multipart)"));
-            self.inner.put_multipart_opts(key, opts).await
-        }
-        async fn get_opts(&self, key: &Key, options: GetOptions) -> object_store::Result<GetResult> {
-            self.check()?;
-            self.inner.get_opts(key, options).await
-        }
-        fn delete_stream(
-            &self,
-            keys: BoxStream<'static, object_store::Result<Key>>,
-        ) -> BoxStream<'static, object_store::Result<Key>> {
-            self.inner.delete_stream(keys)
-        }
-        fn list(&self, prefix: Option<&Key>) -> BoxStream<'static, object_store::Result<ObjectMeta>> {
-            self.inner.list(prefix)
-        }
-        async fn list_with_delimiter(&self, prefix: Option<&Key>) -> object_store::Result<ListResult> {
-            self.inner.list_with_delimiter(prefix).await
-        }
-        async fn copy_opts(&self, from: &Key, to: &Key, options: CopyOptions) -> object_store::Result<()> {
-            self.inner.copy_opts(from, to, options).await
-        }
-    }
 
     fn block(dir: &Path, window: i64, labels: &[(&str, &str)]) -> Ulid {
         let labels = labels.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
@@ -351,7 +291,7 @@ mod tests {
         let labels = [("replica", "a")];
         let a = block(data.path(), 1, &labels);
         let b = block(data.path(), 0, &labels);
-        let store = Arc::new(Recorder::default());
+        let store = Arc::new(RecordingBucket::new(Arc::new(InMemory::new())));
         let shipper = Shipper::with_store(data.path(), store.clone(), "/tenant/x/");
         let pass = shipper.sync(now()).await;
         assert_eq!(pass, Pass { uploaded: vec![b, a], skipped: 0, failures: vec![] }, "oldest window first");
@@ -388,7 +328,7 @@ mod tests {
     async fn a_failed_upload_is_retried_on_the_next_pass() {
         let data = tempfile::tempdir().unwrap();
         let u = block(data.path(), 0, &[("replica", "a")]);
-        let store = Arc::new(Recorder::default());
+        let store = Arc::new(RecordingBucket::new(Arc::new(InMemory::new())));
         let shipper = Shipper::with_store(data.path(), store.clone(), "");
         store.failing.store(true, Ordering::SeqCst);
         let pass = shipper.sync(now()).await;
@@ -406,7 +346,7 @@ mod tests {
         let data = tempfile::tempdir().unwrap();
         block(data.path(), 0, &[]);
         let future = block(data.path(), 1, &[("replica", "a")]);
-        let store = Arc::new(Recorder::default());
+        let store = Arc::new(RecordingBucket::new(Arc::new(InMemory::new())));
         let shipper = Shipper::with_store(data.path(), store.clone(), "");
         let before = future.timestamp_ms() as i64 - 1;
         assert_eq!(shipper.sync(before).await, Pass { uploaded: vec![], skipped: 2, failures: vec![] });

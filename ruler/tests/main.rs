@@ -13,6 +13,7 @@
 //! - `wal`: the write-ahead log from `ruler::tsdb::wal` replayed by a real Prometheus and by promtool, and
 //!   Prometheus' own WAL read back.
 
+mod recording_bucket;
 mod support;
 
 mod backfill;

@@ -4,24 +4,21 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
 use e2e::process::{free_port, wait_ready, ChildGuard};
-use futures::stream::BoxStream;
 use futures::TryStreamExt;
 use object_store::path::Path as Key;
-use object_store::{
-    CopyOptions, GetOptions, GetResult, ListResult, MultipartUpload, ObjectMeta, ObjectStore, ObjectStoreExt,
-    PutMultipartOptions, PutOptions, PutPayload, PutResult,
-};
+use object_store::{ObjectMeta, ObjectStore, ObjectStoreExt};
 use promapi::Labels;
 use ruler::objstore::BucketConfig;
 use ruler::shipper::{read_shipper_file, Pass, Shipper, SHIPPER_FILE};
 use ruler::tsdb::{Block, BlockWriter};
 use ulid::Ulid;
 
+use crate::recording_bucket::RecordingBucket;
 use crate::run::RULES;
 use crate::support::{eventually, prometheus_scraping_exporter, start_ruler};
 
@@ -82,47 +79,6 @@ async fn filesystem_bucket_holds_the_blocks_block_open_reads_back() -> Result<()
     Ok(())
 }
 
-/// A bucket that records the keys written, in the order they were completed.
-#[derive(Debug)]
-struct Recorder {
-    inner: Arc<dyn ObjectStore>,
-    puts: Mutex<Vec<String>>,
-}
-
-impl std::fmt::Display for Recorder {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Recorder({})", self.inner)
-    }
-}
-
-#[async_trait::async_trait]
-impl ObjectStore for Recorder {
-    async fn put_opts(&self, key: &Key, payload: PutPayload, opts: PutOptions) -> object_store::Result<PutResult> {
-        let r = self.inner.put_opts(key, payload, opts).await?;
-        self.puts.lock().unwrap().push(key.to_string());
-        Ok(r)
-    }
-    async fn put_multipart_opts(&self, key: &Key, opts: PutMultipartOptions) -> object_store::Result<Box<dyn MultipartUpload>> {
-        self.puts.lock().unwrap().push(format!("{key} (multipart)"));
-        self.inner.put_multipart_opts(key, opts).await
-    }
-    async fn get_opts(&self, key: &Key, options: GetOptions) -> object_store::Result<GetResult> {
-        self.inner.get_opts(key, options).await
-    }
-    fn delete_stream(&self, keys: BoxStream<'static, object_store::Result<Key>>) -> BoxStream<'static, object_store::Result<Key>> {
-        self.inner.delete_stream(keys)
-    }
-    fn list(&self, prefix: Option<&Key>) -> BoxStream<'static, object_store::Result<ObjectMeta>> {
-        self.inner.list(prefix)
-    }
-    async fn list_with_delimiter(&self, prefix: Option<&Key>) -> object_store::Result<ListResult> {
-        self.inner.list_with_delimiter(prefix).await
-    }
-    async fn copy_opts(&self, from: &Key, to: &Key, options: CopyOptions) -> object_store::Result<()> {
-        self.inner.copy_opts(from, to, options).await
-    }
-}
-
 /// `moto_server`, from `$MOTO_SERVER` or where scripts/setup.sh installs it.
 fn moto_server() -> PathBuf {
     if let Some(p) = std::env::var_os("MOTO_SERVER") {
@@ -160,7 +116,7 @@ async fn s3_server_gets_chunks_index_then_meta_and_nothing_twice() -> Result<()>
          access_key: test\n  secret_key: test\nprefix: ruler\n"
     );
     let config = BucketConfig::parse("test", &yaml).map_err(anyhow::Error::msg)?;
-    let store = Arc::new(Recorder { inner: config.open().map_err(anyhow::Error::msg)?, puts: Mutex::default() });
+    let store = Arc::new(RecordingBucket::new(config.open().map_err(anyhow::Error::msg)?));
     let shipper = Shipper::with_store(&data, store.clone(), &config.prefix);
     assert_eq!(shipper.sync(now_ms()).await, Pass { uploaded: ulids.clone(), skipped: 0, failures: vec![] });
 

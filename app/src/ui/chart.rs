@@ -1,5 +1,8 @@
 //! Draws a [`Plot`] or a [`Heatmap`] on a canvas with plotters. The only code that touches the canvas.
 
+use plotters::chart::MeshStyle;
+use plotters::coord::types::{RangedCoordf64, RangedCoordi64};
+use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters_canvas::CanvasBackend;
@@ -27,18 +30,25 @@ fn rgb((r, g, b): (u8, u8, u8)) -> RGBColor {
     RGBColor(r, g, b)
 }
 
-/// The plot's coordinates on `root`: every drawing call builds them alike, so lines drawn in later
-/// calls land on the frame drawn in the first.
-fn cartesian<'a, DB: DrawingBackend>(
-    root: &'a DrawingArea<DB, plotters::coord::Shift>,
-    plot: &Plot,
-) -> Option<ChartContext<'a, DB, Cartesian2d<plotters::coord::types::RangedCoordi64, plotters::coord::types::RangedCoordf64>>> {
+type TimeChart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordi64, RangedCoordf64>>;
+
+/// Times `x` across and `y` up on `root`, with room for the labels: every drawing call builds them
+/// alike, so lines drawn in later calls land on the frame drawn in the first.
+fn cartesian<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, x: (i64, i64), y: (f64, f64)) -> Option<TimeChart<'_, DB>> {
     ChartBuilder::on(root)
         .margin(12)
         .x_label_area_size(28)
         .y_label_area_size(64)
-        .build_cartesian_2d(plot.x.0..plot.x.1, plot.y.0..plot.y.1)
+        .build_cartesian_2d(x.0..x.1, y.0..y.1)
         .ok()
+}
+
+/// The grid, axes and labels in the theme's colours.
+fn themed<X: Ranged, Y: Ranged, DB: DrawingBackend>(mesh: &mut MeshStyle<'_, '_, X, Y, DB>, colors: &ChartColors) {
+    mesh.light_line_style(rgb(colors.grid_light))
+        .bold_line_style(rgb(colors.grid_bold))
+        .axis_style(rgb(colors.grid_bold))
+        .label_style(("sans-serif", 12).into_font().color(&rgb(colors.text)));
 }
 
 /// Draws the background, axes and grid. Returns the plotting area, or `None` if the canvas could not
@@ -47,20 +57,14 @@ pub fn draw_frame(canvas: &HtmlCanvasElement, plot: &Plot, style: &Style) -> Opt
     let root = CanvasBackend::with_canvas_object(canvas.clone())?.into_drawing_area();
     root.fill(&rgb(style.colors.background)).ok()?;
     let span = plot.x.1 - plot.x.0;
-    let mut chart = cartesian(&root, plot)?;
+    let mut chart = cartesian(&root, plot.x, plot.y)?;
     let log = style.log_scale;
-    chart
-        .configure_mesh()
-        .x_labels(8)
-        .y_labels(6)
-        .x_label_formatter(&|t| time_label(*t, span, (style.offset)(*t)))
-        .y_label_formatter(&|v| short_value(if log { 10f64.powf(*v) } else { *v }))
-        .light_line_style(rgb(style.colors.grid_light))
-        .bold_line_style(rgb(style.colors.grid_bold))
-        .axis_style(rgb(style.colors.grid_bold))
-        .label_style(("sans-serif", 12).into_font().color(&rgb(style.colors.text)))
-        .draw()
-        .ok()?;
+    let x_label = |t: &i64| time_label(*t, span, (style.offset)(*t));
+    let y_label = |v: &f64| short_value(if log { 10f64.powf(*v) } else { *v });
+    let mut mesh = chart.configure_mesh();
+    mesh.x_labels(8).y_labels(6).x_label_formatter(&x_label).y_label_formatter(&y_label);
+    themed(&mut mesh, &style.colors);
+    mesh.draw().ok()?;
     let (xr, yr) = chart.plotting_area().get_pixel_range();
     root.present().ok()?;
     Some(((xr.start, xr.end), (yr.start, yr.end)))
@@ -69,7 +73,7 @@ pub fn draw_frame(canvas: &HtmlCanvasElement, plot: &Plot, style: &Style) -> Opt
 /// Draws the lines of series `lines` over the frame [`draw_frame`] drew.
 pub fn draw_lines(canvas: &HtmlCanvasElement, plot: &Plot, lines: std::ops::Range<usize>) -> Option<()> {
     let root = CanvasBackend::with_canvas_object(canvas.clone())?.into_drawing_area();
-    let mut chart = cartesian(&root, plot)?;
+    let mut chart = cartesian(&root, plot.x, plot.y)?;
     for i in lines.start..lines.end.min(plot.series.len()) {
         let (r, g, b) = PALETTE[i % PALETTE.len()];
         let color = RGBColor(r, g, b);
@@ -92,31 +96,19 @@ pub fn draw_heatmap(canvas: &HtmlCanvasElement, h: &Heatmap, x: (i64, i64), step
     root.fill(&rgb(style.colors.background)).ok()?;
     let span = x.1 - x.0;
     let n = h.buckets.len().max(1);
-    let mut chart = ChartBuilder::on(&root)
-        .margin(12)
-        .x_label_area_size(28)
-        .y_label_area_size(64)
-        .build_cartesian_2d(x.0..x.1, 0f64..n as f64)
-        .ok()?;
-    chart
-        .configure_mesh()
-        .x_labels(8)
-        .y_labels(n.min(12) + 1)
-        .disable_y_mesh()
-        .x_label_formatter(&|t| time_label(*t, span, (style.offset)(*t)))
-        .y_label_formatter(&|v| {
-            let k = v.round();
-            if (v - k).abs() > 1e-9 || k < 1.0 {
-                return String::new();
-            }
-            h.buckets.get(k as usize - 1).cloned().unwrap_or_default()
-        })
-        .light_line_style(rgb(style.colors.grid_light))
-        .bold_line_style(rgb(style.colors.grid_bold))
-        .axis_style(rgb(style.colors.grid_bold))
-        .label_style(("sans-serif", 12).into_font().color(&rgb(style.colors.text)))
-        .draw()
-        .ok()?;
+    let mut chart = cartesian(&root, x, (0.0, n as f64))?;
+    let x_label = |t: &i64| time_label(*t, span, (style.offset)(*t));
+    let y_label = |v: &f64| {
+        let k = v.round();
+        if (v - k).abs() > 1e-9 || k < 1.0 {
+            return String::new();
+        }
+        h.buckets.get(k as usize - 1).cloned().unwrap_or_default()
+    };
+    let mut mesh = chart.configure_mesh();
+    mesh.x_labels(8).y_labels(n.min(12) + 1).disable_y_mesh().x_label_formatter(&x_label).y_label_formatter(&y_label);
+    themed(&mut mesh, &style.colors);
+    mesh.draw().ok()?;
     let max = if h.max > 0.0 { h.max } else { 1.0 };
     let (low, high) = (style.colors.heat_low, style.colors.heat_high);
     for (i, row) in h.cells.iter().enumerate() {
