@@ -1,20 +1,20 @@
 //! A range answer decoded a few series at a time, so that the page can handle input between slices:
 //! one JSON parse of a million points holds the main thread for a third of a second.
 //!
-//! The envelope is read first with `result` left as raw JSON, the result is split into its series'
-//! raw JSON, and each series is then decoded on demand.
+//! The envelope is read first with `result` split into its series' raw JSON (one pass that only
+//! checks the syntax), and each series is then decoded on demand.
 
 use promapi::{ApiResponse, QueryData, RangeSeries, Status};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-/// `data` with its `result` not decoded yet.
+/// `data` with the elements of its `result` not decoded yet.
 #[derive(Deserialize)]
 struct RawData<'a> {
     #[serde(rename = "resultType")]
     result_type: String,
     #[serde(borrow)]
-    result: &'a RawValue,
+    result: Vec<&'a RawValue>,
 }
 
 /// A successful matrix answer whose series are decoded by [`step`](Self::step).
@@ -30,8 +30,7 @@ impl<'a> MatrixAnswer<'a> {
     pub fn split(body: &'a [u8]) -> Option<Self> {
         let ApiResponse { status, data, error_type, error, warnings, infos } =
             serde_json::from_slice::<ApiResponse<RawData<'a>>>(body).ok()?;
-        let data = data.filter(|d| status == Status::Success && d.result_type == "matrix")?;
-        let pending: Vec<&'a RawValue> = serde_json::from_str(data.result.get()).ok()?;
+        let pending = data.filter(|d| status == Status::Success && d.result_type == "matrix")?.result;
         let envelope = ApiResponse { status, data: None, error_type, error, warnings, infos };
         let series = Vec::with_capacity(pending.len());
         Some(MatrixAnswer { envelope, pending: pending.into_iter(), series })

@@ -12,8 +12,8 @@ use leptos::prelude::*;
 
 use crate::route::Page;
 
-/// How long one slice of work on a large answer (reading it back, drawing it) may hold the page, in
-/// ms: input waits at most about this long.
+/// How long one slice of work on a large answer (decoding it, drawing its lines) may hold the page, in
+/// ms. (Building the plot and the legend from a decoded answer is one task of its own.)
 pub(crate) const SLICE_MS: f64 = 50.0;
 
 /// Mounts the console on `<body>`.
@@ -40,11 +40,28 @@ pub(crate) async fn sleep(ms: i32) {
     let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
 
+/// Runs `step` until it says it is done (`Ok(true)`) or fails, letting the browser handle input and
+/// paint whenever [`SLICE_MS`] have passed; each such pause is marked `mark` (read by the tests).
+pub(crate) async fn sliced<E>(mark: &'static str, mut step: impl FnMut() -> Result<bool, E>) -> Result<(), E> {
+    let mut started = api::now_ms();
+    while !step()? {
+        if api::now_ms() - started > SLICE_MS {
+            yield_now(mark).await;
+            started = api::now_ms();
+        }
+    }
+    Ok(())
+}
+
 /// Lets the browser handle input and paint, then goes on: `scheduler.yield()` where the browser has
-/// it (chained zero timeouts are clamped to 4 ms each), else a zero timeout.
-pub(crate) async fn yield_now() {
+/// it (chained zero timeouts get clamped to 4 ms, and to a second in a hidden tab), else a zero
+/// timeout. A hidden tab has nothing to answer: it goes on at once.
+pub(crate) async fn yield_now(mark: &'static str) {
     use wasm_bindgen::JsCast;
-    api::mark("console:yield");
+    if web_sys::window().and_then(|w| w.document()).is_none_or(|d| d.hidden()) {
+        return;
+    }
+    api::mark(mark);
     let scheduler = js_sys::Reflect::get(&js_sys::global(), &"scheduler".into()).ok().filter(|s| s.is_object());
     let promise = scheduler.and_then(|s| {
         let f = js_sys::Reflect::get(&s, &"yield".into()).ok()?.dyn_into::<js_sys::Function>().ok()?;

@@ -429,3 +429,47 @@ async fn the_auto_theme_follows_the_system_as_it_switches() -> Result<()> {
     b.wait_for("a light page again", || async { Ok((!dark().await?).then_some(())) }).await?;
     b.close().await
 }
+
+#[tokio::test]
+async fn local_time_read_outs_follow_daylight_saving_changes() -> Result<()> {
+    // Six hours across the end of summer time in Berlin (2026-10-25 01:00 UTC: UTC+2 → UTC+1). One
+    // point a minute; its value is its minute, so a read-out tells which instant it shows.
+    let end = app::time::parse_time("2026-10-25 04:00:00").unwrap_or_default() / 1000;
+    let start = end - 6 * 3600;
+    let values: Vec<String> = (0..=360).map(|m| format!(r#"[{},"{m}"]"#, start + m * 60)).collect();
+    let body = format!(
+        r#"{{"status":"success","data":{{"resultType":"matrix","result":[{{"metric":{{"__name__":"dst"}},"values":[{}]}}]}}}}"#,
+        values.join(",")
+    );
+    let answer = move || {
+        let body = body.clone();
+        async move { ([("content-type", "application/json")], body) }
+    };
+    let api = serve_api(axum::Router::new().route("/api/v1/query_range", axum::routing::post(answer))).await?;
+    let console = serve_console(&api).await?;
+    let b = Browser::start().await?;
+    b.cdp("Emulation.setTimezoneOverride", serde_json::json!({ "timezoneId": "Europe/Berlin" })).await?;
+    b.goto(&format!(
+        "{console}/graph?g0.expr=dst&g0.tab=0&g0.range_input=6h&g0.end_input=2026-10-25%2004%3A00%3A00&g0.local_time=1"
+    ))
+    .await?;
+    b.wait_for("the chart to be drawn", || async {
+        Ok(b.js("return performance.getEntriesByName('console:drawn').length").await?.as_u64().filter(|n| *n > 0))
+    })
+    .await?;
+    // Before the change the read-out is two hours ahead of UTC, after it one.
+    for (fx, hours) in [(0.1, 2), (0.9, 1)] {
+        let text = b
+            .wait_for("a hover read-out", || async {
+                mouse(&b, "mousemove", fx).await?;
+                Ok(b.texts("[data-testid=hover]").await?.into_iter().find(|t| t.contains(" local · ")))
+            })
+            .await?;
+        let (shown, rest) = text.split_once(" local · ").unwrap_or_default();
+        let minute: i64 = rest.split(" · ").next().unwrap_or_default().parse()?;
+        let utc = (start + minute * 60) * 1000;
+        let local = app::time::parse_time(shown).unwrap_or_default();
+        assert_eq!(local - utc, hours * 3_600_000, "{text}: minute {minute} shown with the wrong offset");
+    }
+    b.close().await
+}

@@ -1,11 +1,14 @@
 //! Several panels on a page against a real Prometheus 2.42: added, duplicated and removed, each with
 //! its own query and its own `gN.*` URL state.
 
+use std::sync::Arc;
+
 use anyhow::{ensure, Result};
+use tokio::sync::Semaphore;
 
 use crate::prometheus::prometheus_with_data;
 use crate::support::browser::Browser;
-use crate::support::{serve_api, serve_console};
+use crate::support::{big_answer, serve_api, serve_console};
 
 /// The page URL's query, decoded, as `key=value` pairs.
 async fn url_pairs(b: &Browser) -> Result<Vec<(String, String)>> {
@@ -103,35 +106,31 @@ async fn an_embedded_panel_is_alone_read_only_and_keeps_its_flag() -> Result<()>
     b.close().await
 }
 
-/// A panel removed while its query is in flight, or switched to the table while a large answer is
-/// still being drawn: the late answer and the pending drawing find the panel gone, and the page lives
-/// on (a panic would leave it dead: buttons doing nothing).
+/// A panel removed while its query is in flight, and a chart left for the table while its lines are
+/// still being drawn: the late answer and the pending drawing find their panel or chart gone, and the
+/// page lives on (a panic in wasm is an uncaught error, and can leave the page dead).
 #[tokio::test]
 async fn a_panel_removed_while_its_query_runs_leaves_the_page_alive() -> Result<()> {
-    // Answers after a second, with 2,000 series × 300 points (enough to be drawn in slices).
-    let body = {
-        let mut out = String::from(r#"{"status":"success","data":{"resultType":"matrix","result":["#);
-        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs();
-        for s in 0..2_000 {
-            out += if s > 0 { ",{" } else { "{" };
-            out += &format!(r#""metric":{{"__name__":"slow","i":"{s}"}},"values":["#);
-            let points: Vec<String> = (0..300).map(|p| format!(r#"[{},"{}"]"#, now - 3600 + p * 12, (s + p) % 97)).collect();
-            out += &points.join(",");
-            out += "]}";
-        }
-        out + "]}}"
-    };
-    let slow = move || {
-        let body = body.clone();
-        async move {
-            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-            ([("content-type", "application/json")], body)
+    // Answers held until the test lets them go: a million points, decoded and drawn in slices.
+    let release = Arc::new(Semaphore::new(0));
+    let body = Arc::new(big_answer("slow", 5_000, 200, true));
+    let held = {
+        let release = release.clone();
+        move || {
+            let (release, body) = (release.clone(), body.clone());
+            async move {
+                if let Ok(permit) = release.acquire().await {
+                    permit.forget();
+                }
+                ([("content-type", "application/json")], body.to_string())
+            }
         }
     };
+    let instant = big_answer("slow", 5_000, 1, false);
     let api = serve_api(
         axum::Router::new()
-            .route("/api/v1/query", axum::routing::post(slow.clone()))
-            .route("/api/v1/query_range", axum::routing::post(slow)),
+            .route("/api/v1/query_range", axum::routing::post(held))
+            .route("/api/v1/query", axum::routing::post(move || async move { ([("content-type", "application/json")], instant) })),
     )
     .await?;
     let console = serve_console(&api).await?;
@@ -139,22 +138,25 @@ async fn a_panel_removed_while_its_query_runs_leaves_the_page_alive() -> Result<
 
     b.goto(&format!("{console}/graph?g0.expr=slow&g0.tab=0&g1.expr=slow&g1.tab=0")).await?;
     b.find("[data-testid=panel-1] [data-testid=remove-panel]").await?;
-    // A panic in wasm surfaces as an uncaught error (an `unreachable` trap).
     b.js("window.__errors = []; addEventListener('error', e => __errors.push(String(e.message)));").await?;
     b.click("[data-testid=panel-1] [data-testid=remove-panel]").await?;
     b.wait_count("[data-testid=remove-panel]", 1).await?;
-    // The remaining panel's answer comes and its drawing starts: leave for the table at once.
-    b.wait_for("the first slice of the chart", || async {
-        Ok(b.js("return performance.getEntriesByName('console:yield').length").await?.as_u64().filter(|n| *n > 0))
-    })
-    .await?;
-    b.click("[data-testid=panel-0] [data-testid=tab-table]").await?;
+    // Once the remaining panel has drawn its first slice of lines, leave for the table: checked at
+    // every frame, which the page paints between two slices.
+    b.js(r#"const tick = () => performance.getEntriesByName('console:draw-slice').length
+                ? document.querySelector('[data-testid=panel-0] [data-testid=tab-table]').click()
+                : requestAnimationFrame(tick);
+            requestAnimationFrame(tick);"#)
+        .await?;
+    release.add_permits(2);
     b.wait_count("[data-testid=series-row]", 1_000).await?;
-    tokio::time::sleep(std::time::Duration::from_millis(1_500)).await;
-    // Alive: a click still adds a panel.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    // Alive: a click still adds a panel, and nothing threw.
     b.click("[data-testid=add-panel]").await?;
     b.wait_count("[data-testid=remove-panel]", 2).await?;
     let errors = b.js("return window.__errors").await?;
     ensure!(errors == serde_json::json!([]), "uncaught errors in the page: {errors}");
+    let drawn = b.js("return performance.getEntriesByName('console:drawn').length").await?;
+    ensure!(drawn == 0, "the table was opened only after the chart was drawn ({drawn}): nothing was cut off");
     b.close().await
 }

@@ -14,7 +14,7 @@ use web_sys::AbortSignal;
 use crate::answer::MatrixAnswer;
 use crate::config::{page_base, Config};
 use crate::rules_view::{self, Rules};
-use crate::ui::{yield_now, SLICE_MS};
+use crate::ui::{sliced, yield_now};
 
 /// The URL of API path `path` (`api/v1/query`) for this page: `config.json`'s `apiUrl`, else the
 /// directory the console is served from.
@@ -77,30 +77,29 @@ pub async fn post_query(
     let elapsed_ms = now_ms() - started;
     mark("console:response");
     let analyze = pairs.iter().any(|(k, v)| *k == "analyze" && v == "true");
-    let sliced = (!analyze && bytes.len() >= SLICED_DECODE_BYTES).then(|| MatrixAnswer::split(&bytes)).flatten();
-    let decoded = match sliced {
+    // Some servers start JSON with a byte-order mark; text decoding used to drop it.
+    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    let range = url.ends_with("/query_range");
+    let sliced_answer = (range && !analyze && body.len() >= SLICED_DECODE_BYTES).then(|| MatrixAnswer::split(body)).flatten();
+    let decoded = match sliced_answer {
         Some(mut answer) => {
-            // Slices of about SLICE_MS, the page handling input in between; then the chart is
-            // drawn in a task of its own.
-            let mut started = now_ms();
-            loop {
-                match answer.step(SERIES_PER_STEP) {
-                    Ok(true) => break,
-                    Ok(false) if now_ms() - started > SLICE_MS => {
-                        yield_now().await;
-                        started = now_ms();
-                    }
-                    Ok(false) => {}
-                    Err(e) => return Err(unreadable(status, &bytes, e)),
+            // A newer query or a removed panel aborts this one: stop decoding what nobody will see.
+            let aborted = || signal.is_some_and(AbortSignal::aborted);
+            sliced("console:decode-slice", || {
+                if aborted() {
+                    return Err(QueryError::Network("the query was cancelled".into()));
                 }
-            }
-            yield_now().await;
+                answer.step(SERIES_PER_STEP).map_err(|e| unreadable(status, body, e))
+            })
+            .await?;
+            // The chart is drawn in a task of its own.
+            yield_now("console:decode-slice").await;
             unwrap_envelope(status, answer.finish())
         }
-        None => decode(status, &bytes),
+        None => decode(status, body),
     };
     let analysis = analyze
-        .then(|| serde_json::from_slice::<ApiResponse<Analyzed>>(&bytes).ok())
+        .then(|| serde_json::from_slice::<ApiResponse<Analyzed>>(body).ok())
         .flatten()
         .and_then(|r| r.data)
         .and_then(|d| d.analysis);

@@ -40,6 +40,27 @@ pub async fn serve_api(routes: axum::Router) -> Result<String> {
     Ok(url)
 }
 
+/// A query answer with `series` series named `name` (label `i` = 0, 1, …): a matrix of `points`
+/// points 18 s apart ending now, or (`range` false) a vector of one sample each.
+pub fn big_answer(name: &str, series: usize, points: usize, range: bool) -> String {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_secs() as usize;
+    let start = now - 18 * points;
+    let mut out = format!(r#"{{"status":"success","data":{{"resultType":"{}","result":["#, if range { "matrix" } else { "vector" });
+    for s in 0..series {
+        if s > 0 {
+            out.push(',');
+        }
+        out += &format!(r#"{{"metric":{{"__name__":"{name}","i":"{s}"}},"#);
+        if range {
+            let values: Vec<String> = (0..points).map(|p| format!(r#"[{},"{}"]"#, start + p * 18, (s * 31 + p * 17) % 997)).collect();
+            out += &format!(r#""values":[{}]}}"#, values.join(","));
+        } else {
+            out += &format!(r#""value":[{now},"{s}"]}}"#);
+        }
+    }
+    out + "]}}"
+}
+
 /// The ruler's binary, built (or found up to date) by cargo: the e2e crate cannot depend on a binary.
 pub fn ruler_binary() -> Result<PathBuf> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());

@@ -15,7 +15,7 @@ use crate::plot::{color_css, pixel_to_data, zone, zoom, Hover, Plot};
 use crate::theme::chart_colors;
 use crate::time::format_time;
 use crate::ui::chart::{self, Area, Style};
-use crate::ui::{api, yield_now, SLICE_MS};
+use crate::ui::{api, sliced};
 use crate::url_state::{GraphOptions, PanelState};
 
 const HEIGHT: u32 = 360;
@@ -29,23 +29,14 @@ fn local_offset_at(t: i64) -> i64 {
 /// Lines drawn between two looks at the clock.
 const LINES_PER_CALL: usize = 100;
 
-/// Draws lines from series `from` on (at least one call's worth) for about [`SLICE_MS`]: where to go
-/// on, or `None` when all are drawn (or the plot is gone).
-fn draw_slice(el: &HtmlCanvasElement, plot: Memo<Option<Plot>>, from: usize) -> Option<usize> {
-    let started = api::now_ms();
-    // The chart may be gone (another tab, a removed panel) while slices are pending.
+/// Draws the next [`LINES_PER_CALL`] lines from series `from` on: where to go on, or `None` when all
+/// are drawn (or the plot is gone: another tab, a removed panel).
+fn draw_some(el: &HtmlCanvasElement, plot: Memo<Option<Plot>>, from: usize) -> Option<usize> {
     plot.try_with_untracked(|p| {
         let p = p.as_ref()?;
-        let mut i = from;
-        while i < p.series.len() {
-            let end = (i + LINES_PER_CALL).min(p.series.len());
-            chart::draw_lines(el, p, i..end)?;
-            i = end;
-            if api::now_ms() - started > SLICE_MS {
-                break;
-            }
-        }
-        (i < p.series.len()).then_some(i)
+        let end = (from + LINES_PER_CALL).min(p.series.len());
+        chart::draw_lines(el, p, from..end)?;
+        (end < p.series.len()).then_some(end)
     })
     .flatten()
 }
@@ -78,11 +69,12 @@ pub fn Graph(state: RwSignal<PanelState>, result: RwSignal<QueryResult>) -> impl
         }
         with_matrix(result, |m, _| heatmaps(m)).unwrap_or_default()
     });
-    // Which histogram the heatmap shows; the first whenever the histograms change.
-    let chosen = RwSignal::new(0usize);
-    Effect::new(move |_| {
-        histograms.track();
-        chosen.set(0);
+    // Which histogram the heatmap shows, by name: the same one again after a new answer if it is
+    // still there, else the first.
+    let chosen_name = RwSignal::new(None::<String>);
+    let chosen = Memo::new(move |_| {
+        chosen_name.with(|name| histograms.with(|hs| name.as_ref().and_then(|n| hs.iter().position(|h| &h.name == n))))
+            .unwrap_or(0)
     });
     // Which series the legend shows; all again whenever a new result arrives.
     let visible = RwSignal::new(Vec::<bool>::new());
@@ -112,7 +104,7 @@ pub fn Graph(state: RwSignal<PanelState>, result: RwSignal<QueryResult>) -> impl
         let width = el.client_width().max(320) as u32;
         let drawn = if opts.heatmap {
             let range = plot.with(|p| p.as_ref().map(|p| (p.x, p.step_ms)));
-            histograms.with(|hs| match (hs.get(chosen.get()).or(hs.first()), range) {
+            histograms.with(|hs| match (hs.get(chosen.get()), range) {
                 (Some(h), Some((x, step))) => {
                     el.set_width(width);
                     el.set_height(HEIGHT);
@@ -139,25 +131,22 @@ pub fn Graph(state: RwSignal<PanelState>, result: RwSignal<QueryResult>) -> impl
             api::mark("console:drawn");
             return;
         }
-        // The lines: what fits in a slice now, the rest in later tasks, so that thousands of series
-        // do not hold the page.
-        let next = draw_slice(&el, view_plot, 0);
-        if next.is_some() {
-            leptos::task::spawn_local(async move {
-                let mut next = next;
-                while let Some(from) = next {
-                    yield_now().await;
-                    // A newer drawing took over, or the chart is gone.
-                    if drawing.try_get_value() != Some(generation) {
-                        return;
-                    }
-                    next = draw_slice(&el, view_plot, from);
+        // The lines, in slices: thousands of series do not hold the page.
+        leptos::task::spawn_local(async move {
+            let mut next = Some(0);
+            let all = sliced("console:draw-slice", || {
+                // A newer drawing took over, or the chart is gone.
+                if drawing.try_get_value() != Some(generation) {
+                    return Err(());
                 }
+                next = next.and_then(|from| draw_some(&el, view_plot, from));
+                Ok(next.is_none())
+            })
+            .await;
+            if all.is_ok() {
                 api::mark("console:drawn");
-            });
-        } else {
-            api::mark("console:drawn");
-        }
+            }
+        });
     });
 
     let inside = move |px: i32, py: i32| {
@@ -262,7 +251,10 @@ pub fn Graph(state: RwSignal<PanelState>, result: RwSignal<QueryResult>) -> impl
         {move || histograms.with(|h| (h.len() > 1).then(|| view! {
             <label class="heatmap-pick">{format!("{} histograms: ", h.len())}
                 <select data-testid="heatmap-pick"
-                    on:change=move |ev| chosen.set(event_target_value(&ev).parse().unwrap_or(0))>
+                    on:change=move |ev| {
+                        let i: usize = event_target_value(&ev).parse().unwrap_or(0);
+                        chosen_name.set(histograms.with_untracked(|hs| hs.get(i).map(|h| h.name.clone())));
+                    }>
                     {h.iter().enumerate().map(|(i, m)| view! {
                         <option value=i.to_string() selected=move || chosen.get() == i>{m.name.clone()}</option>
                     }).collect_view()}

@@ -98,6 +98,13 @@ pub fn Panel(
         });
     });
 
+    // A removed panel's query stops: its fetch, or the decoding of its answer.
+    on_cleanup(move || {
+        if let Some(Some(c)) = in_flight.try_get_value() {
+            c.abort();
+        }
+    });
+
     // A memo: the tab view is rebuilt when the tab changes, not on every change of the state.
     let tab = Memo::new(move |_| state.with(|s| s.tab));
     let set_tab = move |t: Tab| state.update(|s| s.tab = t);
