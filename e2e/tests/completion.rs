@@ -109,13 +109,7 @@ async fn label_values_names_and_durations() -> Result<()> {
     let d = offered(&b, "5m").await?;
     assert_eq!(d, ["1m", "5m", "15m", "1h", "6h", "1d"]);
     e.send_keys(ESCAPE).await?;
-    b.wait_for("the list to close", || async {
-        Ok(b.find_all("[data-testid=completion]")
-            .await?
-            .is_empty()
-            .then_some(()))
-    })
-    .await?;
+    b.wait_count("[data-testid=completion]", 0).await?;
     assert_eq!(e.prop("value").await?.as_deref(), Some("rate(x["));
     b.close().await
 }

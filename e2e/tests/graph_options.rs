@@ -315,15 +315,11 @@ async fn theme_survives_reload_and_histograms_draw_as_a_heatmap() -> Result<()> 
     let names = b.texts("[data-testid=heatmap-pick] option").await?;
     assert_eq!(names.len() as u64, picks);
     assert!(names.iter().all(|n| n.contains("handler=")), "{names:?}");
-    b.js(r#"const s = document.querySelector('[data-testid=heatmap-pick]');
-            s.value = '1'; s.dispatchEvent(new Event('change', {bubbles: true}));"#)
-        .await?;
+    b.choose("[data-testid=heatmap-pick]", "1").await?;
     canvas_changes(&b, "the second histogram drawn", first).await?;
 
     // Back to lines: the URL forgets the display mode.
-    b.js(r#"const s = document.querySelector('[data-testid=opt-heatmap]');
-            s.value = 'lines'; s.dispatchEvent(new Event('change', {bubbles: true}));"#)
-        .await?;
+    b.choose("[data-testid=opt-heatmap]", "lines").await?;
     wait_url(&b, "display_mode", false).await?;
 
     // Dark theme: a class on <html>, a dark canvas, and still dark after a reload.
@@ -331,9 +327,7 @@ async fn theme_survives_reload_and_histograms_draw_as_a_heatmap() -> Result<()> 
                      const p = c.getContext('2d').getImageData(2, 2, 1, 1).data;
                      return [document.documentElement.classList.contains('dark'), p[0] + p[1] + p[2] < 200,
                              document.querySelector('[data-testid=theme]').value];"#;
-    b.js(r#"const s = document.querySelector('[data-testid=theme]');
-            s.value = 'dark'; s.dispatchEvent(new Event('change', {bubbles: true}));"#)
-        .await?;
+    b.choose("[data-testid=theme]", "dark").await?;
     b.wait_for("a dark page and canvas", || async {
         let v = b.js(is_dark).await?;
         Ok((v[0] == true && v[1] == true).then_some(()))
@@ -346,9 +340,7 @@ async fn theme_survives_reload_and_histograms_draw_as_a_heatmap() -> Result<()> 
         Ok((v[0] == true && v[1] == true && v[2] == "dark").then_some(()))
     })
     .await?;
-    b.js(r#"const s = document.querySelector('[data-testid=theme]');
-            s.value = 'light'; s.dispatchEvent(new Event('change', {bubbles: true}));"#)
-        .await?;
+    b.choose("[data-testid=theme]", "light").await?;
     b.wait_for("a light page", || async {
         let v = b.js(is_dark).await?;
         Ok((v[0] == false && v[1] == false).then_some(()))
@@ -387,10 +379,7 @@ async fn a_server_clock_off_by_more_than_30s_is_warned() -> Result<()> {
     let console = serve_console(&skewed_api(skew.clone()).await?).await?;
     let b = Browser::start().await?;
     b.goto(&format!("{console}/graph?g0.expr=skew&g0.range_input=1h")).await?;
-    b.wait_for("the chart to be drawn", || async {
-        Ok(b.js("return performance.getEntriesByName('console:drawn').length").await?.as_u64().filter(|n| *n > 0))
-    })
-    .await?;
+    b.wait_mark("console:drawn").await?;
     assert!(b.find_all("[data-testid=clock-warning]").await?.is_empty(), "clocks agree: no warning");
 
     // The server's clock 5 minutes behind: the browser is ahead of it.
@@ -402,10 +391,7 @@ async fn a_server_clock_off_by_more_than_30s_is_warned() -> Result<()> {
     // 20 s is within tolerance: the warning goes once an answer agrees.
     skew.store(20, Ordering::SeqCst);
     b.click("[data-testid=execute]").await?;
-    b.wait_for("the warning to go", || async {
-        Ok(b.find_all("[data-testid=clock-warning]").await?.is_empty().then_some(()))
-    })
-    .await?;
+    b.wait_count("[data-testid=clock-warning]", 0).await?;
     b.close().await
 }
 
@@ -453,10 +439,7 @@ async fn local_time_read_outs_follow_daylight_saving_changes() -> Result<()> {
         "{console}/graph?g0.expr=dst&g0.tab=0&g0.range_input=6h&g0.end_input=2026-10-25%2004%3A00%3A00&g0.local_time=1"
     ))
     .await?;
-    b.wait_for("the chart to be drawn", || async {
-        Ok(b.js("return performance.getEntriesByName('console:drawn').length").await?.as_u64().filter(|n| *n > 0))
-    })
-    .await?;
+    b.wait_mark("console:drawn").await?;
     // Before the change the read-out is two hours ahead of UTC, after it one.
     for (fx, hours) in [(0.1, 2), (0.9, 1)] {
         let text = b

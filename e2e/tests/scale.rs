@@ -26,15 +26,9 @@ async fn a_million_points_draw_and_the_lists_cap_with_show_all() -> Result<()> {
     let b = Browser::start().await?;
 
     b.goto(&format!("{console}/graph?g0.expr=big&g0.tab=0&g0.range_input=1h")).await?;
-    b.wait_for("the chart to be drawn", || async {
-        Ok(b.js("return performance.getEntriesByName('console:drawn').length").await?.as_u64().filter(|n| *n > 0))
-    })
-    .await?;
+    b.wait_mark("console:drawn").await?;
     b.wait_count("[data-testid=legend-item]", 500).await?;
-    let slices = b
-        .js("return ['console:decode-slice', 'console:draw-slice'].map(n => performance.getEntriesByName(n).length)")
-        .await?;
-    let (decode, draw) = (slices[0].as_u64().unwrap_or(0), slices[1].as_u64().unwrap_or(0));
+    let (decode, draw) = (b.marks("console:decode-slice").await?, b.marks("console:draw-slice").await?);
     // The decode always pauses once before drawing; more pauses mean more slices.
     assert!(decode >= 2 && draw >= 1, "a million points decoded and drawn in slices: {decode} and {draw} pauses");
     let started = std::time::Instant::now();

@@ -134,6 +134,25 @@ impl Browser {
         }
     }
 
+    /// Picks `value` in the `<select>` matching `css`, as a user's choice fires `change`.
+    pub async fn choose(&self, css: &str, value: &str) -> Result<()> {
+        let script = format!(
+            "const s = document.querySelector({css:?}); s.value = {value:?}; \
+             s.dispatchEvent(new Event('change', {{bubbles: true}}));"
+        );
+        self.js(&script).await.map(drop)
+    }
+
+    /// How many performance marks named `name` the page has set (`console:drawn`, …).
+    pub async fn marks(&self, name: &str) -> Result<u64> {
+        Ok(self.js(&format!("return performance.getEntriesByName({name:?}).length")).await?.as_u64().unwrap_or(0))
+    }
+
+    /// Waits until the page has set a performance mark named `name`.
+    pub async fn wait_mark(&self, name: &str) -> Result<()> {
+        self.wait_for(&format!("the mark {name}"), || async { Ok((self.marks(name).await? > 0).then_some(())) }).await
+    }
+
     /// Waits until exactly `n` elements match `css`.
     pub async fn wait_count(&self, css: &str, n: usize) -> Result<()> {
         let last = std::cell::Cell::new(0);
