@@ -9,19 +9,13 @@ pub const MAX_DRIFT_MS: i64 = 30_000;
 /// Parses an HTTP date in IMF-fixdate form (`Sun, 06 Nov 1994 08:49:37 GMT`), the form servers send.
 pub fn parse_http_date(s: &str) -> Option<i64> {
     let mut parts = s.split_once(", ")?.1.split(' ');
-    let (day, month, year, time, zone) = (
-        parts.next()?,
-        parts.next()?,
-        parts.next()?,
-        parts.next()?,
-        parts.next()?,
-    );
+    let (day, month, year, time, zone) =
+        (parts.next()?, parts.next()?, parts.next()?, parts.next()?, parts.next()?);
     if zone != "GMT" || parts.next().is_some() || day.len() != 2 || year.len() != 4 {
         return None;
     }
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
+    const MONTHS: [&str; 12] =
+        ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
     let month = MONTHS.iter().position(|m| *m == month)? + 1;
     parse_time(&format!("{year}-{month:02}-{day} {time}"))
 }
@@ -45,14 +39,8 @@ mod tests {
 
     #[test]
     fn http_dates_parse() {
-        assert_eq!(
-            parse_http_date("Tue, 14 Nov 2023 22:13:20 GMT"),
-            Some(1_700_000_000_000)
-        );
-        assert_eq!(
-            parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"),
-            Some(784_111_777_000)
-        );
+        assert_eq!(parse_http_date("Tue, 14 Nov 2023 22:13:20 GMT"), Some(1_700_000_000_000));
+        assert_eq!(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"), Some(784_111_777_000));
         for bad in [
             "",
             "Tue, 14 Nov 2023 22:13:20 UTC",
@@ -72,10 +60,7 @@ mod tests {
         assert_eq!(drift_warning(server + 500, server), None);
         assert_eq!(drift_warning(server + 30_500, server), None);
         let ahead = drift_warning(server + 45_500, server).unwrap_or_default();
-        assert!(
-            ahead.starts_with("Your browser's clock is 45s ahead of the server's"),
-            "{ahead}"
-        );
+        assert!(ahead.starts_with("Your browser's clock is 45s ahead of the server's"), "{ahead}");
         let behind = drift_warning(server - 3_599_500, server).unwrap_or_default();
         assert!(behind.contains("is 1h behind the server's"), "{behind}");
     }

@@ -19,11 +19,7 @@ pub enum Context {
     /// Label names inside `{…}` (of `metric` when one is before the `{`) or in `by (…)` style lists.
     LabelName { metric: Option<String> },
     /// Values of `label` after a matcher operator; `quote` is the opening quote if one is typed.
-    LabelValue {
-        label: String,
-        metric: Option<String>,
-        quote: Option<char>,
-    },
+    LabelValue { label: String, metric: Option<String>, quote: Option<char> },
     /// Inside `[…]`.
     Duration,
     /// Nothing to offer (inside a finished string, a comment, …).
@@ -88,111 +84,39 @@ pub struct Sources<'a> {
 /// Functions: name, signature, one-line doc.
 pub const FUNCTIONS: &[(&str, &str, &str)] = &[
     ("abs", "abs(v instant-vector)", "Absolute value of each sample."),
-    (
-        "absent",
-        "absent(v instant-vector)",
-        "1 if the vector has no elements, else nothing.",
-    ),
-    (
-        "absent_over_time",
-        "absent_over_time(v range-vector)",
-        "1 if the range has no samples, else nothing.",
-    ),
+    ("absent", "absent(v instant-vector)", "1 if the vector has no elements, else nothing."),
+    ("absent_over_time", "absent_over_time(v range-vector)", "1 if the range has no samples, else nothing."),
     ("acos", "acos(v instant-vector)", "Arc cosine."),
     ("acosh", "acosh(v instant-vector)", "Inverse hyperbolic cosine."),
     ("asin", "asin(v instant-vector)", "Arc sine."),
     ("asinh", "asinh(v instant-vector)", "Inverse hyperbolic sine."),
     ("atan", "atan(v instant-vector)", "Arc tangent."),
     ("atanh", "atanh(v instant-vector)", "Inverse hyperbolic tangent."),
-    (
-        "avg_over_time",
-        "avg_over_time(v range-vector)",
-        "Average of each series over the range.",
-    ),
-    (
-        "ceil",
-        "ceil(v instant-vector)",
-        "Rounds up to the nearest integer.",
-    ),
-    (
-        "changes",
-        "changes(v range-vector)",
-        "How often the value changed in the range.",
-    ),
-    (
-        "clamp",
-        "clamp(v instant-vector, min scalar, max scalar)",
-        "Limits values to [min, max].",
-    ),
-    (
-        "clamp_max",
-        "clamp_max(v instant-vector, max scalar)",
-        "Limits values to at most max.",
-    ),
-    (
-        "clamp_min",
-        "clamp_min(v instant-vector, min scalar)",
-        "Limits values to at least min.",
-    ),
+    ("avg_over_time", "avg_over_time(v range-vector)", "Average of each series over the range."),
+    ("ceil", "ceil(v instant-vector)", "Rounds up to the nearest integer."),
+    ("changes", "changes(v range-vector)", "How often the value changed in the range."),
+    ("clamp", "clamp(v instant-vector, min scalar, max scalar)", "Limits values to [min, max]."),
+    ("clamp_max", "clamp_max(v instant-vector, max scalar)", "Limits values to at most max."),
+    ("clamp_min", "clamp_min(v instant-vector, min scalar)", "Limits values to at least min."),
     ("cos", "cos(v instant-vector)", "Cosine."),
     ("cosh", "cosh(v instant-vector)", "Hyperbolic cosine."),
-    (
-        "count_over_time",
-        "count_over_time(v range-vector)",
-        "Number of samples of each series in the range.",
-    ),
-    (
-        "day_of_month",
-        "day_of_month(v=vector(time()) instant-vector)",
-        "Day of the month (1–31), UTC.",
-    ),
-    (
-        "day_of_week",
-        "day_of_week(v=vector(time()) instant-vector)",
-        "Day of the week (0 = Sunday), UTC.",
-    ),
-    (
-        "day_of_year",
-        "day_of_year(v=vector(time()) instant-vector)",
-        "Day of the year (1–366), UTC.",
-    ),
-    (
-        "days_in_month",
-        "days_in_month(v=vector(time()) instant-vector)",
-        "Days in the month (28–31), UTC.",
-    ),
+    ("count_over_time", "count_over_time(v range-vector)", "Number of samples of each series in the range."),
+    ("day_of_month", "day_of_month(v=vector(time()) instant-vector)", "Day of the month (1–31), UTC."),
+    ("day_of_week", "day_of_week(v=vector(time()) instant-vector)", "Day of the week (0 = Sunday), UTC."),
+    ("day_of_year", "day_of_year(v=vector(time()) instant-vector)", "Day of the year (1–366), UTC."),
+    ("days_in_month", "days_in_month(v=vector(time()) instant-vector)", "Days in the month (28–31), UTC."),
     ("deg", "deg(v instant-vector)", "Radians to degrees."),
-    (
-        "delta",
-        "delta(v range-vector)",
-        "Difference between first and last value of a gauge.",
-    ),
-    (
-        "deriv",
-        "deriv(v range-vector)",
-        "Per-second derivative by linear regression.",
-    ),
+    ("delta", "delta(v range-vector)", "Difference between first and last value of a gauge."),
+    ("deriv", "deriv(v range-vector)", "Per-second derivative by linear regression."),
     (
         "double_exponential_smoothing",
         "double_exponential_smoothing(v range-vector, sf scalar, tf scalar)",
         "Smoothed value (Holt's linear method).",
     ),
     ("exp", "exp(v instant-vector)", "e raised to each value."),
-    (
-        "floor",
-        "floor(v instant-vector)",
-        "Rounds down to the nearest integer.",
-    ),
-    (
-        "histogram_avg",
-        "histogram_avg(v instant-vector)",
-        "Mean of native histograms.",
-    ),
-    (
-        "histogram_count",
-        "histogram_count(v instant-vector)",
-        "Observation count of native histograms.",
-    ),
+    ("floor", "floor(v instant-vector)", "Rounds down to the nearest integer."),
+    ("histogram_avg", "histogram_avg(v instant-vector)", "Mean of native histograms."),
+    ("histogram_count", "histogram_count(v instant-vector)", "Observation count of native histograms."),
     (
         "histogram_fraction",
         "histogram_fraction(lower scalar, upper scalar, v instant-vector)",
@@ -203,51 +127,19 @@ pub const FUNCTIONS: &[(&str, &str, &str)] = &[
         "histogram_quantile(φ scalar, b instant-vector)",
         "φ-quantile (0 ≤ φ ≤ 1) from histogram buckets.",
     ),
-    (
-        "histogram_stddev",
-        "histogram_stddev(v instant-vector)",
-        "Standard deviation of native histograms.",
-    ),
-    (
-        "histogram_stdvar",
-        "histogram_stdvar(v instant-vector)",
-        "Variance of native histograms.",
-    ),
-    (
-        "histogram_sum",
-        "histogram_sum(v instant-vector)",
-        "Sum of observations of native histograms.",
-    ),
+    ("histogram_stddev", "histogram_stddev(v instant-vector)", "Standard deviation of native histograms."),
+    ("histogram_stdvar", "histogram_stdvar(v instant-vector)", "Variance of native histograms."),
+    ("histogram_sum", "histogram_sum(v instant-vector)", "Sum of observations of native histograms."),
     (
         "holt_winters",
         "holt_winters(v range-vector, sf scalar, tf scalar)",
         "Old name of double_exponential_smoothing.",
     ),
-    (
-        "hour",
-        "hour(v=vector(time()) instant-vector)",
-        "Hour of the day (0–23), UTC.",
-    ),
-    (
-        "idelta",
-        "idelta(v range-vector)",
-        "Difference of the last two samples.",
-    ),
-    (
-        "increase",
-        "increase(v range-vector)",
-        "Increase of a counter over the range.",
-    ),
-    (
-        "info",
-        "info(v instant-vector, [data-label-selector])",
-        "Adds labels from info metrics.",
-    ),
-    (
-        "irate",
-        "irate(v range-vector)",
-        "Per-second rate from the last two samples.",
-    ),
+    ("hour", "hour(v=vector(time()) instant-vector)", "Hour of the day (0–23), UTC."),
+    ("idelta", "idelta(v range-vector)", "Difference of the last two samples."),
+    ("increase", "increase(v range-vector)", "Increase of a counter over the range."),
+    ("info", "info(v instant-vector, [data-label-selector])", "Adds labels from info metrics."),
+    ("irate", "irate(v range-vector)", "Per-second rate from the last two samples."),
     (
         "label_join",
         "label_join(v instant-vector, dst string, sep string, src string…)",
@@ -258,39 +150,15 @@ pub const FUNCTIONS: &[(&str, &str, &str)] = &[
         "label_replace(v instant-vector, dst string, repl string, src string, regex string)",
         "Sets a label from a regex match on another.",
     ),
-    (
-        "last_over_time",
-        "last_over_time(v range-vector)",
-        "Most recent sample in the range.",
-    ),
+    ("last_over_time", "last_over_time(v range-vector)", "Most recent sample in the range."),
     ("ln", "ln(v instant-vector)", "Natural logarithm."),
     ("log10", "log10(v instant-vector)", "Decimal logarithm."),
     ("log2", "log2(v instant-vector)", "Binary logarithm."),
-    (
-        "mad_over_time",
-        "mad_over_time(v range-vector)",
-        "Median absolute deviation over the range.",
-    ),
-    (
-        "max_over_time",
-        "max_over_time(v range-vector)",
-        "Maximum over the range.",
-    ),
-    (
-        "min_over_time",
-        "min_over_time(v range-vector)",
-        "Minimum over the range.",
-    ),
-    (
-        "minute",
-        "minute(v=vector(time()) instant-vector)",
-        "Minute of the hour (0–59), UTC.",
-    ),
-    (
-        "month",
-        "month(v=vector(time()) instant-vector)",
-        "Month of the year (1–12), UTC.",
-    ),
+    ("mad_over_time", "mad_over_time(v range-vector)", "Median absolute deviation over the range."),
+    ("max_over_time", "max_over_time(v range-vector)", "Maximum over the range."),
+    ("min_over_time", "min_over_time(v range-vector)", "Minimum over the range."),
+    ("minute", "minute(v=vector(time()) instant-vector)", "Minute of the hour (0–59), UTC."),
+    ("month", "month(v=vector(time()) instant-vector)", "Month of the year (1–12), UTC."),
     ("pi", "pi()", "The number π."),
     (
         "predict_linear",
@@ -308,74 +176,30 @@ pub const FUNCTIONS: &[(&str, &str, &str)] = &[
         "φ-quantile of the values over the range.",
     ),
     ("rad", "rad(v instant-vector)", "Degrees to radians."),
-    (
-        "rate",
-        "rate(v range-vector)",
-        "Per-second average increase of a counter.",
-    ),
-    (
-        "resets",
-        "resets(v range-vector)",
-        "Number of counter resets in the range.",
-    ),
-    (
-        "round",
-        "round(v instant-vector, to_nearest=1 scalar)",
-        "Rounds to the nearest multiple.",
-    ),
-    (
-        "scalar",
-        "scalar(v instant-vector)",
-        "The single sample's value as a scalar, else NaN.",
-    ),
+    ("rate", "rate(v range-vector)", "Per-second average increase of a counter."),
+    ("resets", "resets(v range-vector)", "Number of counter resets in the range."),
+    ("round", "round(v instant-vector, to_nearest=1 scalar)", "Rounds to the nearest multiple."),
+    ("scalar", "scalar(v instant-vector)", "The single sample's value as a scalar, else NaN."),
     ("sgn", "sgn(v instant-vector)", "Sign: -1, 0 or 1."),
     ("sin", "sin(v instant-vector)", "Sine."),
     ("sinh", "sinh(v instant-vector)", "Hyperbolic sine."),
     ("sort", "sort(v instant-vector)", "Sorts by value, ascending."),
-    (
-        "sort_by_label",
-        "sort_by_label(v instant-vector, label string…)",
-        "Sorts by label values, ascending.",
-    ),
+    ("sort_by_label", "sort_by_label(v instant-vector, label string…)", "Sorts by label values, ascending."),
     (
         "sort_by_label_desc",
         "sort_by_label_desc(v instant-vector, label string…)",
         "Sorts by label values, descending.",
     ),
-    (
-        "sort_desc",
-        "sort_desc(v instant-vector)",
-        "Sorts by value, descending.",
-    ),
+    ("sort_desc", "sort_desc(v instant-vector)", "Sorts by value, descending."),
     ("sqrt", "sqrt(v instant-vector)", "Square root."),
-    (
-        "stddev_over_time",
-        "stddev_over_time(v range-vector)",
-        "Standard deviation over the range.",
-    ),
-    (
-        "stdvar_over_time",
-        "stdvar_over_time(v range-vector)",
-        "Variance over the range.",
-    ),
-    (
-        "sum_over_time",
-        "sum_over_time(v range-vector)",
-        "Sum of the values over the range.",
-    ),
+    ("stddev_over_time", "stddev_over_time(v range-vector)", "Standard deviation over the range."),
+    ("stdvar_over_time", "stdvar_over_time(v range-vector)", "Variance over the range."),
+    ("sum_over_time", "sum_over_time(v range-vector)", "Sum of the values over the range."),
     ("tan", "tan(v instant-vector)", "Tangent."),
     ("tanh", "tanh(v instant-vector)", "Hyperbolic tangent."),
     ("time", "time()", "Evaluation time in seconds since the epoch."),
-    (
-        "timestamp",
-        "timestamp(v instant-vector)",
-        "Each sample's timestamp.",
-    ),
-    (
-        "vector",
-        "vector(s scalar)",
-        "The scalar as a vector without labels.",
-    ),
+    ("timestamp", "timestamp(v instant-vector)", "Each sample's timestamp."),
+    ("vector", "vector(s scalar)", "The scalar as a vector without labels."),
     ("year", "year(v=vector(time()) instant-vector)", "The year, UTC."),
 ];
 
@@ -386,31 +210,15 @@ pub const AGGREGATIONS: &[(&str, &str, &str)] = &[
     ("count", "count [by|without (labels)] (v)", "Number of series."),
     ("min", "min [by|without (labels)] (v)", "Minimum over dimensions."),
     ("max", "max [by|without (labels)] (v)", "Maximum over dimensions."),
-    (
-        "stddev",
-        "stddev [by|without (labels)] (v)",
-        "Population standard deviation.",
-    ),
-    (
-        "stdvar",
-        "stdvar [by|without (labels)] (v)",
-        "Population variance.",
-    ),
+    ("stddev", "stddev [by|without (labels)] (v)", "Population standard deviation."),
+    ("stdvar", "stdvar [by|without (labels)] (v)", "Population variance."),
     ("topk", "topk(k, v)", "The k largest samples."),
     ("bottomk", "bottomk(k, v)", "The k smallest samples."),
     ("quantile", "quantile(φ, v)", "φ-quantile over dimensions."),
-    (
-        "count_values",
-        "count_values(label, v)",
-        "Series count per distinct value.",
-    ),
+    ("count_values", "count_values(label, v)", "Series count per distinct value."),
     ("group", "group [by|without (labels)] (v)", "1 for each group."),
     ("limitk", "limitk(k, v)", "k series per group, no ordering."),
-    (
-        "limit_ratio",
-        "limit_ratio(r, v)",
-        "A deterministic share r of the series.",
-    ),
+    ("limit_ratio", "limit_ratio(r, v)", "A deterministic share r of the series."),
 ];
 
 /// Keywords offered in expressions.
@@ -434,10 +242,7 @@ fn significant(t: &Token) -> bool {
 }
 
 fn is_word(kind: Kind) -> bool {
-    matches!(
-        kind,
-        Kind::Metric | Kind::Keyword | Kind::Aggregation | Kind::Function | Kind::LabelName
-    )
+    matches!(kind, Kind::Metric | Kind::Keyword | Kind::Aggregation | Kind::Function | Kind::LabelName)
 }
 
 fn is_word_char(c: char) -> bool {
@@ -487,13 +292,9 @@ pub fn place(text: &str, caret: usize) -> Place {
                 "(" => {
                     let labels = prev.is_some_and(|p| {
                         p.kind == Kind::Keyword
-                            && ["by", "without", "on", "ignoring", "group_left", "group_right"]
-                                .iter()
-                                .any(|g| {
-                                    before
-                                        .get(p.span.clone())
-                                        .is_some_and(|w| w.eq_ignore_ascii_case(g))
-                                })
+                            && ["by", "without", "on", "ignoring", "group_left", "group_right"].iter().any(
+                                |g| before.get(p.span.clone()).is_some_and(|w| w.eq_ignore_ascii_case(g)),
+                            )
                     });
                     stack.push(Open::Paren { labels });
                 }
@@ -522,10 +323,7 @@ pub fn place(text: &str, caret: usize) -> Place {
             .map(char::len_utf8)
             .sum::<usize>()
     };
-    let none = Place {
-        context: Context::None,
-        range: caret..caret,
-    };
+    let none = Place { context: Context::None, range: caret..caret };
 
     // A string being typed: only a label value after a matcher operator.
     if let Some(p) = partial {
@@ -536,11 +334,7 @@ pub fn place(text: &str, caret: usize) -> Place {
             }
             return match (stack.last(), value_label(before, rest)) {
                 (Some(Open::Brace { metric }), Some(label)) => Place {
-                    context: Context::LabelValue {
-                        label,
-                        metric: metric.clone(),
-                        quote: Some(quote),
-                    },
+                    context: Context::LabelValue { label, metric: metric.clone(), quote: Some(quote) },
                     range: p.span.start + quote.len_utf8()..value_end(text, caret, quote),
                 },
                 _ => none,
@@ -564,14 +358,8 @@ pub fn place(text: &str, caret: usize) -> Place {
     let range = start..word_end(caret).max(caret);
     let context = match stack.last() {
         Some(Open::Brace { metric }) => match value_label(before, rest) {
-            Some(label) => Context::LabelValue {
-                label,
-                metric: metric.clone(),
-                quote: None,
-            },
-            None => Context::LabelName {
-                metric: metric.clone(),
-            },
+            Some(label) => Context::LabelValue { label, metric: metric.clone(), quote: None },
+            None => Context::LabelName { metric: metric.clone() },
         },
         Some(Open::Paren { labels: true }) => Context::LabelName { metric: None },
         Some(Open::Square) => Context::Duration,
@@ -586,10 +374,7 @@ pub fn place(text: &str, caret: usize) -> Place {
 /// The context right after a non-word token at the caret (`{`, `(`, `=`, `[`, `,`, an operator).
 fn place_after(before: &str, rest: &[Token], partial: Option<&Token>, stack: &[Open], caret: usize) -> Place {
     let Some(p) = partial else {
-        return Place {
-            context: Context::None,
-            range: caret..caret,
-        };
+        return Place { context: Context::None, range: caret..caret };
     };
     let s = before.get(p.span.clone()).unwrap_or("");
     let mut all: Vec<Token> = rest.to_vec();
@@ -608,11 +393,7 @@ fn place_after(before: &str, rest: &[Token], partial: Option<&Token>, stack: &[O
                 k.kind == Kind::Keyword
                     && ["by", "without", "on", "ignoring", "group_left", "group_right"]
                         .iter()
-                        .any(|g| {
-                            before
-                                .get(k.span.clone())
-                                .is_some_and(|w| w.eq_ignore_ascii_case(g))
-                        })
+                        .any(|g| before.get(k.span.clone()).is_some_and(|w| w.eq_ignore_ascii_case(g)))
             });
             if labels {
                 Context::LabelName { metric: None }
@@ -622,27 +403,20 @@ fn place_after(before: &str, rest: &[Token], partial: Option<&Token>, stack: &[O
         }
         (Kind::Colon, _) => Context::Duration,
         (Kind::Operator, "=" | "!=" | "=~" | "!~") => match (stack.last(), value_label(before, &all)) {
-            (Some(Open::Brace { metric }), Some(label)) => Context::LabelValue {
-                label,
-                metric: metric.clone(),
-                quote: None,
-            },
+            (Some(Open::Brace { metric }), Some(label)) => {
+                Context::LabelValue { label, metric: metric.clone(), quote: None }
+            }
             _ => Context::Expression,
         },
         (Kind::Comma, _) => match stack.last() {
-            Some(Open::Brace { metric }) => Context::LabelName {
-                metric: metric.clone(),
-            },
+            Some(Open::Brace { metric }) => Context::LabelName { metric: metric.clone() },
             Some(Open::Paren { labels: true }) => Context::LabelName { metric: None },
             _ => Context::Expression,
         },
         (Kind::Operator, _) => Context::Expression,
         _ => Context::None,
     };
-    Place {
-        context,
-        range: caret..caret,
-    }
+    Place { context, range: caret..caret }
 }
 
 /// The end of a quoted value being edited: up to its closing quote or the line end.
@@ -769,10 +543,7 @@ pub fn complete(text: &str, caret: usize, sources: Sources<'_>) -> (Place, Vec<C
     if place.context == Context::Expression && !typed.is_empty() {
         let lead = caret - typed.len();
         for h in sources.history {
-            if h.len() > typed.len()
-                && h.get(..typed.len())
-                    .is_some_and(|p| p.eq_ignore_ascii_case(typed))
-            {
+            if h.len() > typed.len() && h.get(..typed.len()).is_some_and(|p| p.eq_ignore_ascii_case(typed)) {
                 all.push((
                     0,
                     Candidate {
@@ -826,11 +597,7 @@ mod tests {
     }
 
     fn labels(text: &str, sources: Sources<'_>) -> Vec<String> {
-        complete(text, text.len(), sources)
-            .1
-            .into_iter()
-            .map(|c| c.label)
-            .collect()
+        complete(text, text.len(), sources).1.into_iter().map(|c| c.label).collect()
     }
 
     fn s(v: &[&str]) -> Vec<String> {
@@ -849,42 +616,20 @@ mod tests {
     fn contexts() {
         assert_eq!(ctx(""), Context::Expression);
         assert_eq!(ctx("ra"), Context::Expression);
-        assert_eq!(
-            ctx("up{"),
-            Context::LabelName {
-                metric: Some("up".into())
-            }
-        );
-        assert_eq!(
-            ctx("up{jo"),
-            Context::LabelName {
-                metric: Some("up".into())
-            }
-        );
+        assert_eq!(ctx("up{"), Context::LabelName { metric: Some("up".into()) });
+        assert_eq!(ctx("up{jo"), Context::LabelName { metric: Some("up".into()) });
         assert_eq!(ctx("{job=\"a\", in"), Context::LabelName { metric: None });
         assert_eq!(
             ctx("up{job=\"pro"),
-            Context::LabelValue {
-                label: "job".into(),
-                metric: Some("up".into()),
-                quote: Some('"')
-            }
+            Context::LabelValue { label: "job".into(), metric: Some("up".into()), quote: Some('"') }
         );
         assert_eq!(
             ctx("up{job=~"),
-            Context::LabelValue {
-                label: "job".into(),
-                metric: Some("up".into()),
-                quote: None
-            }
+            Context::LabelValue { label: "job".into(), metric: Some("up".into()), quote: None }
         );
         assert_eq!(
             ctx("up{job!~'"),
-            Context::LabelValue {
-                label: "job".into(),
-                metric: Some("up".into()),
-                quote: Some('\'')
-            }
+            Context::LabelValue { label: "job".into(), metric: Some("up".into()), quote: Some('\'') }
         );
         assert_eq!(ctx("sum by ("), Context::LabelName { metric: None });
         assert_eq!(ctx("sum without (a, b"), Context::LabelName { metric: None });
@@ -911,13 +656,7 @@ mod tests {
     #[test]
     fn ranking_prefix_then_substring_case_insensitive() {
         let metrics = s(&["node_rate_x", "RATE_total", "up"]);
-        let got = labels(
-            "rate",
-            Sources {
-                metrics: &metrics,
-                ..Sources::default()
-            },
-        );
+        let got = labels("rate", Sources { metrics: &metrics, ..Sources::default() });
         let first_sub = got.iter().position(|l| l == "node_rate_x").unwrap();
         let rate = got.iter().position(|l| l == "rate").unwrap();
         let upper = got.iter().position(|l| l == "RATE_total").unwrap();
@@ -948,10 +687,7 @@ mod tests {
     #[test]
     fn label_values_are_quoted_and_escaped() {
         let values = s(&["one", "two", "q\"uote"]);
-        let src = Sources {
-            label_values: &values,
-            ..Sources::default()
-        };
+        let src = Sources { label_values: &values, ..Sources::default() };
         let (_, c) = complete("x{id=", 5, src);
         assert_eq!(c[0].insert, "\"one\"");
         let (_, c) = complete("x{id=\"", 6, src);
@@ -961,46 +697,22 @@ mod tests {
         assert_eq!(c[0].insert, "one");
         assert_eq!(accept(t, &c[0]), ("x{id=\"one\"}".to_string(), 9));
         let (_, c) = complete("x{id=\"q", 7, src);
-        assert_eq!(
-            c.iter().find(|c| c.label == "q\"uote").unwrap().insert,
-            "q\\\"uote\""
-        );
+        assert_eq!(c.iter().find(|c| c.label == "q\"uote").unwrap().insert, "q\\\"uote\"");
     }
 
     #[test]
     fn durations_and_history() {
         assert_eq!(labels("rate(x[", Sources::default()), s(DURATIONS));
-        assert_eq!(
-            labels("rate(x[1", Sources::default()),
-            s(&["1m", "15m", "1h", "1d"])
-        );
+        assert_eq!(labels("rate(x[1", Sources::default()), s(&["1m", "15m", "1h", "1d"]));
         let history = s(&["sum(rate(up[5m]))", "up"]);
-        let (_, c) = complete(
-            "  sum(r",
-            7,
-            Sources {
-                history: &history,
-                ..Sources::default()
-            },
-        );
+        let (_, c) = complete("  sum(r", 7, Sources { history: &history, ..Sources::default() });
         assert_eq!(c[0].kind, CandidateKind::History);
         assert_eq!(accept("  sum(r", &c[0]).0, "  sum(rate(up[5m]))");
     }
 
     #[test]
     fn odd_carets_and_text_do_not_panic() {
-        for t in [
-            "",
-            "é",
-            "{\"é",
-            "😀[",
-            "up{a=\"\\",
-            "x[1h:é",
-            "((((",
-            "}}}]]])))",
-            "by (",
-            "`",
-        ] {
+        for t in ["", "é", "{\"é", "😀[", "up{a=\"\\", "x[1h:é", "((((", "}}}]]])))", "by (", "`"] {
             for c in 0..t.len() + 3 {
                 let (p, items) = complete(t, c, Sources::default());
                 assert!(p.range.start <= p.range.end);

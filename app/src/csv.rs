@@ -18,11 +18,9 @@ pub fn to_csv(data: &QueryData) -> String {
                 let name = series_name(&s.metric);
                 match (&s.value, &s.histogram) {
                     (Some(p), _) => row(&mut out, &name, p),
-                    (None, Some((t, h))) => row(
-                        &mut out,
-                        &name,
-                        &SamplePair(*t, format!("count:{} sum:{}", h.count, h.sum)),
-                    ),
+                    (None, Some((t, h))) => {
+                        row(&mut out, &name, &SamplePair(*t, format!("count:{} sum:{}", h.count, h.sum)))
+                    }
                     (None, None) => {}
                 }
             }
@@ -42,12 +40,7 @@ pub fn to_csv(data: &QueryData) -> String {
 }
 
 fn row(out: &mut String, series: &str, p: &SamplePair) {
-    let fields = [
-        field(series),
-        rfc3339(p.t_millis()),
-        format_seconds(p.0),
-        field(&p.1),
-    ];
+    let fields = [field(series), rfc3339(p.t_millis()), format_seconds(p.0), field(&p.1)];
     out.push_str(&fields.join(","));
     out.push_str("\r\n");
 }
@@ -67,10 +60,7 @@ mod tests {
     use promapi::{InstantSample, RangeSeries};
 
     fn labels(pairs: &[(&str, &str)]) -> promapi::Labels {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
     }
 
     #[test]

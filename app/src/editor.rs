@@ -31,10 +31,7 @@ pub fn class(kind: Kind) -> Option<&'static str> {
 
 /// Text → (byte range, class) for every token that is not whitespace.
 pub fn highlight(text: &str) -> Vec<(Range<usize>, &'static str)> {
-    lex(text)
-        .into_iter()
-        .filter_map(|t| class(t.kind).map(|c| (t.span, c)))
-        .collect()
+    lex(text).into_iter().filter_map(|t| class(t.kind).map(|c| (t.span, c))).collect()
 }
 
 /// What a token is to bracket matching.
@@ -72,15 +69,7 @@ pub fn pair_brackets(text: &str, tokens: &[Token]) -> Vec<Bracket> {
         if let Some(k) = open.iter().rposition(|&(_, o)| o == want) {
             for (j, _) in open.drain(k..) {
                 let paired = partner == Bracket::Unmatched;
-                set(
-                    &mut out,
-                    j,
-                    if paired {
-                        Bracket::Pair(i)
-                    } else {
-                        Bracket::Unmatched
-                    },
-                );
+                set(&mut out, j, if paired { Bracket::Pair(i) } else { Bracket::Unmatched });
                 if paired {
                     partner = Bracket::Pair(j);
                 }
@@ -103,11 +92,7 @@ fn set(out: &mut [Bracket], i: usize, b: Bracket) {
 /// The first unmatched bracket's range in `tokens`, if any.
 fn first_unmatched(text: &str, tokens: &[Token]) -> Option<Range<usize>> {
     let pairs = pair_brackets(text, tokens);
-    tokens
-        .iter()
-        .zip(pairs)
-        .find(|(_, b)| *b == Bracket::Unmatched)
-        .map(|(t, _)| t.span.clone())
+    tokens.iter().zip(pairs).find(|(_, b)| *b == Bracket::Unmatched).map(|(t, _)| t.span.clone())
 }
 
 /// The byte offset of a UTF-16 offset (what `selectionStart` counts), clamped to `text`.
@@ -138,13 +123,8 @@ pub fn locate_error(text: &str, message: &str) -> Range<usize> {
         return span;
     }
     for quoted in quoted_words(message) {
-        let significant = tokens
-            .iter()
-            .filter(|t| !matches!(t.kind, Kind::Whitespace | Kind::Comment));
-        if let Some(t) = significant
-            .clone()
-            .find(|t| text.get(t.span.clone()) == Some(quoted))
-        {
+        let significant = tokens.iter().filter(|t| !matches!(t.kind, Kind::Whitespace | Kind::Comment));
+        if let Some(t) = significant.clone().find(|t| text.get(t.span.clone()) == Some(quoted)) {
             return t.span.clone();
         }
     }
@@ -197,11 +177,7 @@ pub fn mirror(text: &str, caret: usize, error: Option<Range<usize>>) -> Mirror {
     let at_caret = tokens
         .iter()
         .position(|t| t.kind == Kind::Bracket && t.span.end == caret)
-        .or_else(|| {
-            tokens
-                .iter()
-                .position(|t| t.kind == Kind::Bracket && t.span.start == caret)
-        });
+        .or_else(|| tokens.iter().position(|t| t.kind == Kind::Bracket && t.span.start == caret));
     let matched: Vec<usize> = match at_caret.map(|i| (i, partner(i))) {
         Some((i, Bracket::Pair(j))) => vec![i, j],
         _ => Vec::new(),
@@ -222,20 +198,12 @@ pub fn mirror(text: &str, caret: usize, error: Option<Range<usize>>) -> Mirror {
                 class.push_str(" unmatched");
             }
         }
-        let cuts = error
-            .iter()
-            .flat_map(|e| [e.start, e.end])
-            .filter(|&c| c > t.span.start && c < t.span.end);
-        let mut edges: Vec<usize> = std::iter::once(t.span.start)
-            .chain(cuts)
-            .chain([t.span.end])
-            .collect();
+        let cuts =
+            error.iter().flat_map(|e| [e.start, e.end]).filter(|&c| c > t.span.start && c < t.span.end);
+        let mut edges: Vec<usize> = std::iter::once(t.span.start).chain(cuts).chain([t.span.end]).collect();
         edges.dedup();
         for w in edges.windows(2) {
-            let seg = Segment {
-                range: w[0]..w[1],
-                class: class.clone(),
-            };
+            let seg = Segment { range: w[0]..w[1], class: class.clone() };
             match &error {
                 Some(e) if seg.range.start >= e.end => out.after.push(seg),
                 Some(e) if seg.range.start >= e.start => out.error.get_or_insert_with(Vec::new).push(seg),
@@ -273,11 +241,7 @@ pub fn mirror_html(text: &str, caret: usize, error: Option<(Range<usize>, &str)>
     spans(&mut out, &m.before);
     if let Some(segs) = &m.error {
         // An empty mark (the end of the input) underlines one blank that takes no room.
-        let class = if segs.is_empty() {
-            "error-mark at-end"
-        } else {
-            "error-mark"
-        };
+        let class = if segs.is_empty() { "error-mark at-end" } else { "error-mark" };
         out.push_str("<span class=\"");
         out.push_str(class);
         out.push_str("\" data-testid=\"error-mark\" title=\"");
@@ -322,9 +286,7 @@ mod tests {
     use super::*;
 
     fn texts<'a>(text: &'a str, segs: &[Segment]) -> Vec<(&'a str, String)> {
-        segs.iter()
-            .map(|s| (&text[s.range.clone()], s.class.clone()))
-            .collect()
+        segs.iter().map(|s| (&text[s.range.clone()], s.class.clone())).collect()
     }
 
     #[test]
@@ -342,10 +304,7 @@ mod tests {
         let text = "a([)]";
         let tokens = lex(text);
         use Bracket::*;
-        assert_eq!(
-            pair_brackets(text, &tokens),
-            vec![NotABracket, Pair(3), Unmatched, Pair(1), Unmatched]
-        );
+        assert_eq!(pair_brackets(text, &tokens), vec![NotABracket, Pair(3), Unmatched, Pair(1), Unmatched]);
         assert_eq!(unmatched_bracket("sum(up"), Some(3..4));
         assert_eq!(unmatched_bracket("sum(up)"), None);
     }
@@ -354,10 +313,8 @@ mod tests {
     fn caret_marks_the_pair() {
         let text = "sum(up)";
         let m = mirror(text, 7, None);
-        let marked: Vec<_> = texts(text, &m.before)
-            .into_iter()
-            .filter(|(_, c)| c.contains("match"))
-            .collect();
+        let marked: Vec<_> =
+            texts(text, &m.before).into_iter().filter(|(_, c)| c.contains("match")).collect();
         assert_eq!(marked.len(), 2);
         assert!(marked.iter().all(|(_, c)| c == "tok-bracket match"));
         let m = mirror("sum(up", 2, None);
@@ -368,16 +325,10 @@ mod tests {
     fn errors_are_placed() {
         assert_eq!(locate_error("sum(up", "unexpected end of input"), 3..4);
         assert_eq!(locate_error("up{a=\"x}", "unterminated quoted string \""), 5..8);
-        assert_eq!(
-            locate_error("up ! 1", "unexpected character after '!': ' '"),
-            3..4
-        );
+        assert_eq!(locate_error("up ! 1", "unexpected character after '!': ' '"), 3..4);
         assert_eq!(locate_error("foo(up)", "unknown function: foo"), 0..3);
         assert_eq!(
-            locate_error(
-                "rate(up) + 1 ",
-                "expected type matrix in call to function 'rate', got vector"
-            ),
+            locate_error("rate(up) + 1 ", "expected type matrix in call to function 'rate', got vector"),
             0..4
         );
         assert_eq!(locate_error("up +", "unexpected end of input"), 4..4);
@@ -388,10 +339,7 @@ mod tests {
         let text = "sum(up";
         let m = mirror(text, 0, Some(3..4));
         assert_eq!(texts(text, &m.before), vec![("sum", "tok-aggregation".into())]);
-        assert_eq!(
-            texts(text, m.error.as_deref().unwrap()),
-            vec![("(", "tok-bracket unmatched".into())]
-        );
+        assert_eq!(texts(text, m.error.as_deref().unwrap()), vec![("(", "tok-bracket unmatched".into())]);
         assert_eq!(texts(text, &m.after), vec![("up", "tok-metric".into())]);
         // At the end: an empty mark after everything.
         let m = mirror("up +", 0, Some(4..4));
@@ -402,10 +350,7 @@ mod tests {
         let text = "ab€cd";
         let m = mirror(text, 0, Some(1..3));
         assert_eq!(texts(text, &m.before), vec![("a", "tok-metric".into())]);
-        assert_eq!(
-            texts(text, m.error.as_deref().unwrap()),
-            vec![("b", "tok-metric".into())]
-        );
+        assert_eq!(texts(text, m.error.as_deref().unwrap()), vec![("b", "tok-metric".into())]);
     }
 
     #[test]

@@ -18,12 +18,20 @@ fn node(e: &Expr) -> ExprNode {
         Expr::Aggregate(a) => {
             let op = a.op.to_string();
             let by = match &a.modifier {
-                Some(LabelModifier::Include(l)) if l.labels.is_empty() => "into one series, dropping every label".to_string(),
+                Some(LabelModifier::Include(l)) if l.labels.is_empty() => {
+                    "into one series, dropping every label".to_string()
+                }
                 Some(LabelModifier::Include(l)) => {
-                    format!("into one series per distinct value of {}, keeping only those labels", list(&l.labels))
+                    format!(
+                        "into one series per distinct value of {}, keeping only those labels",
+                        list(&l.labels)
+                    )
                 }
                 Some(LabelModifier::Exclude(l)) => {
-                    format!("into one series per distinct set of the other labels, dropping {}", list(&l.labels))
+                    format!(
+                        "into one series per distinct set of the other labels, dropping {}",
+                        list(&l.labels)
+                    )
                 }
                 None => "into one series, dropping every label".to_string(),
             };
@@ -36,12 +44,24 @@ fn node(e: &Expr) -> ExprNode {
         }
         Expr::Binary(b) => ("binary operator", binary_words(b), vec![b.lhs.as_ref(), b.rhs.as_ref()]),
         Expr::Unary(u) => ("negation", "The input with every value negated.".into(), vec![u.expr.as_ref()]),
-        Expr::Paren(p) => ("parentheses", "Groups its content; changes nothing.".into(), vec![p.expr.as_ref()]),
+        Expr::Paren(p) => {
+            ("parentheses", "Groups its content; changes nothing.".into(), vec![p.expr.as_ref()])
+        }
         Expr::Subquery(s) => {
-            let step = s.step.map(|d| format!("every {}", duration(d))).unwrap_or_else(|| "at the default resolution".into());
+            let step = s
+                .step
+                .map(|d| format!("every {}", duration(d)))
+                .unwrap_or_else(|| "at the default resolution".into());
             (
                 "subquery",
-                format!("Evaluates its content {step} over the last {}{}, as a range for the function around it.", duration(s.range), shifts(s.offset.as_ref().map(ToString::to_string), s.at.as_ref().map(ToString::to_string))),
+                format!(
+                    "Evaluates its content {step} over the last {}{}, as a range for the function around it.",
+                    duration(s.range),
+                    shifts(
+                        s.offset.as_ref().map(ToString::to_string),
+                        s.at.as_ref().map(ToString::to_string)
+                    )
+                ),
                 vec![s.expr.as_ref()],
             )
         }
@@ -49,7 +69,11 @@ fn node(e: &Expr) -> ExprNode {
         Expr::StringLiteral(s) => ("string", format!("The string {:?}.", s.val), vec![]),
         Expr::VectorSelector(vs) => (
             "selector",
-            format!("The latest sample (within the lookback) of every series {}{}.", selection(vs), shifts(vs.offset.as_ref().map(ToString::to_string), vs.at.as_ref().map(ToString::to_string))),
+            format!(
+                "The latest sample (within the lookback) of every series {}{}.",
+                selection(vs),
+                shifts(vs.offset.as_ref().map(ToString::to_string), vs.at.as_ref().map(ToString::to_string))
+            ),
             vec![],
         ),
         Expr::MatrixSelector(ms) => (
@@ -58,14 +82,24 @@ fn node(e: &Expr) -> ExprNode {
                 "The samples of the last {} of every series {}{}.",
                 duration(ms.range),
                 selection(&ms.vs),
-                shifts(ms.vs.offset.as_ref().map(ToString::to_string), ms.vs.at.as_ref().map(ToString::to_string))
+                shifts(
+                    ms.vs.offset.as_ref().map(ToString::to_string),
+                    ms.vs.at.as_ref().map(ToString::to_string)
+                )
             ),
             vec![],
         ),
-        Expr::Call(c) => ("function", function_words(c.func.name), c.args.args.iter().map(|a| a.as_ref()).collect()),
+        Expr::Call(c) => {
+            ("function", function_words(c.func.name), c.args.args.iter().map(|a| a.as_ref()).collect())
+        }
         Expr::Extension(_) => ("extension", String::new(), vec![]),
     };
-    ExprNode { expr: e.to_string(), kind: kind.into(), words, children: children.into_iter().map(node).collect() }
+    ExprNode {
+        expr: e.to_string(),
+        kind: kind.into(),
+        words,
+        children: children.into_iter().map(node).collect(),
+    }
 }
 
 fn list(labels: &[String]) -> String {
@@ -166,17 +200,27 @@ fn binary_words(b: &parser::BinaryExpr) -> String {
     }
     let matching = match b.modifier.as_ref().and_then(|m| m.matching.as_ref()) {
         Some(LabelModifier::Include(l)) => format!("series are matched on {} only", list(&l.labels)),
-        Some(LabelModifier::Exclude(l)) => format!("series are matched on all labels except {}", list(&l.labels)),
+        Some(LabelModifier::Exclude(l)) => {
+            format!("series are matched on all labels except {}", list(&l.labels))
+        }
         None => "series are matched when all their labels (the metric name aside) are equal".into(),
     };
     let card = match b.modifier.as_ref().map(|m| &m.card) {
         Some(VectorMatchCardinality::ManyToOne(l)) => format!(
             "; many-to-one (`group_left`): several left series may match one right series{}",
-            if l.labels.is_empty() { String::new() } else { format!(", and {} are copied from it", list(&l.labels)) }
+            if l.labels.is_empty() {
+                String::new()
+            } else {
+                format!(", and {} are copied from it", list(&l.labels))
+            }
         ),
         Some(VectorMatchCardinality::OneToMany(l)) => format!(
             "; one-to-many (`group_right`): several right series may match one left series{}",
-            if l.labels.is_empty() { String::new() } else { format!(", and {} are copied from it", list(&l.labels)) }
+            if l.labels.is_empty() {
+                String::new()
+            } else {
+                format!(", and {} are copied from it", list(&l.labels))
+            }
         ),
         Some(VectorMatchCardinality::ManyToMany) => String::new(),
         _ => "; one-to-one: each left series must match at most one right series".into(),
@@ -186,12 +230,16 @@ fn binary_words(b: &parser::BinaryExpr) -> String {
 
 fn function_words(name: &str) -> String {
     let doc = match name {
-        "rate" => "The per-second average rate of increase of each counter over its range, adjusted for resets.",
+        "rate" => {
+            "The per-second average rate of increase of each counter over its range, adjusted for resets."
+        }
         "irate" => "The per-second rate of each counter from its last two samples in the range.",
         "increase" => "The increase of each counter over its range, adjusted for resets.",
         "delta" => "The difference between the first and last value of each gauge over its range.",
         "deriv" => "The per-second derivative of each gauge over its range (linear regression).",
-        "histogram_quantile" => "The φ-quantile estimated from the `le` buckets of classic histograms (or native ones).",
+        "histogram_quantile" => {
+            "The φ-quantile estimated from the `le` buckets of classic histograms (or native ones)."
+        }
         "abs" => "The absolute value of each sample.",
         "absent" => "1 with the selector's labels if the input has no series, else nothing.",
         "absent_over_time" => "1 if the range holds no samples, else nothing.",
@@ -236,13 +284,21 @@ mod tests {
         assert_eq!(rate.kind, "function");
         let range = &rate.children[0];
         assert_eq!(range.kind, "range selector");
-        assert!(range.words.contains("last 5m") && range.words.contains("`code` matches \"5..\""), "{}", range.words);
+        assert!(
+            range.words.contains("last 5m") && range.words.contains("`code` matches \"5..\""),
+            "{}",
+            range.words
+        );
     }
 
     #[test]
     fn scalars_filters_and_errors() {
         let t = explain("up == bool 1").unwrap();
-        assert!(t.words.contains("returns 1 where true") && t.words.contains("with the scalar"), "{}", t.words);
+        assert!(
+            t.words.contains("returns 1 where true") && t.words.contains("with the scalar"),
+            "{}",
+            t.words
+        );
         assert!(explain("up > 0").unwrap().words.contains("a filter"));
         assert!(explain("sum(").is_err());
         let w = explain("max without (instance) (up offset 5m)").unwrap();

@@ -46,7 +46,11 @@ pub fn short_value(v: f64) -> String {
     // Up to 4 significant decimals, trailing zeros trimmed.
     let s = format!("{v:.4}");
     let s = s.trim_end_matches('0').trim_end_matches('.');
-    if s == "-0" { "0".into() } else { s.to_string() }
+    if s == "-0" {
+        "0".into()
+    } else {
+        s.to_string()
+    }
 }
 
 #[cfg(test)]

@@ -36,18 +36,12 @@ pub fn heatmaps(matrix: &[RangeSeries]) -> Vec<Heatmap> {
         rest.remove("le");
         groups.entry(rest).or_default().push((bound, le, s));
     }
-    groups
-        .into_iter()
-        .map(|(labels, mut buckets)| build(&labels, &mut buckets))
-        .collect()
+    groups.into_iter().map(|(labels, mut buckets)| build(&labels, &mut buckets)).collect()
 }
 
 fn build(labels: &Labels, buckets: &mut [(f64, &str, &RangeSeries)]) -> Heatmap {
     buckets.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let mut times: Vec<i64> = buckets
-        .iter()
-        .flat_map(|b| b.2.values.iter().map(|p| p.t_millis()))
-        .collect();
+    let mut times: Vec<i64> = buckets.iter().flat_map(|b| b.2.values.iter().map(|p| p.t_millis())).collect();
     times.sort_unstable();
     times.dedup();
     // Cumulative counts on the common time grid.
@@ -100,10 +94,7 @@ mod tests {
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
-            values: points
-                .iter()
-                .map(|(t, v)| SamplePair(*t, v.to_string()))
-                .collect(),
+            values: points.iter().map(|(t, v)| SamplePair(*t, v.to_string())).collect(),
             histograms: vec![],
         }
     }
@@ -152,11 +143,7 @@ mod tests {
         let h = &heatmaps(&m)[0];
         assert_eq!(h.times, vec![0, 15_000, 30_000]);
         assert_eq!(h.cells[0], vec![Some(5.0), None, None]);
-        assert_eq!(
-            h.cells[1],
-            vec![Some(0.0), None, None],
-            "no lower bucket → unknown"
-        );
+        assert_eq!(h.cells[1], vec![Some(0.0), None, None], "no lower bucket → unknown");
         assert_eq!(h.max, 5.0);
     }
 }

@@ -28,11 +28,7 @@ mod tests {
         let one = click(&all, 1, false);
         assert_eq!(one, vec![false, true, false]);
         assert_eq!(click(&one, 1, false), all);
-        assert_eq!(
-            click(&one, 2, false),
-            vec![false, false, true],
-            "another item isolates that one"
-        );
+        assert_eq!(click(&one, 2, false), vec![false, false, true], "another item isolates that one");
     }
 
     #[test]
@@ -41,11 +37,7 @@ mod tests {
         let two = click(&all, 0, true);
         assert_eq!(two, vec![false, true, true]);
         assert_eq!(click(&two, 0, true), all);
-        assert_eq!(
-            click(&[false, true, false], 1, true),
-            vec![false; 3],
-            "all hidden is allowed"
-        );
+        assert_eq!(click(&[false, true, false], 1, true), vec![false; 3], "all hidden is allowed");
         assert_eq!(click(&[false, false, true], 0, false), vec![true, false, false]);
     }
 

@@ -49,9 +49,7 @@ pub struct Token {
 const GROUPING: &[&str] = &["by", "without", "on", "ignoring", "group_left", "group_right"];
 
 /// Two-character operators first, so `==` is not read as `=` `=`.
-const OPERATORS: &[&str] = &[
-    "==", "!=", ">=", "<=", "=~", "!~", "+", "-", "*", "/", "%", "^", "=", ">", "<",
-];
+const OPERATORS: &[&str] = &["==", "!=", ">=", "<=", "=~", "!~", "+", "-", "*", "/", "%", "^", "=", ">", "<"];
 
 /// Duration units, longest first so `ms` wins over `m`.
 const UNITS: &[&str] = &["ms", "s", "m", "h", "d", "w", "y"];
@@ -75,16 +73,8 @@ pub fn is_function(word: &str) -> bool {
 
 /// Splits `text` into tokens that cover it end to end, in order.
 pub fn lex(text: &str) -> Vec<Token> {
-    Lexer {
-        text,
-        pos: 0,
-        braces: 0,
-        squares: 0,
-        label_list: false,
-        grouping_next: false,
-        out: Vec::new(),
-    }
-    .run()
+    Lexer { text, pos: 0, braces: 0, squares: 0, label_list: false, grouping_next: false, out: Vec::new() }
+        .run()
 }
 
 struct Lexer<'a> {
@@ -125,10 +115,7 @@ impl Lexer<'_> {
                     .get(start..self.pos)
                     .is_some_and(|w| GROUPING.iter().any(|g| g.eq_ignore_ascii_case(w)));
         }
-        self.out.push(Token {
-            kind,
-            span: start..self.pos,
-        });
+        self.out.push(Token { kind, span: start..self.pos });
     }
 
     fn rest(&self) -> &str {
@@ -145,12 +132,7 @@ impl Lexer<'_> {
 
     /// Advances over chars while `f` holds.
     fn eat_while(&mut self, f: impl Fn(char) -> bool) {
-        let n: usize = self
-            .rest()
-            .chars()
-            .take_while(|&c| f(c))
-            .map(char::len_utf8)
-            .sum();
+        let n: usize = self.rest().chars().take_while(|&c| f(c)).map(char::len_utf8).sum();
         self.pos += n;
     }
 
@@ -242,9 +224,7 @@ impl Lexer<'_> {
         }
         let rest = self.rest();
         let hex = (rest.starts_with("0x") || rest.starts_with("0X"))
-            && rest
-                .get(2..)
-                .is_some_and(|r| r.starts_with(|c: char| c.is_ascii_hexdigit()));
+            && rest.get(2..).is_some_and(|r| r.starts_with(|c: char| c.is_ascii_hexdigit()));
         if hex {
             self.pos += 2;
             self.eat_while(|c| c.is_ascii_hexdigit());
@@ -262,10 +242,7 @@ impl Lexer<'_> {
                 }
             }
         }
-        if self
-            .peek()
-            .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
-        {
+        if self.peek().is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.') {
             self.eat_while(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
             return Kind::Error;
         }
@@ -319,12 +296,7 @@ fn duration_len(s: &str) -> Option<usize> {
     let mut i = 0;
     let mut parts = 0;
     loop {
-        let digits = bytes
-            .get(i..)
-            .unwrap_or(&[])
-            .iter()
-            .take_while(|b| b.is_ascii_digit())
-            .count();
+        let digits = bytes.get(i..).unwrap_or(&[]).iter().take_while(|b| b.is_ascii_digit()).count();
         if digits == 0 {
             break;
         }
@@ -448,18 +420,7 @@ mod tests {
 
     #[test]
     fn tokens_cover_any_input() {
-        for text in [
-            "",
-            "é{ü=\"ß",
-            "1ék",
-            "\u{1F600}(",
-            "{:}",
-            "0x",
-            "1e",
-            "[5m:",
-            "\"\\",
-            "'a\nb'",
-        ] {
+        for text in ["", "é{ü=\"ß", "1ék", "\u{1F600}(", "{:}", "0x", "1e", "[5m:", "\"\\", "'a\nb'"] {
             let tokens = lex(text);
             let mut at = 0;
             for t in &tokens {

@@ -394,7 +394,9 @@ mod tests {
         let p = Plot::from_matrix(&m, 0, 45_000, 15_000);
         let v = p.view(&GraphOptions { log_scale: true, from_zero: true, ..opts() }, &[]);
         assert_eq!(v.series[0].points.len(), 2);
-        assert!((v.series[0].points[0].1 - 2.0).abs() < 1e-12 && (v.series[0].points[1].1 + 1.0).abs() < 1e-12);
+        assert!(
+            (v.series[0].points[0].1 - 2.0).abs() < 1e-12 && (v.series[0].points[1].1 + 1.0).abs() < 1e-12
+        );
         assert!((v.y.0 - -1.15).abs() < 1e-9 && (v.y.1 - 2.15).abs() < 1e-9, "{:?}", v.y);
         let all_bad = Plot::from_matrix(&[series("a", &[(0.0, "0")])], 0, 1, 1);
         assert_eq!(all_bad.view(&GraphOptions { log_scale: true, ..opts() }, &[]).y, (0.0, 1.0));
@@ -425,7 +427,11 @@ mod tests {
         let x = (1_700_000_000_000, 1_700_000_100_000);
         assert_eq!(zoom(x, (10, 110), 30, 70), Some(("40s".to_string(), "2023-11-14 22:14:20".to_string())));
         assert_eq!(zoom(x, (10, 110), 70, 30), zoom(x, (10, 110), 30, 70), "either direction");
-        assert_eq!(zoom(x, (10, 110), -50, 500), Some(("1m40s".to_string(), "2023-11-14 22:15:00".to_string())), "clamped to the plot");
+        assert_eq!(
+            zoom(x, (10, 110), -50, 500),
+            Some(("1m40s".to_string(), "2023-11-14 22:15:00".to_string())),
+            "clamped to the plot"
+        );
         assert_eq!(zoom(x, (10, 110), 30, 32), None, "a click");
         assert_eq!(zoom((0, 1000), (10, 110), 10, 40), None, "under a second");
     }

@@ -91,18 +91,26 @@ mod tests {
     #[test]
     fn worker_protocol_round_trip() {
         let reply = answer(r#"{"id":7,"expr":"up"}"#).unwrap();
-        assert_eq!(serde_json::from_str::<CheckReply>(&reply).unwrap(), CheckReply { id: 7, error: None, formatted: None, tree: None });
+        assert_eq!(
+            serde_json::from_str::<CheckReply>(&reply).unwrap(),
+            CheckReply { id: 7, error: None, formatted: None, tree: None }
+        );
         let reply: CheckReply = serde_json::from_str(&answer(r#"{"id":8,"expr":"up{"}"#).unwrap()).unwrap();
         assert_eq!(reply.id, 8);
         assert!(reply.error.is_some());
         assert_eq!(answer("garbage"), None);
         let reply: CheckReply =
-            serde_json::from_str(&answer(r#"{"id":9,"expr":"sum by(job)(up)","format":true}"#).unwrap()).unwrap();
-        assert_eq!(reply, CheckReply { id: 9, error: None, formatted: Some("sum by (job) (up)".into()), tree: None });
+            serde_json::from_str(&answer(r#"{"id":9,"expr":"sum by(job)(up)","format":true}"#).unwrap())
+                .unwrap();
+        assert_eq!(
+            reply,
+            CheckReply { id: 9, error: None, formatted: Some("sum by (job) (up)".into()), tree: None }
+        );
         let reply: CheckReply =
             serde_json::from_str(&answer(r#"{"id":11,"expr":"sum(up)","explain":true}"#).unwrap()).unwrap();
         assert_eq!(reply.tree.map(|t| t.children.len()), Some(1));
-        let reply: CheckReply = serde_json::from_str(&answer(r#"{"id":10,"expr":"up{","format":true}"#).unwrap()).unwrap();
+        let reply: CheckReply =
+            serde_json::from_str(&answer(r#"{"id":10,"expr":"up{","format":true}"#).unwrap()).unwrap();
         assert!(reply.error.is_some() && reply.formatted.is_none());
         assert_eq!(answer(READY), None);
     }

@@ -43,7 +43,10 @@ impl PanelRequest {
 fn build_query(state: &PanelState, now_ms: i64) -> Result<PanelRequest, String> {
     let end = match state.end.trim() {
         "" => None,
-        s => Some(parse_time(s).ok_or_else(|| format!("invalid end time \"{s}\": use YYYY-MM-DD HH:mm:ss (UTC)"))?),
+        s => Some(
+            parse_time(s)
+                .ok_or_else(|| format!("invalid end time \"{s}\": use YYYY-MM-DD HH:mm:ss (UTC)"))?,
+        ),
     };
     match state.tab {
         Tab::Table => {
@@ -55,8 +58,9 @@ fn build_query(state: &PanelState, now_ms: i64) -> Result<PanelRequest, String> 
             Ok(PanelRequest { path: InstantQuery::PATH, pairs: q.form_pairs(), range: None })
         }
         Tab::Graph => {
-            let range = parse_duration(&state.range)
-                .ok_or_else(|| format!("invalid range \"{}\": use a duration such as 1h or 30m", state.range))?;
+            let range = parse_duration(&state.range).ok_or_else(|| {
+                format!("invalid range \"{}\": use a duration such as 1h or 30m", state.range)
+            })?;
             let end = end.unwrap_or(now_ms);
             let step_ms = match state.step.trim() {
                 "" => auto_step_seconds(range) * 1000,
@@ -79,7 +83,11 @@ fn build_query(state: &PanelState, now_ms: i64) -> Result<PanelRequest, String> 
                 step: step_ms as f64 / 1000.0,
                 thanos: state.thanos_params(true),
             };
-            Ok(PanelRequest { path: RangeQuery::PATH, pairs: q.form_pairs(), range: Some((start, end, step_ms)) })
+            Ok(PanelRequest {
+                path: RangeQuery::PATH,
+                pairs: q.form_pairs(),
+                range: Some((start, end, step_ms)),
+            })
         }
     }
 }

@@ -264,7 +264,8 @@ pub fn filter_rules(data: &Rules, text: &TextFilter) -> Vec<Group> {
     data.groups
         .iter()
         .filter_map(|g| {
-            let rules: Vec<Rule> = g.rules.iter().filter(|r| text.all_in(&[&rule_text(g, r)])).cloned().collect();
+            let rules: Vec<Rule> =
+                g.rules.iter().filter(|r| text.all_in(&[&rule_text(g, r)])).cloned().collect();
             (!rules.is_empty()).then(|| Group { rules, ..g.clone() })
         })
         .collect()
@@ -355,7 +356,11 @@ pub fn ago(now_ms: i64, then_ms: i64) -> String {
         return "just now".into();
     }
     let words = coarse(d.abs());
-    if d > 0 { format!("{words} ago") } else { format!("in {words}") }
+    if d > 0 {
+        format!("{words} ago")
+    } else {
+        format!("in {words}")
+    }
 }
 
 /// `ms` as a Prometheus duration cut to its two largest units.
@@ -450,7 +455,8 @@ mod tests {
         assert!(d.groups[1].rules.is_empty());
 
         // The error envelope, and things that are not the API's JSON, never panic.
-        let e = decode_rules(r#"{"status":"error","errorType":"bad_data","error":"invalid parameter"}"#).unwrap();
+        let e =
+            decode_rules(r#"{"status":"error","errorType":"bad_data","error":"invalid parameter"}"#).unwrap();
         assert_eq!(e.error.as_deref(), Some("invalid parameter"));
         let wrong_types = [
             r#"{"status":"success","data":{"groups":[1]}}"#,
@@ -543,7 +549,8 @@ mod tests {
         let mut other = a.alerts[0].clone();
         other.labels.insert("instance".into(), "host-b".into());
         a.alerts.push(other);
-        let shown = filter_alerts(&data, StateFilter::default(), &TextFilter::new("alwaysfiring instance=host-b"));
+        let shown =
+            filter_alerts(&data, StateFilter::default(), &TextFilter::new("alwaysfiring instance=host-b"));
         assert_eq!(shown[0].rules[0].alerts.len(), 1);
         assert_eq!(shown[0].rules[0].alerts[0].labels["instance"], "host-b");
         // The rule's own text matching keeps every alert.
@@ -559,8 +566,14 @@ mod tests {
         let data = captured();
         assert_eq!(filter_rules(&data, &TextFilter::default()), data.groups, "no filter, every group");
         assert_eq!(rule_names(&filter_rules(&data, &TextFilter::new("job:up"))), vec![vec!["job:up:sum"]]);
-        assert_eq!(rule_names(&filter_rules(&data, &TextFilter::new("source=capture"))), vec![vec!["job:up:sum"]]);
-        assert_eq!(rule_names(&filter_rules(&data, &TextFilter::new("hourly"))), vec![vec!["instance:up:max"]]);
+        assert_eq!(
+            rule_names(&filter_rules(&data, &TextFilter::new("source=capture"))),
+            vec![vec!["job:up:sum"]]
+        );
+        assert_eq!(
+            rule_names(&filter_rules(&data, &TextFilter::new("hourly"))),
+            vec![vec!["instance:up:max"]]
+        );
         assert!(filter_rules(&data, &TextFilter::new("zzz")).is_empty());
     }
 

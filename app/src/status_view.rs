@@ -32,7 +32,9 @@ pub fn matching(rows: &[(String, String)], text: &str) -> Vec<(String, String)> 
     let needle = text.trim().to_ascii_lowercase();
     rows.iter()
         .filter(|(k, v)| {
-            needle.is_empty() || k.to_ascii_lowercase().contains(&needle) || v.to_ascii_lowercase().contains(&needle)
+            needle.is_empty()
+                || k.to_ascii_lowercase().contains(&needle)
+                || v.to_ascii_lowercase().contains(&needle)
         })
         .cloned()
         .collect()

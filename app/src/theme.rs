@@ -25,10 +25,7 @@ impl Theme {
 
     /// A stored or selected value; anything else is `Auto`.
     pub fn parse(s: &str) -> Theme {
-        Theme::ALL
-            .into_iter()
-            .find(|t| t.as_str() == s.trim())
-            .unwrap_or_default()
+        Theme::ALL.into_iter().find(|t| t.as_str() == s.trim()).unwrap_or_default()
     }
 
     /// Whether the page is dark, given whether the system prefers dark.

@@ -42,7 +42,10 @@ pub(crate) async fn sleep(ms: i32) {
 
 /// Runs `step` until it says it is done (`Ok(true)`) or fails, letting the browser handle input and
 /// paint whenever [`SLICE_MS`] have passed; each such pause is marked `mark` (read by the tests).
-pub(crate) async fn sliced<E>(mark: &'static str, mut step: impl FnMut() -> Result<bool, E>) -> Result<(), E> {
+pub(crate) async fn sliced<E>(
+    mark: &'static str,
+    mut step: impl FnMut() -> Result<bool, E>,
+) -> Result<(), E> {
     let mut started = api::now_ms();
     while !step()? {
         if api::now_ms() - started > SLICE_MS {
@@ -62,7 +65,8 @@ pub(crate) async fn yield_now(mark: &'static str) {
         return;
     }
     api::mark(mark);
-    let scheduler = js_sys::Reflect::get(&js_sys::global(), &"scheduler".into()).ok().filter(|s| s.is_object());
+    let scheduler =
+        js_sys::Reflect::get(&js_sys::global(), &"scheduler".into()).ok().filter(|s| s.is_object());
     let promise = scheduler.and_then(|s| {
         let f = js_sys::Reflect::get(&s, &"yield".into()).ok()?.dyn_into::<js_sys::Function>().ok()?;
         f.call0(&s).ok()?.dyn_into::<js_sys::Promise>().ok()

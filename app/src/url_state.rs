@@ -205,7 +205,9 @@ struct StoreRef {
 
 /// The store names of a `store_matches` value; anything unreadable means none.
 fn store_names(json: &str) -> Vec<String> {
-    serde_json::from_str::<Vec<StoreRef>>(json).map(|v| v.into_iter().map(|s| s.name).collect()).unwrap_or_default()
+    serde_json::from_str::<Vec<StoreRef>>(json)
+        .map(|v| v.into_iter().map(|s| s.name).collect())
+        .unwrap_or_default()
 }
 
 /// `[{"name":…}]`, or empty (left out of the URL) when no store is chosen.
@@ -251,9 +253,16 @@ mod tests {
         let p = &decode(q, &defaults())[0];
         assert_eq!(p.store_matches, ["10.0.0.1:10901"]);
         assert_eq!(p.thanos_params(false).store_matches, [r#"{__address__="10.0.0.1:10901"}"#]);
-        assert!(encode(std::slice::from_ref(p)).contains("&g0.store_matches=%5B%7B%22name%22%3A%2210.0.0.1%3A10901%22%7D%5D"));
-        assert_eq!(decode("g0.expr=up&g0.store_matches=%5B%5D", &defaults())[0].store_matches, Vec::<String>::new());
-        assert_eq!(decode("g0.expr=up&g0.store_matches=garbage", &defaults())[0].store_matches, Vec::<String>::new());
+        assert!(encode(std::slice::from_ref(p))
+            .contains("&g0.store_matches=%5B%7B%22name%22%3A%2210.0.0.1%3A10901%22%7D%5D"));
+        assert_eq!(
+            decode("g0.expr=up&g0.store_matches=%5B%5D", &defaults())[0].store_matches,
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            decode("g0.expr=up&g0.store_matches=garbage", &defaults())[0].store_matches,
+            Vec::<String>::new()
+        );
     }
 
     #[test]
@@ -315,9 +324,16 @@ mod tests {
         p.expr = "up".into();
         let plain = encode(std::slice::from_ref(&p));
         assert!(!plain.contains("stacked") && !plain.contains("log_scale"), "{plain}");
-        p.graph = GraphOptions { stacked: true, log_scale: true, from_zero: true, local_time: true, heatmap: true };
+        p.graph =
+            GraphOptions { stacked: true, log_scale: true, from_zero: true, local_time: true, heatmap: true };
         let encoded = encode(std::slice::from_ref(&p));
-        for key in ["g0.stacked=1", "g0.display_mode=heatmap", "g0.y_axis_min=0", "g0.log_scale=1", "g0.local_time=1"] {
+        for key in [
+            "g0.stacked=1",
+            "g0.display_mode=heatmap",
+            "g0.y_axis_min=0",
+            "g0.log_scale=1",
+            "g0.local_time=1",
+        ] {
             assert!(encoded.contains(key), "{key} in {encoded}");
         }
         assert_eq!(decode(&encoded, &defaults()), vec![p.clone()]);

@@ -32,36 +32,19 @@ fn editor_on(text: &str, caret: usize, message: &str) -> Result<(), TestCaseErro
     prop_assert_eq!(pairs.len(), tokens.len());
     for (i, b) in pairs.iter().enumerate() {
         if let editor::Bracket::Pair(j) = *b {
-            prop_assert_eq!(
-                pairs.get(j),
-                Some(&editor::Bracket::Pair(i)),
-                "pairs are symmetric"
-            );
+            prop_assert_eq!(pairs.get(j), Some(&editor::Bracket::Pair(i)), "pairs are symmetric");
         }
     }
     let _ = editor::unmatched_bracket(text);
     let error = editor::locate_error(text, message);
-    prop_assert!(
-        text.get(error.clone()).is_some(),
-        "error range {:?} in {:?}",
-        error,
-        text
-    );
+    prop_assert!(text.get(error.clone()).is_some(), "error range {:?} in {:?}", error, text);
     let byte = editor::byte_offset(text, caret);
     prop_assert!(text.is_char_boundary(byte));
-    for (c, e) in [
-        (byte, Some(error)),
-        (caret, Some(caret..caret / 2)),
-        (caret, Some(caret / 2..caret)),
-        (caret, None),
-    ] {
+    for (c, e) in
+        [(byte, Some(error)), (caret, Some(caret..caret / 2)), (caret, Some(caret / 2..caret)), (caret, None)]
+    {
         let m = editor::mirror(text, c, e);
-        let all: Vec<_> = m
-            .before
-            .iter()
-            .chain(m.error.iter().flatten())
-            .chain(&m.after)
-            .collect();
+        let all: Vec<_> = m.before.iter().chain(m.error.iter().flatten()).chain(&m.after).collect();
         let mut at = 0;
         for s in all {
             prop_assert_eq!(s.range.start, at);
@@ -76,7 +59,8 @@ fn editor_on(text: &str, caret: usize, message: &str) -> Result<(), TestCaseErro
 /// Completion at any caret: ranges inside the text, at most the limit, accepting gives valid UTF-8
 /// with the caret on a char boundary after the insertion.
 fn completion_on(text: &str, caret: usize, words: &[String]) -> Result<(), TestCaseError> {
-    let sources = completion::Sources { metrics: words, label_names: words, label_values: words, history: words };
+    let sources =
+        completion::Sources { metrics: words, label_names: words, label_values: words, history: words };
     let (place, items) = completion::complete(text, caret, sources);
     prop_assert!(text.get(place.range.clone()).is_some(), "{:?} in {:?}", place.range, text);
     prop_assert!(items.len() <= completion::LIMIT);
@@ -93,12 +77,7 @@ fn completion_on(text: &str, caret: usize, words: &[String]) -> Result<(), TestC
 /// that formats to itself.
 fn parser_on(text: &str) -> Result<(), TestCaseError> {
     for (format, explain) in [(false, false), (true, false), (false, true)] {
-        let req = promql::CheckRequest {
-            id: 1,
-            expr: text.to_string(),
-            format,
-            explain,
-        };
+        let req = promql::CheckRequest { id: 1, expr: text.to_string(), format, explain };
         let message = serde_json::to_string(&req).map_err(|e| TestCaseError::fail(e.to_string()))?;
         prop_assert!(promql::answer(&message).is_some());
     }
@@ -107,26 +86,15 @@ fn parser_on(text: &str) -> Result<(), TestCaseError> {
         prop_assert!(once.is_ok(), "{:?} parses but does not format: {:?}", text, once);
         let once = once.unwrap_or_default();
         let twice = promql::format(&once);
-        prop_assert_eq!(
-            twice.as_deref(),
-            Ok(once.as_str()),
-            "formatting {:?} is not stable",
-            text
-        );
+        prop_assert_eq!(twice.as_deref(), Ok(once.as_str()), "formatting {:?} is not stable", text);
     }
     Ok(())
 }
 
 /// PromQL-shaped text from a small grammar, with some noise so the error paths get exercised.
 fn promql_shaped() -> impl Strategy<Value = String> {
-    let metric = prop::sample::select(vec![
-        "up",
-        "http_requests_total",
-        "job:rate5m",
-        "a_b",
-        "node_cpu",
-        "x",
-    ]);
+    let metric =
+        prop::sample::select(vec!["up", "http_requests_total", "job:rate5m", "a_b", "node_cpu", "x"]);
     let label = prop::sample::select(vec!["job", "instance", "le", "code", "__name__", "on", "a"]);
     let string = prop_oneof![
         "[a-z0-9 .*]{0,6}".prop_map(|s| format!("\"{s}\"")),
@@ -136,31 +104,17 @@ fn promql_shaped() -> impl Strategy<Value = String> {
         Just("\"é€😀\"".to_string()),
         Just("\"open".to_string()),
     ];
-    let duration = prop::sample::select(vec![
-        "5m", "1h30m", "500ms", "1d", "2w", "1y", "30s", "0s", "1m1s", "5",
-    ])
-    .prop_map(String::from);
-    let number = prop::sample::select(vec![
-        "1", "0.5", "1e3", "0x1F", "Inf", "-Inf", "NaN", ".5", "1e-3", "42",
-    ])
-    .prop_map(String::from);
-    let matcher = (
-        label.clone(),
-        prop::sample::select(vec!["=", "!=", "=~", "!~"]),
-        string.clone(),
-    )
+    let duration =
+        prop::sample::select(vec!["5m", "1h30m", "500ms", "1d", "2w", "1y", "30s", "0s", "1m1s", "5"])
+            .prop_map(String::from);
+    let number =
+        prop::sample::select(vec!["1", "0.5", "1e3", "0x1F", "Inf", "-Inf", "NaN", ".5", "1e-3", "42"])
+            .prop_map(String::from);
+    let matcher = (label.clone(), prop::sample::select(vec!["=", "!=", "=~", "!~"]), string.clone())
         .prop_map(|(l, op, s)| format!("{l}{op}{s}"));
-    let selector = (
-        metric,
-        prop::collection::vec(matcher, 0..3),
-        prop::option::of(duration.clone()),
-    )
+    let selector = (metric, prop::collection::vec(matcher, 0..3), prop::option::of(duration.clone()))
         .prop_map(|(m, ms, range)| {
-            let braces = if ms.is_empty() {
-                String::new()
-            } else {
-                format!("{{{}}}", ms.join(","))
-            };
+            let braces = if ms.is_empty() { String::new() } else { format!("{{{}}}", ms.join(",")) };
             let range = range.map(|d| format!("[{d}]")).unwrap_or_default();
             format!("{m}{braces}{range}")
         });
@@ -183,25 +137,13 @@ fn promql_shaped() -> impl Strategy<Value = String> {
             )
                 .prop_map(|(f, args)| format!("{f}({})", args.join(", "))),
             (
-                prop::sample::select(vec![
-                    "sum",
-                    "avg",
-                    "count",
-                    "topk",
-                    "quantile",
-                    "count_values",
-                    "max"
-                ]),
+                prop::sample::select(vec!["sum", "avg", "count", "topk", "quantile", "count_values", "max"]),
                 prop::sample::select(vec!["by", "without", ""]),
                 labels.clone(),
                 prop::collection::vec(inner.clone(), 1..3)
             )
                 .prop_map(|(a, g, l, args)| {
-                    let group = if g.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" {g} ({l})")
-                    };
+                    let group = if g.is_empty() { String::new() } else { format!(" {g} ({l})") };
                     format!("{a}{group} ({})", args.join(", "))
                 }),
             (
@@ -221,17 +163,10 @@ fn promql_shaped() -> impl Strategy<Value = String> {
                 .prop_map(|(l, op, m, r)| format!("{l} {op}{m} {r}")),
             inner.clone().prop_map(|e| format!("({e})")),
             inner.clone().prop_map(|e| format!("-{e}")),
-            (
-                inner.clone(),
-                duration.clone(),
-                prop::option::of(duration.clone())
-            )
+            (inner.clone(), duration.clone(), prop::option::of(duration.clone()))
                 .prop_map(|(e, r, s)| format!("({e})[{r}:{}]", s.unwrap_or_default())),
             (inner.clone(), duration.clone()).prop_map(|(e, d)| format!("{e} offset {d}")),
-            (
-                inner.clone(),
-                prop::sample::select(vec!["123", "start()", "end()", "1e3"])
-            )
+            (inner.clone(), prop::sample::select(vec!["123", "start()", "end()", "1e3"]))
                 .prop_map(|(e, t)| format!("{e} @ {t}")),
             inner.clone().prop_map(|e| format!("{e} # comment ü\n")),
         ]
@@ -240,9 +175,7 @@ fn promql_shaped() -> impl Strategy<Value = String> {
     (
         tree,
         0usize..64,
-        prop::sample::select(vec![
-            "", "", "", "(", ")", "]", "{", "\"", "é", "😀", "!", "\n", "\\", ":",
-        ]),
+        prop::sample::select(vec!["", "", "", "(", ")", "]", "{", "\"", "é", "😀", "!", "\n", "\\", ":"]),
     )
         .prop_map(|(text, cut, extra)| {
             if extra.is_empty() {
@@ -258,11 +191,7 @@ fn text() -> impl Strategy<Value = String> {
 }
 
 fn run<S: Strategy>(cases: u32, strategy: S, test: impl Fn(S::Value) -> Result<(), TestCaseError>) {
-    let config = Config {
-        cases,
-        failure_persistence: None,
-        ..Config::default()
-    };
+    let config = Config { cases, failure_persistence: None, ..Config::default() };
     if let Err(e) = TestRunner::new(config).run(&strategy, test) {
         panic!("{e}");
     }

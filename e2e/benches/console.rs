@@ -42,22 +42,35 @@ struct Timing {
 
 fn main() -> Result<()> {
     let args: Vec<usize> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
-    let (series, points, runs) =
-        (args.first().copied().unwrap_or(500), args.get(1).copied().unwrap_or(1000), args.get(2).copied().unwrap_or(5));
+    let (series, points, runs) = (
+        args.first().copied().unwrap_or(500),
+        args.get(1).copied().unwrap_or(1000),
+        args.get(2).copied().unwrap_or(5),
+    );
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let dist = root.join("../dist");
-    ensure!(dist.join("index.html").exists(), "no console build in {}: run trunk build --release first", dist.display());
+    ensure!(
+        dist.join("index.html").exists(),
+        "no console build in {}: run trunk build --release first",
+        dist.display()
+    );
     let reference = root.join("bench/uplot");
     install_uplot(&reference)?;
 
     let body = answer(series, points);
-    println!("query_range answer: {series} series × {points} points, {:.1} MB of JSON", body.len() as f64 / 1e6);
+    println!(
+        "query_range answer: {series} series × {points} points, {:.1} MB of JSON",
+        body.len() as f64 / 1e6
+    );
     tokio::runtime::Runtime::new()?.block_on(async move {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let base = format!("http://{}", listener.local_addr()?);
         let config = serde_json::json!({ "apiUrl": base }).to_string();
         let app = Router::new()
-            .route("/api/v1/query_range", post(move || async move { ([("content-type", "application/json")], body) }))
+            .route(
+                "/api/v1/query_range",
+                post(move || async move { ([("content-type", "application/json")], body) }),
+            )
             .nest_service("/ref", ServeDir::new(&reference))
             .fallback_service(e2e::console::router(&dist, Some(config)));
         tokio::spawn(async move { axum::serve(listener, app).await });
@@ -101,7 +114,10 @@ async fn against_prometheus(
     for s in 0..series {
         for p in 0..points as i64 {
             let v = ((s as i64 * 7 + p * 13) % 1000) as f64 / 7.0 + s as f64;
-            om += &format!("bench_metric{{instance=\"host-{s}:9100\",job=\"node\"}} {v} {}\n", start + p * STEP);
+            om += &format!(
+                "bench_metric{{instance=\"host-{s}:9100\",job=\"node\"}} {v} {}\n",
+                start + p * STEP
+            );
         }
     }
     om += "# EOF\n";
@@ -117,7 +133,8 @@ async fn against_prometheus(
 
     let config = serde_json::json!({ "apiUrl": prom.url }).to_string();
     let console = e2e::console::spawn(dist, Some(config), "127.0.0.1:0", "/").await?;
-    let end_input = promapi::time::rfc3339(end * 1000).replace('T', " ").trim_end_matches(".000Z").to_string();
+    let end_input =
+        promapi::time::rfc3339(end * 1000).replace('T', " ").trim_end_matches(".000Z").to_string();
     let range = (points as i64 - 1) * STEP;
     let link = |base: &str| {
         format!(
@@ -218,7 +235,9 @@ fn answer(series: usize, points: usize) -> String {
         if s > 0 {
             out.push(',');
         }
-        out += &format!(r#"{{"metric":{{"__name__":"bench_metric","instance":"host-{s}:9100","job":"node"}},"values":["#);
+        out += &format!(
+            r#"{{"metric":{{"__name__":"bench_metric","instance":"host-{s}:9100","job":"node"}},"values":["#
+        );
         for p in 0..points {
             if p > 0 {
                 out.push(',');
@@ -244,7 +263,13 @@ async fn measure(b: &Browser, url: &str) -> Result<Timing> {
         if let (Some(response), Some(decoded), Some(drawn)) = (at(0), at(1), at(2)) {
             if drawn >= decoded {
                 let longest_task = longest_task(b, response, drawn).await?;
-                return Ok(Timing { decode: decoded - response, draw: drawn - decoded, total: drawn - response, page: drawn, longest_task });
+                return Ok(Timing {
+                    decode: decoded - response,
+                    draw: drawn - decoded,
+                    total: drawn - response,
+                    page: drawn,
+                    longest_task,
+                });
             }
         }
         if std::time::Instant::now() > deadline {

@@ -25,7 +25,12 @@ pub fn router(dist: &Path, config_json: Option<String>) -> Router {
 
 /// Binds `addr` and serves the console under `prefix` (`/`, or a sub-path such as `/thanos`, as behind
 /// an Ingress path) until the process ends. Returns the bound address.
-pub async fn spawn(dist: &Path, config_json: Option<String>, addr: &str, prefix: &str) -> anyhow::Result<std::net::SocketAddr> {
+pub async fn spawn(
+    dist: &Path,
+    config_json: Option<String>,
+    addr: &str,
+    prefix: &str,
+) -> anyhow::Result<std::net::SocketAddr> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let local = listener.local_addr()?;
     let app = match prefix.trim_end_matches('/') {

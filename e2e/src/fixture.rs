@@ -163,11 +163,9 @@ fn parse_bool(v: &str) -> Option<bool> {
 }
 
 fn parse_time(v: &str, name: &str) -> Result<i64, Response> {
-    v.parse::<f64>()
-        .ok()
-        .filter(|t| t.is_finite())
-        .map(|t| (t * 1000.0).round() as i64)
-        .ok_or_else(|| bad_data(format!("invalid parameter \"{name}\": cannot parse \"{v}\" to a valid timestamp")))
+    v.parse::<f64>().ok().filter(|t| t.is_finite()).map(|t| (t * 1000.0).round() as i64).ok_or_else(|| {
+        bad_data(format!("invalid parameter \"{name}\": cannot parse \"{v}\" to a valid timestamp"))
+    })
 }
 
 fn bad_data(msg: String) -> Response {
@@ -189,12 +187,15 @@ fn params(options: &FixtureOptions, form: &[(String, String)]) -> Result<Params,
     if replica_labels.is_empty() {
         replica_labels.push(options.replica_label.clone());
     }
-    let selectors: Vec<&str> = form.iter().filter(|(k, _)| k == "storeMatch[]").map(|(_, v)| v.as_str()).collect();
+    let selectors: Vec<&str> =
+        form.iter().filter(|(k, _)| k == "storeMatch[]").map(|(_, v)| v.as_str()).collect();
     let stores = if selectors.is_empty() {
         None
     } else {
         let parsed: Option<Vec<String>> = selectors.iter().map(|s| address_matcher(s)).collect();
-        Some(parsed.ok_or_else(|| bad_data(format!("fixture reads only {{__address__=\"…\"}} store matchers, got {selectors:?}")))?)
+        Some(parsed.ok_or_else(|| {
+            bad_data(format!("fixture reads only {{__address__=\"…\"}} store matchers, got {selectors:?}"))
+        })?)
     };
     Ok(Params { dedup: flag("dedup")?, partial_response: flag("partial_response")?, replica_labels, stores })
 }
@@ -220,10 +221,11 @@ fn select(p: &Params, from: i64, to: i64) -> Vec<(Labels, Vec<(i64, f64)>)> {
             if !p.asks(sidecar) {
                 continue;
             }
-            let labels: Labels = [("__name__", "fixture_up"), ("instance", instance), ("job", "api"), ("replica", replica)]
-                .into_iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect();
+            let labels: Labels =
+                [("__name__", "fixture_up"), ("instance", instance), ("job", "api"), ("replica", replica)]
+                    .into_iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect();
             raw.push((labels, replica_samples(replica, from, to)));
         }
     }
@@ -248,33 +250,55 @@ fn store_failure(s: &AppState, p: &Params, range: bool) -> Result<Vec<String>, R
     if p.partial_response {
         return Ok(vec![STORE_FAILURE.to_string()]);
     }
-    let (code, kind) =
-        if range { (StatusCode::UNPROCESSABLE_ENTITY, ErrorType::Execution) } else { (StatusCode::INTERNAL_SERVER_ERROR, ErrorType::Internal) };
+    let (code, kind) = if range {
+        (StatusCode::UNPROCESSABLE_ENTITY, ErrorType::Execution)
+    } else {
+        (StatusCode::INTERNAL_SERVER_ERROR, ErrorType::Internal)
+    };
     Err((code, Json(ApiResponse::<()>::error(kind, STORE_FAILURE))).into_response())
 }
 
 /// `/api/v1/stores`: the two sidecars and the store, as a Querier lists its endpoints.
 async fn stores(State(s): State<AppState>) -> Json<ApiResponse<StoresData>> {
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64;
-    let labels = |pairs: &[(&str, &str)]| -> Labels { pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect() };
-    let status = |name: &str, label_sets: Vec<Labels>, last_error: Option<String>, min_time: i64| StoreStatus {
-        name: name.into(),
-        last_check: Some(promapi::time::rfc3339(now)),
-        last_error,
-        label_sets,
-        min_time,
-        max_time: i64::MAX,
+    let labels = |pairs: &[(&str, &str)]| -> Labels {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
     };
-    let failure = s.options.failing_store.then(|| "rpc error: code = Unavailable desc = connection refused".to_string());
+    let status =
+        |name: &str, label_sets: Vec<Labels>, last_error: Option<String>, min_time: i64| StoreStatus {
+            name: name.into(),
+            last_check: Some(promapi::time::rfc3339(now)),
+            last_error,
+            label_sets,
+            min_time,
+            max_time: i64::MAX,
+        };
+    let failure = s
+        .options
+        .failing_store
+        .then(|| "rpc error: code = Unavailable desc = connection refused".to_string());
     let data = StoresData::from([
         (
             "sidecar".to_string(),
             vec![
-                status(SIDECAR_A, vec![labels(&[("region", "eu"), ("replica", "a")])], None, now - 86_400_000),
-                status(SIDECAR_B, vec![labels(&[("region", "eu"), ("replica", "b")])], None, now - 86_400_000),
+                status(
+                    SIDECAR_A,
+                    vec![labels(&[("region", "eu"), ("replica", "a")])],
+                    None,
+                    now - 86_400_000,
+                ),
+                status(
+                    SIDECAR_B,
+                    vec![labels(&[("region", "eu"), ("replica", "b")])],
+                    None,
+                    now - 86_400_000,
+                ),
             ],
         ),
-        ("store".to_string(), vec![status(FAILING_STORE, vec![labels(&[("region", "eu")])], failure, i64::MIN)]),
+        (
+            "store".to_string(),
+            vec![status(FAILING_STORE, vec![labels(&[("region", "eu")])], failure, i64::MIN)],
+        ),
     ]);
     Json(ApiResponse::success(data))
 }
@@ -329,7 +353,12 @@ fn answer(form: &[(String, String)], r: ApiResponse<QueryData>) -> Response {
     Json(v).into_response()
 }
 
-async fn explain(State(s): State<AppState>, uri: axum::http::Uri, RawQuery(raw): RawQuery, body: Bytes) -> Response {
+async fn explain(
+    State(s): State<AppState>,
+    uri: axum::http::Uri,
+    RawQuery(raw): RawQuery,
+    body: Bytes,
+) -> Response {
     let form = form(raw, &body);
     record(&s, uri.path(), &form);
     if !thanos_engine(&form) {
@@ -365,7 +394,11 @@ async fn query(State(s): State<AppState>, RawQuery(raw): RawQuery, body: Bytes) 
         .into_iter()
         .filter_map(|(metric, samples)| {
             let (_, v) = *samples.last()?;
-            Some(InstantSample { metric, value: Some(SamplePair::new(t as f64 / 1000.0, v)), histogram: None })
+            Some(InstantSample {
+                metric,
+                value: Some(SamplePair::new(t as f64 / 1000.0, v)),
+                histogram: None,
+            })
         })
         .collect();
     let mut r = ApiResponse::success(QueryData::Vector(vector));
@@ -385,10 +418,15 @@ async fn query_range(State(s): State<AppState>, RawQuery(raw): RawQuery, body: B
         let end = parse_time(param(&form, "end").unwrap_or(""), "end")?;
         let step = parse_time(param(&form, "step").unwrap_or(""), "step")?;
         if end < start {
-            return Err(bad_data("invalid parameter \"end\": end timestamp must not be before start time".into()));
+            return Err(bad_data(
+                "invalid parameter \"end\": end timestamp must not be before start time".into(),
+            ));
         }
         if step <= 0 {
-            return Err(bad_data("invalid parameter \"step\": zero or negative query resolution step widths are not accepted".into()));
+            return Err(bad_data(
+                "invalid parameter \"step\": zero or negative query resolution step widths are not accepted"
+                    .into(),
+            ));
         }
         if (end - start) / step > 11_000 {
             return Err(bad_data("exceeded maximum resolution of 11,000 points per timeseries".into()));

@@ -36,7 +36,8 @@ impl ChildGuard {
                 cmd.stdout(Stdio::null()).stderr(Stdio::null());
             }
         }
-        let child = cmd.spawn().with_context(|| format!("start {program} (is it installed? run scripts/test.sh)"))?;
+        let child =
+            cmd.spawn().with_context(|| format!("start {program} (is it installed? run scripts/test.sh)"))?;
         Ok(ChildGuard { name: program.to_string(), child })
     }
 
@@ -70,7 +71,10 @@ impl ChildGuard {
 
 impl Drop for ChildGuard {
     fn drop(&mut self) {
-        let _ = Command::new("kill").args(["-KILL", "--", &format!("-{}", self.child.id())]).stderr(Stdio::null()).status();
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.child.id())])
+            .stderr(Stdio::null())
+            .status();
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -106,7 +110,11 @@ impl Prometheus {
     /// Starts `prometheus` with `external_labels` and `scrape_configs`, YAML appended after its own
     /// scrape job: more list items indented by two spaces, then optionally top-level keys such as
     /// `rule_files:`. Runs in `dir` (a temporary directory if `None`).
-    pub async fn start(external_labels: &[(&str, &str)], scrape_configs: &str, dir: Option<PathBuf>) -> Result<Prometheus> {
+    pub async fn start(
+        external_labels: &[(&str, &str)],
+        scrape_configs: &str,
+        dir: Option<PathBuf>,
+    ) -> Result<Prometheus> {
         let (dir, tmp) = match dir {
             Some(d) => (d, None),
             None => {
@@ -130,9 +138,9 @@ impl Prometheus {
         ];
         let child = ChildGuard::spawn("prometheus", &args, Some(&dir.join("prometheus.log")))?;
         let url = format!("http://127.0.0.1:{port}");
-        wait_ready(&format!("{url}/-/ready"), Duration::from_secs(30))
-            .await
-            .with_context(|| format!("prometheus did not start; see {}", dir.join("prometheus.log").display()))?;
+        wait_ready(&format!("{url}/-/ready"), Duration::from_secs(30)).await.with_context(|| {
+            format!("prometheus did not start; see {}", dir.join("prometheus.log").display())
+        })?;
         Ok(Prometheus { url, dir, _child: child, _tmp: tmp })
     }
 
@@ -160,7 +168,10 @@ impl Alertmanager {
     pub async fn start_on(port: u16) -> Result<Alertmanager> {
         let tmp = tempfile::tempdir()?;
         let config = tmp.path().join("alertmanager.yml");
-        std::fs::write(&config, "route:\n  receiver: blackhole\n  group_wait: 1s\nreceivers:\n  - name: blackhole\n")?;
+        std::fs::write(
+            &config,
+            "route:\n  receiver: blackhole\n  group_wait: 1s\nreceivers:\n  - name: blackhole\n",
+        )?;
         let args = vec![
             format!("--config.file={}", config.display()),
             format!("--storage.path={}", tmp.path().join("data").display()),
@@ -197,7 +208,9 @@ impl Nginx {
             .into_iter()
             .chain([PathBuf::from("/usr/sbin/nginx")])
             .find(|p| p.is_file())
-            .context("nginx not found on PATH or in /usr/sbin: install Debian's nginx (scripts/setup.sh does)")?;
+            .context(
+                "nginx not found on PATH or in /usr/sbin: install Debian's nginx (scripts/setup.sh does)",
+            )?;
         let mime_types = Path::new("/etc/nginx/mime.types");
         if !mime_types.is_file() {
             bail!("{} missing: install Debian's nginx (scripts/setup.sh does)", mime_types.display());

@@ -62,10 +62,7 @@ async fn metric_names_complete_and_tab_accepts() -> Result<()> {
     e.send_keys("histogram_quan").await?;
     offered(&b, "histogram_quantile").await?;
     let item = b.texts("[data-testid=completion-item]").await?;
-    assert!(
-        item[0].contains("histogram_quantile(φ scalar") && item[0].contains("quantile"),
-        "{item:?}"
-    );
+    assert!(item[0].contains("histogram_quantile(φ scalar") && item[0].contains("quantile"), "{item:?}");
     e.send_keys(ENTER).await?;
     assert_eq!(e.prop("value").await?.as_deref(), Some("histogram_quantile("));
 

@@ -36,7 +36,8 @@ async fn stack() -> Result<Stack> {
     let client = reqwest::Client::new();
     let mut scraped = false;
     for _ in 0..100 {
-        if matches!(instant(&client, &prom.url, "e2e_deploy_value").await?, QueryData::Vector(v) if v.len() == 2) {
+        if matches!(instant(&client, &prom.url, "e2e_deploy_value").await?, QueryData::Vector(v) if v.len() == 2)
+        {
             scraped = true;
             break;
         }
@@ -111,8 +112,9 @@ async fn nginx_serves_deep_links_hashed_assets_config_and_the_api() -> Result<()
     assert_eq!(r.json::<serde_json::Value>().await?, serde_json::from_str::<serde_json::Value>(&want)?);
 
     // Hashed assets: the right type (wasm streaming compilation needs it), cached for good, gzipped.
-    let names: Vec<String> =
-        std::fs::read_dir(&dist)?.map(|e| Ok(e?.file_name().to_string_lossy().into_owned())).collect::<Result<_>>()?;
+    let names: Vec<String> = std::fs::read_dir(&dist)?
+        .map(|e| Ok(e?.file_name().to_string_lossy().into_owned()))
+        .collect::<Result<_>>()?;
     let find = |prefix: &str, suffix: &str| {
         let found = names.iter().find(|n| n.starts_with(prefix) && n.ends_with(suffix));
         found.cloned().with_context(|| format!("no {prefix}*{suffix} in dist/"))
@@ -140,7 +142,8 @@ async fn nginx_serves_deep_links_hashed_assets_config_and_the_api() -> Result<()
         anyhow::bail!("not a vector")
     };
     assert_eq!(proxied.len(), 2);
-    let r: ApiResponse<QueryData> = client.get(format!("{}/api/v1/query?query=up", s.url)).send().await?.json().await?;
+    let r: ApiResponse<QueryData> =
+        client.get(format!("{}/api/v1/query?query=up", s.url)).send().await?.json().await?;
     assert!(r.data.is_some() && r.error.is_none(), "{:?}", r.error);
     let buildinfo = |base: &str| client.get(format!("{base}/api/v1/status/buildinfo")).send();
     let direct: serde_json::Value = buildinfo(&s.prom.url).await?.json().await?;
@@ -160,11 +163,14 @@ async fn a_link_through_nginx_shows_the_table_from_the_same_origin_api() -> Resu
     let values = b.texts("[data-testid=series-value]").await?;
     let mut shown: Vec<(String, String)> = names.into_iter().zip(values).collect();
     shown.sort();
-    let QueryData::Vector(v) = instant(&reqwest::Client::new(), &s.prom.url, "e2e_deploy_value").await? else {
+    let QueryData::Vector(v) = instant(&reqwest::Client::new(), &s.prom.url, "e2e_deploy_value").await?
+    else {
         anyhow::bail!("not a vector")
     };
-    let mut want: Vec<(String, String)> =
-        v.iter().map(|s| (app::format::series_name(&s.metric), s.value.as_ref().unwrap().1.clone())).collect();
+    let mut want: Vec<(String, String)> = v
+        .iter()
+        .map(|s| (app::format::series_name(&s.metric), s.value.as_ref().unwrap().1.clone()))
+        .collect();
     want.sort();
     assert_eq!(shown, want);
 

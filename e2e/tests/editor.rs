@@ -36,40 +36,21 @@ async fn mirror_spans(b: &Browser) -> Result<Vec<(String, String)>> {
 #[tokio::test]
 async fn typing_highlights_functions_and_durations() -> Result<()> {
     let (_prom, b) = editor().await?;
-    b.find("[data-testid=expr]")
-        .await?
-        .send_keys("sum(rate(up[5m]))")
-        .await?;
+    b.find("[data-testid=expr]").await?.send_keys("sum(rate(up[5m]))").await?;
     let spans = b
         .wait_for("the mirror to colour the text", || async {
             let spans = mirror_spans(&b).await?;
-            Ok(spans
-                .iter()
-                .any(|(c, t)| c == "tok-duration" && t == "5m")
-                .then_some(spans))
+            Ok(spans.iter().any(|(c, t)| c == "tok-duration" && t == "5m").then_some(spans))
         })
         .await?;
-    assert!(
-        spans.iter().any(|(c, t)| c == "tok-function" && t == "rate"),
-        "{spans:?}"
-    );
-    assert!(
-        spans.iter().any(|(c, t)| c == "tok-aggregation" && t == "sum"),
-        "{spans:?}"
-    );
-    assert!(
-        spans.iter().any(|(c, t)| c == "tok-metric" && t == "up"),
-        "{spans:?}"
-    );
+    assert!(spans.iter().any(|(c, t)| c == "tok-function" && t == "rate"), "{spans:?}");
+    assert!(spans.iter().any(|(c, t)| c == "tok-aggregation" && t == "sum"), "{spans:?}");
+    assert!(spans.iter().any(|(c, t)| c == "tok-metric" && t == "up"), "{spans:?}");
     // The mirror holds exactly the textarea's text (plus the trailing filler space).
-    let text = b
-        .js("return document.querySelector('[data-testid=mirror]').textContent;")
-        .await?;
+    let text = b.js("return document.querySelector('[data-testid=mirror]').textContent;").await?;
     assert_eq!(text.as_str(), Some("sum(rate(up[5m])) "));
     // The textarea's own text is invisible; the mirror's is what the user sees.
-    let color = b
-        .js("return getComputedStyle(document.querySelector('[data-testid=expr]')).color;")
-        .await?;
+    let color = b.js("return getComputedStyle(document.querySelector('[data-testid=expr]')).color;").await?;
     assert_eq!(color.as_str(), Some("rgba(0, 0, 0, 0)"));
     b.close().await
 }
@@ -110,24 +91,14 @@ async fn the_caret_after_a_bracket_marks_its_pair() -> Result<()> {
     let marked = b
         .wait_for("a marked bracket pair", || async {
             let spans = mirror_spans(&b).await?;
-            let marked: Vec<usize> = spans
-                .iter()
-                .enumerate()
-                .filter(|(_, (c, _))| c.contains("match"))
-                .map(|(i, _)| i)
-                .collect();
+            let marked: Vec<usize> =
+                spans.iter().enumerate().filter(|(_, (c, _))| c.contains("match")).map(|(i, _)| i).collect();
             Ok((marked.len() == 2).then_some((spans, marked)))
         })
         .await?;
     let (spans, marked) = marked;
-    assert_eq!(
-        spans[marked[0]],
-        ("tok-bracket match".to_string(), "(".to_string())
-    );
-    assert_eq!(
-        spans[marked[1]],
-        ("tok-bracket match".to_string(), ")".to_string())
-    );
+    assert_eq!(spans[marked[0]], ("tok-bracket match".to_string(), "(".to_string()));
+    assert_eq!(spans[marked[1]], ("tok-bracket match".to_string(), ")".to_string()));
     assert_eq!(spans[marked[0] - 1].1, "sum", "{spans:?}");
     assert_eq!(marked[1], spans.len() - 1, "{spans:?}");
 
@@ -135,17 +106,10 @@ async fn the_caret_after_a_bracket_marks_its_pair() -> Result<()> {
     expr.send_keys("\u{E012}").await?;
     b.wait_for("the inner pair to be marked", || async {
         let spans = mirror_spans(&b).await?;
-        let marked: Vec<usize> = spans
-            .iter()
-            .enumerate()
-            .filter(|(_, (c, _))| c.contains("match"))
-            .map(|(i, _)| i)
-            .collect();
-        Ok((marked.len() == 2
-            && spans
-                .get(marked[0].wrapping_sub(1))
-                .is_some_and(|s| s.1 == "rate"))
-        .then_some(()))
+        let marked: Vec<usize> =
+            spans.iter().enumerate().filter(|(_, (c, _))| c.contains("match")).map(|(i, _)| i).collect();
+        Ok((marked.len() == 2 && spans.get(marked[0].wrapping_sub(1)).is_some_and(|s| s.1 == "rate"))
+            .then_some(()))
     })
     .await?;
     b.close().await
@@ -155,9 +119,7 @@ async fn the_caret_after_a_bracket_marks_its_pair() -> Result<()> {
 async fn format_prettifies_like_promql_parser_and_the_result_runs() -> Result<()> {
     let (_prom, b) = editor().await?;
     let input = "sum by(job)(rate(up[5m]))";
-    let want = promql_parser::parser::parse(input)
-        .map_err(anyhow::Error::msg)?
-        .prettify();
+    let want = promql_parser::parser::parse(input).map_err(anyhow::Error::msg)?.prettify();
     assert_ne!(want, input);
     let expr = b.find("[data-testid=expr]").await?;
     expr.send_keys(input).await?;
@@ -169,10 +131,7 @@ async fn format_prettifies_like_promql_parser_and_the_result_runs() -> Result<()
     b.click("[data-testid=execute]").await?;
     let stats = b.wait_text("[data-testid=stats]", "Result series").await?;
     assert!(b.find_all("[data-testid=error]").await?.is_empty(), "{stats}");
-    assert!(
-        b.url().await?.contains("g0.expr="),
-        "the formatted query is in the URL"
-    );
+    assert!(b.url().await?.contains("g0.expr="), "the formatted query is in the URL");
 
     // An invalid expression is left as it is, with the parse error shown.
     expr.clear().await?;

@@ -35,8 +35,7 @@ async fn prometheus_with_data(scrapes: usize) -> Result<Prometheus> {
             .await?;
         if let Some(QueryData::Vector(v)) = r.data {
             if v.len() == 3
-                && v.iter()
-                    .all(|s| s.value.as_ref().and_then(|p| p.value()) >= Some(scrapes as f64))
+                && v.iter().all(|s| s.value.as_ref().and_then(|p| p.value()) >= Some(scrapes as f64))
             {
                 return Ok(prom);
             }
@@ -83,10 +82,7 @@ async fn range_queries(b: &Browser) -> Result<u64> {
 
 async fn wait_url(b: &Browser, needle: &str, present: bool) -> Result<String> {
     b.wait_for(
-        &format!(
-            "the URL {} {needle}",
-            if present { "to contain" } else { "not to contain" }
-        ),
+        &format!("the URL {} {needle}", if present { "to contain" } else { "not to contain" }),
         || async {
             let url = b.url().await?;
             Ok((url.contains(needle) == present).then_some(url))
@@ -143,17 +139,11 @@ async fn options_legend_zoom_and_csv() -> Result<()> {
     let prom = prometheus_with_data(10).await?;
     let console = serve_console(&prom.url).await?;
     let b = Browser::start().await?;
-    b.goto(&format!(
-        "{console}/graph?g0.expr=e2e_opt_value&g0.tab=0&g0.range_input=1m"
-    ))
-    .await?;
+    b.goto(&format!("{console}/graph?g0.expr=e2e_opt_value&g0.tab=0&g0.range_input=1m")).await?;
     b.js("window.__errs = []; const o = console.error; console.error = (...a) => { window.__errs.push(a.join(' ')); o(...a); };").await?;
     if let Err(e) = b.wait_count("[data-testid=legend-item]", 3).await {
         eprintln!("on failure, errs {:?}", b.js("return window.__errs;").await?);
-        eprintln!(
-            "on failure, body {:?}",
-            b.js("return document.querySelector('main').innerText;").await?
-        );
+        eprintln!("on failure, body {:?}", b.js("return document.querySelector('main').innerText;").await?);
         return Err(e);
     }
     let lines = canvas_changes(&b, "the lines", 0).await?;
@@ -171,25 +161,17 @@ async fn options_legend_zoom_and_csv() -> Result<()> {
     b.click("[data-testid=opt-stacked]").await?;
     wait_url(&b, "g0.stacked=1", false).await?;
     canvas_changes(&b, "the unstacked drawing", log).await?;
-    assert_eq!(
-        range_queries(&b).await?,
-        queries,
-        "display options re-ran the query"
-    );
+    assert_eq!(range_queries(&b).await?, queries, "display options re-ran the query");
 
     // The hover lists all three series; a legend click leaves one.
     hover_lists(&b, 3).await?;
     let legend = b.find_all("[data-testid=legend-item]").await?;
     let before = canvas(&b).await?.0;
     legend[0].click().await?;
-    if let Err(e) = b
-        .wait_count("[data-testid=legend-item][data-visible=true]", 1)
-        .await
-    {
+    if let Err(e) = b.wait_count("[data-testid=legend-item][data-visible=true]", 1).await {
         eprintln!(
             "on failure, legend {:?}",
-            b.js("return document.querySelector('[data-testid=legend]').outerHTML;")
-                .await?
+            b.js("return document.querySelector('[data-testid=legend]').outerHTML;").await?
         );
         return Err(e);
     }
@@ -201,16 +183,12 @@ async fn options_legend_zoom_and_csv() -> Result<()> {
     b.js(r#"document.querySelectorAll('[data-testid=legend-item]')[1]
               .dispatchEvent(new MouseEvent('click', {ctrlKey: true, bubbles: true}));"#)
         .await?;
-    b.wait_count("[data-testid=legend-item][data-visible=true]", 2)
-        .await?;
+    b.wait_count("[data-testid=legend-item][data-visible=true]", 2).await?;
 
     // CSV of the graph's data: a header, and the awkward label quoted as RFC 4180 says.
     let csv = download_csv(&b).await?;
     assert!(csv.starts_with("series,timestamp,unix_time,value\r\n"), "{csv}");
-    assert!(
-        csv.contains("\r\n\"e2e_opt_value{id=\"\"a,\\\"\"b\"\", instance="),
-        "{csv}"
-    );
+    assert!(csv.contains("\r\n\"e2e_opt_value{id=\"\"a,\\\"\"b\"\", instance="), "{csv}");
     assert!(csv.lines().count() > 10, "{csv}");
 
     // The table's CSV: one row per series.
@@ -218,10 +196,7 @@ async fn options_legend_zoom_and_csv() -> Result<()> {
     b.wait_count("[data-testid=series-row]", 3).await?;
     let csv = download_csv(&b).await?;
     assert_eq!(csv.lines().count(), 4, "{csv}");
-    assert!(
-        csv.contains("\r\n\"e2e_opt_value{id=\"\"one\"\", instance="),
-        "{csv}"
-    );
+    assert!(csv.contains("\r\n\"e2e_opt_value{id=\"\"one\"\", instance="), "{csv}");
     b.click("[data-testid=tab-graph]").await?;
     b.wait_count("[data-testid=legend-item]", 3).await?;
     canvas_changes(&b, "the lines again", 0).await?;
@@ -233,10 +208,8 @@ async fn options_legend_zoom_and_csv() -> Result<()> {
     mouse(&b, "mouseup", 0.6).await?;
     let url = wait_url(&b, "g0.end_input=", true).await?;
     assert!(!url.contains("g0.range_input=1m&"), "{url}");
-    b.wait_for("a new range query", || async {
-        Ok((range_queries(&b).await? > queries).then_some(()))
-    })
-    .await?;
+    b.wait_for("a new range query", || async { Ok((range_queries(&b).await? > queries).then_some(())) })
+        .await?;
     let range: String = url
         .split('&')
         .find_map(|kv| kv.strip_prefix("g0.range_input="))
@@ -274,10 +247,7 @@ async fn theme_survives_reload_and_histograms_draw_as_a_heatmap() -> Result<()> 
     // Prometheus scrapes itself every second: its request-duration histogram fills in.
     let expr = "sum by (le) (prometheus_http_request_duration_seconds_bucket)";
     let q = form_urlencoded::byte_serialize(expr.as_bytes()).collect::<String>();
-    b.goto(&format!(
-        "{console}/graph?g0.expr={q}&g0.range_input=1m&g0.display_mode=heatmap"
-    ))
-    .await?;
+    b.goto(&format!("{console}/graph?g0.expr={q}&g0.range_input=1m&g0.display_mode=heatmap")).await?;
     b.find("[data-testid=theme]").await?;
     let heat = b
         .wait_for("heatmap cells", || async {
@@ -302,7 +272,8 @@ async fn theme_survives_reload_and_histograms_draw_as_a_heatmap() -> Result<()> 
     b.goto(&format!("{console}/graph?g0.expr={q}&g0.range_input=1m&g0.display_mode=heatmap")).await?;
     let picks = b
         .wait_for("a list of histograms", || async {
-            let n = b.js("return document.querySelectorAll('[data-testid=heatmap-pick] option').length").await?;
+            let n =
+                b.js("return document.querySelectorAll('[data-testid=heatmap-pick] option').length").await?;
             Ok(n.as_u64().filter(|n| *n > 1))
         })
         .await?;
@@ -356,13 +327,20 @@ async fn skewed_api(skew_s: Arc<AtomicI64>) -> Result<String> {
         let skew_s = skew_s.load(Ordering::SeqCst);
         async move {
             let now = SystemTime::now();
-            let date = if skew_s >= 0 { now + Duration::from_secs(skew_s as u64) } else { now - Duration::from_secs(skew_s.unsigned_abs()) };
+            let date = if skew_s >= 0 {
+                now + Duration::from_secs(skew_s as u64)
+            } else {
+                now - Duration::from_secs(skew_s.unsigned_abs())
+            };
             let t = now.duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default().as_secs();
             let body = format!(
                 r#"{{"status":"success","data":{{"resultType":"matrix","result":[{{"metric":{{"__name__":"skew"}},"values":[[{},"1"],[{t},"2"]]}}]}}}}"#,
                 t - 60
             );
-            ([("content-type", "application/json".to_string()), ("date", httpdate::fmt_http_date(date))], body)
+            (
+                [("content-type", "application/json".to_string()), ("date", httpdate::fmt_http_date(date))],
+                body,
+            )
         }
     };
     serve_api(
@@ -406,7 +384,11 @@ async fn the_auto_theme_follows_the_system_as_it_switches() -> Result<()> {
     b.cdp("Emulation.setEmulatedMedia", scheme(false)).await?;
     b.goto(&format!("{console}/graph")).await?;
     assert_eq!(b.find("[data-testid=theme]").await?.prop("value").await?.as_deref(), Some("auto"));
-    let dark = || async { Ok::<_, anyhow::Error>(b.js("return document.documentElement.classList.contains('dark')").await? == true) };
+    let dark = || async {
+        Ok::<_, anyhow::Error>(
+            b.js("return document.documentElement.classList.contains('dark')").await? == true,
+        )
+    };
     assert!(!dark().await?, "a light system: a light page");
     // The system switches while the page is open: no reload.
     b.cdp("Emulation.setEmulatedMedia", scheme(true)).await?;
@@ -431,7 +413,8 @@ async fn local_time_read_outs_follow_daylight_saving_changes() -> Result<()> {
         let body = body.clone();
         async move { ([("content-type", "application/json")], body) }
     };
-    let api = serve_api(axum::Router::new().route("/api/v1/query_range", axum::routing::post(answer))).await?;
+    let api =
+        serve_api(axum::Router::new().route("/api/v1/query_range", axum::routing::post(answer))).await?;
     let console = serve_console(&api).await?;
     let b = Browser::start().await?;
     b.cdp("Emulation.setTimezoneOverride", serde_json::json!({ "timezoneId": "Europe/Berlin" })).await?;

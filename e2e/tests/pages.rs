@@ -43,7 +43,8 @@ async fn prometheus_with_rules() -> Result<(Prometheus, tempfile::TempDir)> {
     let rule_files = format!("rule_files:\n  - {}\n", file.display());
     let prom = Prometheus::start(&[("replica", "a")], &rule_files, None).await?;
     let client = reqwest::Client::new();
-    let (alerts_url, query_url) = (format!("{}/api/v1/alerts", prom.url), format!("{}/api/v1/query", prom.url));
+    let (alerts_url, query_url) =
+        (format!("{}/api/v1/alerts", prom.url), format!("{}/api/v1/query", prom.url));
     for _ in 0..100 {
         let alerts: ApiResponse<AlertsData> = client.get(&alerts_url).send().await?.json().await?;
         let firing = alerts.data.is_some_and(|d| d.alerts.iter().any(|a| a.state == "firing"));
@@ -71,11 +72,17 @@ async fn the_rules_page_lists_groups_and_rules_and_links_each_query_to_the_graph
     b.wait_count("[data-testid=rule]", 3).await?;
 
     assert_eq!(b.texts("[data-testid=group-name]").await?, vec!["e2e-pages"]);
-    assert_eq!(b.texts("[data-testid=rule-name]").await?, vec!["e2e:up:count", "E2EScriptPayload", "E2ENeverFires"]);
+    assert_eq!(
+        b.texts("[data-testid=rule-name]").await?,
+        vec!["e2e:up:count", "E2EScriptPayload", "E2ENeverFires"]
+    );
     assert_eq!(lower(&b, "[data-testid=rule-health]").await?, vec!["ok", "ok", "ok"]);
     assert_eq!(b.texts("[data-testid=group-health]").await?, vec!["3 rules, all ok"]);
     let meta = b.texts("[data-testid=group-meta]").await?.join("");
-    assert!(meta.contains("Interval: 1s · Last evaluation: ") && meta.contains("Evaluation time: "), "{meta}");
+    assert!(
+        meta.contains("Interval: 1s · Last evaluation: ") && meta.contains("Evaluation time: "),
+        "{meta}"
+    );
     assert!(b.texts("[data-testid=group-file]").await?[0].ends_with("rules.yaml"));
     let labels = b.texts("[data-testid=rule-labels]").await?;
     assert!(labels.iter().any(|l| l.contains(r#"payload="<script>alert(1)</script>""#)), "{labels:?}");

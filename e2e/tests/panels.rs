@@ -33,7 +33,10 @@ async fn panels_are_duplicated_edited_and_removed_each_with_its_url_state() -> R
     b.click("[data-testid=panel-0] [data-testid=duplicate-panel]").await?;
     b.wait_count("[data-testid=panel-1] [data-testid=series-row]", 3).await?;
     let pairs = url_pairs(&b).await?;
-    ensure!(get(&pairs, "g1.expr") == Some("e2e_demo_value") && get(&pairs, "g1.tab") == Some("1"), "{pairs:?}");
+    ensure!(
+        get(&pairs, "g1.expr") == Some("e2e_demo_value") && get(&pairs, "g1.tab") == Some("1"),
+        "{pairs:?}"
+    );
 
     // Editing the copy changes only the copy.
     let one = r#"e2e_demo_value{id="one"}"#;
@@ -41,7 +44,10 @@ async fn panels_are_duplicated_edited_and_removed_each_with_its_url_state() -> R
     b.wait_count("[data-testid=panel-1] [data-testid=series-row]", 1).await?;
     b.wait_count("[data-testid=panel-0] [data-testid=series-row]", 3).await?;
     let pairs = url_pairs(&b).await?;
-    ensure!(get(&pairs, "g0.expr") == Some("e2e_demo_value") && get(&pairs, "g1.expr") == Some(one), "{pairs:?}");
+    ensure!(
+        get(&pairs, "g0.expr") == Some("e2e_demo_value") && get(&pairs, "g1.expr") == Some(one),
+        "{pairs:?}"
+    );
 
     // Removing the first leaves the copy as g0, with its result.
     b.click("[data-testid=panel-0] [data-testid=remove-panel]").await?;
@@ -77,7 +83,10 @@ async fn an_embedded_panel_is_alone_read_only_and_keeps_its_flag() -> Result<()>
     b.goto(&format!("{console}/embed?g0.expr=e2e_demo_value&g0.tab=1&g1.expr=up")).await?;
     b.wait_count("[data-testid=series-row]", 3).await?;
     ensure!(b.find_all("section.panel").await?.len() == 1, "only g0");
-    ensure!(b.find_all(".topbar, [data-testid=expr], [data-testid=add-panel], [data-testid=remove-panel]").await?.is_empty());
+    ensure!(b
+        .find_all(".topbar, [data-testid=expr], [data-testid=add-panel], [data-testid=remove-panel]")
+        .await?
+        .is_empty());
     ensure!(b.texts("[data-testid=embed-expr]").await? == ["e2e_demo_value"]);
     let open = b.find("[data-testid=open-console]").await?.attr("href").await?.unwrap_or_default();
     ensure!(open.starts_with("graph?g0.expr=e2e_demo_value&g0.tab=1"), "{open}");
@@ -127,11 +136,10 @@ async fn a_panel_removed_while_its_query_runs_leaves_the_page_alive() -> Result<
         }
     };
     let instant = big_answer("slow", 5_000, 1, false);
-    let api = serve_api(
-        axum::Router::new()
-            .route("/api/v1/query_range", axum::routing::post(held))
-            .route("/api/v1/query", axum::routing::post(move || async move { ([("content-type", "application/json")], instant) })),
-    )
+    let api = serve_api(axum::Router::new().route("/api/v1/query_range", axum::routing::post(held)).route(
+        "/api/v1/query",
+        axum::routing::post(move || async move { ([("content-type", "application/json")], instant) }),
+    ))
     .await?;
     let console = serve_console(&api).await?;
     let b = Browser::start().await?;

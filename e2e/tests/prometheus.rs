@@ -22,7 +22,9 @@ pub(crate) async fn prometheus_with_data(scrapes: usize) -> Result<Prometheus> {
     for _ in 0..200 {
         let q = "count_over_time(e2e_demo_value[1m])";
         if let QueryData::Vector(v) = instant(&client, &prom.url, q).await? {
-            if v.len() == 3 && v.iter().all(|s| s.value.as_ref().and_then(|p| p.value()) >= Some(scrapes as f64)) {
+            if v.len() == 3
+                && v.iter().all(|s| s.value.as_ref().and_then(|p| p.value()) >= Some(scrapes as f64))
+            {
                 return Ok(prom);
             }
         }
@@ -52,8 +54,10 @@ async fn a_link_shows_the_table_with_the_values_the_api_returns() -> Result<()> 
     let QueryData::Vector(v) = instant(&reqwest::Client::new(), &prom.url, "e2e_demo_value").await? else {
         anyhow::bail!("not a vector")
     };
-    let mut want: Vec<(String, String)> =
-        v.iter().map(|s| (app::format::series_name(&s.metric), s.value.as_ref().unwrap().1.clone())).collect();
+    let mut want: Vec<(String, String)> = v
+        .iter()
+        .map(|s| (app::format::series_name(&s.metric), s.value.as_ref().unwrap().1.clone()))
+        .collect();
     want.sort();
     assert_eq!(shown, want);
     assert!(shown.iter().any(|(n, v)| n.contains(r#"id="q\"uote""#) && v == "-0.125"), "{shown:?}");
@@ -112,7 +116,10 @@ async fn the_tree_explains_each_node_and_runs_it_as_its_own_query() -> Result<()
     b.click("[data-testid=tree-toggle]").await?;
     b.wait_count("[data-testid=tree-node]", 4).await?;
     let exprs = b.texts("[data-testid=node-expr]").await?;
-    assert_eq!(exprs, ["sum by (id) (e2e_demo_value) > 0", "sum by (id) (e2e_demo_value)", "e2e_demo_value", "0"]);
+    assert_eq!(
+        exprs,
+        ["sum by (id) (e2e_demo_value) > 0", "sum by (id) (e2e_demo_value)", "e2e_demo_value", "0"]
+    );
     let words = b.texts("[data-testid=node-words]").await?;
     assert!(words[0].contains("a filter") && words[0].contains("with the scalar"), "{words:?}");
     assert!(words[1].starts_with("Sums") && words[1].contains("`id`"), "{words:?}");

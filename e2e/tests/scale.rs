@@ -15,11 +15,18 @@ const POINTS: usize = 200;
 
 #[tokio::test]
 async fn a_million_points_draw_and_the_lists_cap_with_show_all() -> Result<()> {
-    let (instant, range) = (big_answer("big", SERIES, POINTS, false), big_answer("big", SERIES, POINTS, true));
+    let (instant, range) =
+        (big_answer("big", SERIES, POINTS, false), big_answer("big", SERIES, POINTS, true));
     let api = serve_api(
         Router::new()
-            .route("/api/v1/query", post(move || async move { ([("content-type", "application/json")], instant) }))
-            .route("/api/v1/query_range", post(move || async move { ([("content-type", "application/json")], range) })),
+            .route(
+                "/api/v1/query",
+                post(move || async move { ([("content-type", "application/json")], instant) }),
+            )
+            .route(
+                "/api/v1/query_range",
+                post(move || async move { ([("content-type", "application/json")], range) }),
+            ),
     )
     .await?;
     let console = serve_console(&api).await?;
@@ -30,7 +37,10 @@ async fn a_million_points_draw_and_the_lists_cap_with_show_all() -> Result<()> {
     b.wait_count("[data-testid=legend-item]", 500).await?;
     let (decode, draw) = (b.marks("console:decode-slice").await?, b.marks("console:draw-slice").await?);
     // The decode always pauses once before drawing; more pauses mean more slices.
-    assert!(decode >= 2 && draw >= 1, "a million points decoded and drawn in slices: {decode} and {draw} pauses");
+    assert!(
+        decode >= 2 && draw >= 1,
+        "a million points decoded and drawn in slices: {decode} and {draw} pauses"
+    );
     let started = std::time::Instant::now();
     b.js("return 1").await?;
     ensure!(started.elapsed().as_millis() < 1_000, "the page answers at once once drawn");

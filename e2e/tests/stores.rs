@@ -27,7 +27,8 @@ async fn the_stores_page_lists_each_endpoint_with_its_health() -> Result<()> {
     b.wait_count("[data-testid=store]", 3).await?;
     ensure!(b.texts("[data-testid=store-type-name]").await? == ["sidecar", "store"]);
     ensure!(b.texts("[data-testid=store-name]").await? == [SIDECAR_A, SIDECAR_B, FAILING_STORE]);
-    let status: Vec<String> = b.texts("[data-testid=store-status]").await?.iter().map(|s| s.to_uppercase()).collect();
+    let status: Vec<String> =
+        b.texts("[data-testid=store-status]").await?.iter().map(|s| s.to_uppercase()).collect();
     ensure!(status == ["UP", "UP", "DOWN"], "{status:?}");
     let labels = b.texts("[data-testid=store-labels]").await?;
     ensure!(labels[0] == r#"{region="eu", replica="a"}"#, "{labels:?}");

@@ -112,7 +112,8 @@ async fn a_parse_error_is_shown_and_nothing_is_sent() -> Result<()> {
 }
 
 #[tokio::test]
-async fn a_failed_store_marks_the_result_partial_and_turning_partial_response_off_shows_the_error() -> Result<()> {
+async fn a_failed_store_marks_the_result_partial_and_turning_partial_response_off_shows_the_error(
+) -> Result<()> {
     let (_api, console) = stack(FixtureOptions { failing_store: true, ..Default::default() }).await?;
     let b = Browser::start().await?;
     b.goto(&format!("{console}/graph?g0.expr=fixture_up&g0.tab=1")).await?;

@@ -60,12 +60,14 @@ mod tests {
         assert_eq!(a.execution_time.as_ref().map(|t| t.to_string()).as_deref(), Some("1.5ms"));
         assert_eq!(a.peak_samples, Some(4));
         assert_eq!(a.children[0].execution_time.as_ref().map(|t| t.to_string()).as_deref(), Some("812345"));
-        let explain: ApiResponse<Operator> =
-            serde_json::from_str(r#"{"status":"success","data":{"name":"[coalesce]","children":[{"name":"[x]"}]}}"#)
-                .unwrap();
+        let explain: ApiResponse<Operator> = serde_json::from_str(
+            r#"{"status":"success","data":{"name":"[coalesce]","children":[{"name":"[x]"}]}}"#,
+        )
+        .unwrap();
         assert_eq!(explain.data.unwrap().children[0].name, "[x]");
         let none: ApiResponse<Analyzed> =
-            serde_json::from_str(r#"{"status":"success","data":{"resultType":"vector","result":[]}}"#).unwrap();
+            serde_json::from_str(r#"{"status":"success","data":{"resultType":"vector","result":[]}}"#)
+                .unwrap();
         assert_eq!(none.data.unwrap().analysis, None);
     }
 }

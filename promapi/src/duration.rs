@@ -32,8 +32,11 @@ pub fn parse_duration(s: &str) -> Option<i64> {
         let n: i64 = rest[..digits].parse().ok()?;
         rest = &rest[digits..];
         // "ms" must win over "m".
-        let (idx, (unit, ms)) =
-            UNITS.iter().enumerate().filter(|(_, (u, _))| rest.starts_with(u)).max_by_key(|(_, (u, _))| u.len())?;
+        let (idx, (unit, ms)) = UNITS
+            .iter()
+            .enumerate()
+            .filter(|(_, (u, _))| rest.starts_with(u))
+            .max_by_key(|(_, (u, _))| u.len())?;
         if !first && idx <= last_unit {
             return None;
         }

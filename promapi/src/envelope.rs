@@ -64,7 +64,14 @@ pub struct ApiResponse<T> {
 impl<T> ApiResponse<T> {
     /// A successful response carrying `data`.
     pub fn success(data: T) -> Self {
-        ApiResponse { status: Status::Success, data: Some(data), error_type: None, error: None, warnings: vec![], infos: vec![] }
+        ApiResponse {
+            status: Status::Success,
+            data: Some(data),
+            error_type: None,
+            error: None,
+            warnings: vec![],
+            infos: vec![],
+        }
     }
 
     /// A failed response in the Prometheus error shape.

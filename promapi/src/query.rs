@@ -121,8 +121,10 @@ mod tests {
     // Shapes as Prometheus 2.42 returns them (captured from a real server).
     const VECTOR: &str = r#"{"status":"success","data":{"resultType":"vector","result":[{"metric":{"__name__":"up","instance":"127.0.0.1:9090","job":"prometheus"},"value":[1700000000.123,"1"]},{"metric":{"instance":"a"},"value":[1700000000.123,"NaN"]}]}}"#;
     const MATRIX: &str = r#"{"status":"success","data":{"resultType":"matrix","result":[{"metric":{"job":"x"},"values":[[1700000000,"1"],[1700000015,"+Inf"],[1700000030,"-Inf"]]}]},"warnings":["PromQL info: metric might not be a counter"]}"#;
-    const SCALAR: &str = r#"{"status":"success","data":{"resultType":"scalar","result":[1700000000.5,"42.5"]}}"#;
-    const STRING: &str = r#"{"status":"success","data":{"resultType":"string","result":[1700000000,"hello"]}}"#;
+    const SCALAR: &str =
+        r#"{"status":"success","data":{"resultType":"scalar","result":[1700000000.5,"42.5"]}}"#;
+    const STRING: &str =
+        r#"{"status":"success","data":{"resultType":"string","result":[1700000000,"hello"]}}"#;
     // Thanos adds `stats` and `analysis` beside `result`.
     const THANOS_EXTRAS: &str = r#"{"status":"success","data":{"resultType":"vector","result":[],"analysis":{"name":"[*vectorSelector]"},"stats":{"timings":{}}},"warnings":["fetch series for {replica=\"b\"} 127.0.0.1:10901: rpc error: code = Unavailable"]}"#;
     const HISTOGRAM: &str = r#"{"status":"success","data":{"resultType":"vector","result":[{"metric":{"__name__":"h"},"histogram":[1700000000,{"count":"10","sum":"3.5","buckets":[[0,"0.5","1","4"],[0,"1","2","6"]]}]}]}}"#;
@@ -175,7 +177,14 @@ mod tests {
 
     #[test]
     fn garbage_is_an_error_not_a_panic() {
-        for body in ["", "{", "null", r#"{"status":"success","data":{"resultType":"vector","result":{}}}"#, r#"{"status":"maybe"}"#, r#"{"status":"success","data":{"resultType":"matrix","result":[{"values":[["x","1"]]}]}}"#] {
+        for body in [
+            "",
+            "{",
+            "null",
+            r#"{"status":"success","data":{"resultType":"vector","result":{}}}"#,
+            r#"{"status":"maybe"}"#,
+            r#"{"status":"success","data":{"resultType":"matrix","result":[{"values":[["x","1"]]}]}}"#,
+        ] {
             assert!(serde_json::from_str::<ApiResponse<QueryData>>(body).is_err(), "{body}");
         }
     }

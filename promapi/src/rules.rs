@@ -118,7 +118,10 @@ mod tests {
         let body = include_str!("../../app/tests/data/prometheus-2.42-rules.json");
         let r: crate::ApiResponse<RulesData> = serde_json::from_str(body).unwrap();
         let groups = r.data.unwrap().groups;
-        assert!(groups.iter().flat_map(|g| &g.rules).any(|r| matches!(r, Rule::Recording(x) if x.labels.is_empty())));
+        assert!(groups
+            .iter()
+            .flat_map(|g| &g.rules)
+            .any(|r| matches!(r, Rule::Recording(x) if x.labels.is_empty())));
     }
 
     #[test]

@@ -37,7 +37,6 @@ pub fn rfc3339(ms: i64) -> String {
     format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{:03}Z", ms.rem_euclid(1000))
 }
 
-
 /// Parses an instant: `YYYY-MM-DD HH:mm:ss` (UTC, the Thanos UI's `end_input`), RFC 3339
 /// (`2024-01-02T03:04:05Z`, offsets and fractions allowed), or unix seconds.
 pub fn parse_time(s: &str) -> Option<i64> {
@@ -46,14 +45,21 @@ pub fn parse_time(s: &str) -> Option<i64> {
         return secs.is_finite().then_some((secs * 1000.0).round() as i64);
     }
     let b = s.as_bytes();
-    if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || !(b[10] == b' ' || b[10] == b'T') || b[13] != b':' || b[16] != b':' {
+    if b.len() < 19
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || !(b[10] == b' ' || b[10] == b'T')
+        || b[13] != b':'
+        || b[16] != b':'
+    {
         return None;
     }
     let num = |r: std::ops::Range<usize>| -> Option<i64> {
         let t = s.get(r)?;
         t.bytes().all(|c| c.is_ascii_digit()).then(|| t.parse().ok())?
     };
-    let (y, mo, d, h, mi, se) = (num(0..4)?, num(5..7)?, num(8..10)?, num(11..13)?, num(14..16)?, num(17..19)?);
+    let (y, mo, d, h, mi, se) =
+        (num(0..4)?, num(5..7)?, num(8..10)?, num(11..13)?, num(14..16)?, num(17..19)?);
     if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || se > 60 {
         return None;
     }

@@ -80,10 +80,17 @@ fn memory_mib(pid: u32) -> Result<(f64, f64)> {
 async fn evaluations(ruler: &str) -> Result<(f64, f64)> {
     let text = reqwest::get(format!("{ruler}/metrics")).await?.text().await?;
     let sum = |name: &str| -> f64 {
-        text.lines().filter(|l| l.starts_with(name)).filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok()).sum()
+        text.lines()
+            .filter(|l| l.starts_with(name))
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum()
     };
     let failures = sum("prometheus_rule_evaluation_failures_total{");
-    Ok((sum("prometheus_rule_group_iterations_total{") - sum("prometheus_rule_group_iterations_missed_total{"), failures))
+    Ok((
+        sum("prometheus_rule_group_iterations_total{")
+            - sum("prometheus_rule_group_iterations_missed_total{"),
+        failures,
+    ))
 }
 
 struct Row {
@@ -158,7 +165,9 @@ async fn main() -> Result<()> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let exporter = listener.local_addr()?;
     let body = exposition();
-    tokio::spawn(async move { axum::serve(listener, Router::new().route("/metrics", get(move || async move { body }))).await });
+    tokio::spawn(async move {
+        axum::serve(listener, Router::new().route("/metrics", get(move || async move { body }))).await
+    });
     let scrape = format!("  - job_name: bench\n    static_configs:\n      - targets: ['{exporter}']\n");
     let prom = Prometheus::start(&[("replica", "a")], &scrape, None).await?;
     // Two minutes of data for rate()[1m], then Prometheus' idle CPU (scraping, housekeeping).

@@ -60,13 +60,18 @@ fn main() -> Result<()> {
     let steps = (2 * H / STEP) as usize;
 
     let dir = tempfile::tempdir()?;
-    let opts = StorageOptions { block_ms: 2 * H, retention_ms: 1_000_000 * H, external_labels: Labels::new() };
+    let opts =
+        StorageOptions { block_ms: 2 * H, retention_ms: 1_000_000 * H, external_labels: Labels::new() };
     let (storage, _) = Storage::open(&dir.path().join("data"), opts)?;
     let all_labels: Vec<Labels> = (0..series).map(labels).collect();
     let started = Instant::now();
     for k in 0..steps {
         let t = t0 + k as i64 * STEP;
-        let batch: Vec<Sample> = all_labels.iter().enumerate().map(|(i, l)| Sample { labels: l.clone(), t, v: value(i, t) }).collect();
+        let batch: Vec<Sample> = all_labels
+            .iter()
+            .enumerate()
+            .map(|(i, l)| Sample { labels: l.clone(), t, v: value(i, t) })
+            .collect();
         storage.append_samples(&batch)?;
     }
     let append_s = started.elapsed().as_secs_f64();
@@ -80,10 +85,18 @@ fn main() -> Result<()> {
     // promtool on the same samples.
     let mut om = String::new();
     for (i, l) in all_labels.iter().enumerate() {
-        let pairs: Vec<String> = l.iter().filter(|(k, _)| *k != "__name__").map(|(k, v)| format!("{k}={v:?}")).collect();
+        let pairs: Vec<String> =
+            l.iter().filter(|(k, _)| *k != "__name__").map(|(k, v)| format!("{k}={v:?}")).collect();
         for k in 0..steps {
             let t = t0 + k as i64 * STEP;
-            om += &format!("{}{{{}}} {} {}.{:03}\n", l["__name__"], pairs.join(","), value(i, t), t / 1000, t % 1000);
+            om += &format!(
+                "{}{{{}}} {} {}.{:03}\n",
+                l["__name__"],
+                pairs.join(","),
+                value(i, t),
+                t / 1000,
+                t % 1000
+            );
         }
     }
     om += "# EOF\n";

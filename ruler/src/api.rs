@@ -15,9 +15,9 @@ use promapi::{ApiResponse, ErrorType};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::metrics::Metrics;
-use crate::sink::{MemorySink, Selector};
 use crate::rules::alerting::AlertState;
 use crate::rules::group::{Group, Rule};
+use crate::sink::{MemorySink, Selector};
 
 /// The groups' latest state, as the API shows it, by `file;name`.
 pub type Published = Arc<RwLock<BTreeMap<String, api::RuleGroup>>>;
@@ -52,7 +52,10 @@ pub fn router(state: ApiState) -> Router {
     match console {
         Some(dir) => {
             let index = dir.join("index.html");
-            api.fallback_service(tower_http::services::ServeDir::new(dir).fallback(tower_http::services::ServeFile::new(index)))
+            api.fallback_service(
+                tower_http::services::ServeDir::new(dir)
+                    .fallback(tower_http::services::ServeFile::new(index)),
+            )
         }
         None => api.fallback(not_found),
     }
@@ -61,7 +64,6 @@ pub fn router(state: ApiState) -> Router {
 async fn not_found() -> Response {
     api_error(StatusCode::NOT_FOUND, ErrorType::NotFound, "no such endpoint")
 }
-
 
 async fn reload_handler(State(s): State<ApiState>) -> (StatusCode, String) {
     let (tx, rx) = oneshot::channel();
@@ -74,7 +76,6 @@ async fn reload_handler(State(s): State<ApiState>) -> (StatusCode, String) {
         Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "shutting down\n".into()),
     }
 }
-
 
 /// Before the first evaluation Prometheus shows Go's zero time.
 fn eval_time(ms: Option<i64>) -> String {
@@ -97,7 +98,8 @@ pub fn snapshot(g: &Group) -> api::RuleGroup {
                 last_evaluation: eval_time(status.last_eval_ms),
             }),
             Rule::Alerting(r) => {
-                let alerts: Vec<api::Alert> = r.active.values().filter(|a| a.state != AlertState::Inactive).map(api_alert).collect();
+                let alerts: Vec<api::Alert> =
+                    r.active.values().filter(|a| a.state != AlertState::Inactive).map(api_alert).collect();
                 let state = if r.active.values().any(|a| a.state == AlertState::Firing) {
                     "firing"
                 } else if r.active.values().any(|a| a.state == AlertState::Pending) {
@@ -233,7 +235,9 @@ async fn rules_handler(State(s): State<ApiState>, RawQuery(query): RawQuery) -> 
     Json(ApiResponse::success(api::RulesData { groups })).into_response()
 }
 
-async fn alerts_handler(State(ApiState { published: p, .. }): State<ApiState>) -> Json<ApiResponse<api::AlertsData>> {
+async fn alerts_handler(
+    State(ApiState { published: p, .. }): State<ApiState>,
+) -> Json<ApiResponse<api::AlertsData>> {
     let alerts = p
         .read()
         .unwrap()
@@ -254,7 +258,11 @@ mod tests {
 
     fn groups() -> Vec<api::RuleGroup> {
         let rule = |kind: &str, name: &str| {
-            let extra = if kind == "alerting" { r#","duration":0,"alerts":[],"state":"inactive","annotations":{}"# } else { "" };
+            let extra = if kind == "alerting" {
+                r#","duration":0,"alerts":[],"state":"inactive","annotations":{}"#
+            } else {
+                ""
+            };
             format!(
                 r#"{{"type":"{kind}","name":"{name}","query":"up","labels":{{}},"health":"ok","evaluationTime":0,"lastEvaluation":"0001-01-01T00:00:00Z"{extra}}}"#
             )
@@ -297,7 +305,10 @@ mod tests {
         assert_eq!(shown(""), vec![("a".into(), s(&["r1", "A1"])), ("b".into(), s(&["r2"]))]);
         assert_eq!(shown("type=alert"), vec![("a".into(), s(&["A1"]))], "groups left empty go");
         assert_eq!(shown("type=record&rule_group%5B%5D=b"), vec![("b".into(), s(&["r2"]))]);
-        assert_eq!(shown("rule_name[]=r1&rule_name[]=r2"), vec![("a".into(), s(&["r1"])), ("b".into(), s(&["r2"]))]);
+        assert_eq!(
+            shown("rule_name[]=r1&rule_name[]=r2"),
+            vec![("a".into(), s(&["r1"])), ("b".into(), s(&["r2"]))]
+        );
         assert_eq!(shown("file[]=two.yaml"), vec![("b".into(), s(&["r2"]))]);
         assert!(RulesFilter::parse("type=alerts").unwrap_err().contains("unsupported type"));
     }

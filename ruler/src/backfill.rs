@@ -547,7 +547,6 @@ pub fn parse_time(s: &str) -> Result<i64, String> {
     promapi::time::parse_time(s).ok_or_else(bad)
 }
 
-
 #[cfg(test)]
 mod tests {
     use std::path::Path;
@@ -732,7 +731,8 @@ mod tests {
         let rec = &g[0];
         assert_eq!(
             a.first().unwrap().0,
-            Plan::new(rec, options.start, options.end, &mut Inliner::default(), &mut Vec::new()).first - 60_000,
+            Plan::new(rec, options.start, options.end, &mut Inliner::default(), &mut Vec::new()).first
+                - 60_000,
             "stamped at the query time"
         );
         assert!(a.iter().all(|&(t, v)| v == t as f64 / 1000.0));

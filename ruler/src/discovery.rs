@@ -83,10 +83,15 @@ impl Address {
         let port = self.port;
         Ok(match self.lookup {
             Lookup::Static => vec![self.url(&self.host, port)],
-            Lookup::Ip => resolver.ips(&self.host).await?.iter().map(|ip| self.url(&ip.to_string(), port)).collect(),
-            Lookup::SrvNoA => {
-                resolver.srv(&self.host).await?.iter().map(|(target, p)| self.url(target, port.or(Some(*p)))).collect()
+            Lookup::Ip => {
+                resolver.ips(&self.host).await?.iter().map(|ip| self.url(&ip.to_string(), port)).collect()
             }
+            Lookup::SrvNoA => resolver
+                .srv(&self.host)
+                .await?
+                .iter()
+                .map(|(target, p)| self.url(target, port.or(Some(*p))))
+                .collect(),
             Lookup::Srv => {
                 let mut urls = Vec::new();
                 for (target, p) in resolver.srv(&self.host).await? {
@@ -136,7 +141,8 @@ impl DnsResolver {
                 config.add_name_server(NameServerConfig::new(addr, Protocol::Udp));
                 hickory_resolver::Resolver::builder_with_config(config, TokioConnectionProvider::default())
             }
-            None => hickory_resolver::Resolver::builder_tokio().map_err(|e| format!("system DNS configuration: {e}"))?,
+            None => hickory_resolver::Resolver::builder_tokio()
+                .map_err(|e| format!("system DNS configuration: {e}"))?,
         };
         let mut builder = builder;
         // Re-resolution is periodic: answers must not outlive it in a cache.
@@ -178,8 +184,10 @@ impl Endpoints {
             }
             addresses.push(a);
         }
-        let resolved =
-            addresses.iter().map(|a| if a.lookup == Lookup::Static { vec![a.url(&a.host, a.port)] } else { vec![] }).collect();
+        let resolved = addresses
+            .iter()
+            .map(|a| if a.lookup == Lookup::Static { vec![a.url(&a.host, a.port)] } else { vec![] })
+            .collect();
         Ok(Endpoints { addresses, resolved: RwLock::new(resolved) })
     }
 
@@ -252,21 +260,34 @@ mod tests {
     #[test]
     fn parses_the_thanos_forms() {
         let a = Address::parse("dnssrv+_http._tcp.query.svc", None).unwrap();
-        assert_eq!((a.lookup, a.scheme.as_str(), a.host.as_str(), a.port, a.path.as_str()), (Lookup::Srv, "http", "_http._tcp.query.svc", None, ""));
+        assert_eq!(
+            (a.lookup, a.scheme.as_str(), a.host.as_str(), a.port, a.path.as_str()),
+            (Lookup::Srv, "http", "_http._tcp.query.svc", None, "")
+        );
         let a = Address::parse("dns+https://am.svc/prefix/", Some(9093)).unwrap();
-        assert_eq!((a.lookup, a.scheme.as_str(), a.port, a.path.as_str()), (Lookup::Ip, "https", Some(9093), "/prefix"));
+        assert_eq!(
+            (a.lookup, a.scheme.as_str(), a.port, a.path.as_str()),
+            (Lookup::Ip, "https", Some(9093), "/prefix")
+        );
         let a = Address::parse("http://[::1]:9090", None).unwrap();
         assert_eq!((a.lookup, a.host.as_str(), a.port), (Lookup::Static, "::1", Some(9090)));
         assert!(Address::parse("dns+query.svc", None).unwrap_err().contains("needs a port"));
         assert!(Address::parse("ftp://x:1", None).is_err());
         assert!(Address::parse("http://x:port", None).is_err());
-        assert!(Endpoints::parse(&["http://a:1".into(), "http://a:1/".into()], None).unwrap_err().contains("twice"));
+        assert!(Endpoints::parse(&["http://a:1".into(), "http://a:1/".into()], None)
+            .unwrap_err()
+            .contains("twice"));
     }
 
     #[tokio::test]
     async fn srv_then_a_and_failures_keep_the_last_answer() {
         let e = Endpoints::parse(
-            &["dnssrv+_http._tcp.query.svc".into(), "dnssrvnoa+_http._tcp.query.svc".into(), "dns+q1.svc:80".into(), "http://static:1/p".into()],
+            &[
+                "dnssrv+_http._tcp.query.svc".into(),
+                "dnssrvnoa+_http._tcp.query.svc".into(),
+                "dns+q1.svc:80".into(),
+                "http://static:1/p".into(),
+            ],
             None,
         )
         .unwrap();

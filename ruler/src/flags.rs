@@ -8,9 +8,9 @@ use promapi::Labels;
 use crate::notifier::NotifyOptions;
 use crate::query::http::Method;
 use crate::rules::alerting::RestoreOptions;
-use crate::storage::StorageOptions;
 use crate::rules::group::{Defaults, EvalOptions};
 use crate::run::RunConfig;
+use crate::storage::StorageOptions;
 
 #[derive(Debug, Clone, Args)]
 pub struct QueryArgs {
@@ -103,7 +103,8 @@ pub struct StorageArgs {
 impl StorageArgs {
     /// Creates the data directory and checks the object storage configuration.
     pub fn prepare(&self) -> Result<Option<crate::objstore::BucketConfig>, String> {
-        std::fs::create_dir_all(&self.data_dir).map_err(|e| format!("--data-dir {}: {e}", self.data_dir.display()))?;
+        std::fs::create_dir_all(&self.data_dir)
+            .map_err(|e| format!("--data-dir {}: {e}", self.data_dir.display()))?;
         let (what, yaml) = match (&self.objstore_config, &self.objstore_config_file) {
             (Some(y), _) => ("--objstore.config".to_string(), y.clone()),
             (None, Some(f)) => {
@@ -171,7 +172,10 @@ pub fn run_config(
             retention_ms: s.retention,
             external_labels: external_labels.clone(),
         },
-        restore: RestoreOptions { outage_tolerance_ms: a.for_outage_tolerance, grace_period_ms: a.for_grace_period },
+        restore: RestoreOptions {
+            outage_tolerance_ms: a.for_outage_tolerance,
+            grace_period_ms: a.for_grace_period,
+        },
         rule_files: r.rule_file.clone(),
         query_urls: q.query.clone(),
         query_method: q.http_method,
@@ -187,7 +191,11 @@ pub fn run_config(
             external_labels: external_labels.clone(),
             external_url: a.query_url.clone(),
         },
-        notify: NotifyOptions { label_drop: a.label_drop.clone(), external_labels, query_url: a.query_url.clone() },
+        notify: NotifyOptions {
+            label_drop: a.label_drop.clone(),
+            external_labels,
+            query_url: a.query_url.clone(),
+        },
         eval: EvalOptions {
             resend_delay_ms: a.resend_delay,
             outage_tolerance_ms: a.resend_on_query_failure.then_some(a.for_outage_tolerance),

@@ -113,7 +113,11 @@ fn init_logging(log: &LogArgs) {
     if log.format == "json" {
         tracing_subscriber::fmt().json().with_env_filter(filter).with_writer(std::io::stderr).init();
     } else {
-        tracing_logfmt::builder().subscriber_builder().with_env_filter(filter).with_writer(std::io::stderr).init();
+        tracing_logfmt::builder()
+            .subscriber_builder()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .init();
     }
 }
 

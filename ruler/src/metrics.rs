@@ -50,19 +50,31 @@ impl Metrics {
         let mut m = Metrics::default();
         let r = &mut m.registry;
         r.register("prometheus_rule_evaluations", "Rule evaluations.", m.evaluations.clone());
-        r.register("prometheus_rule_evaluation_failures", "Rule evaluations that failed.", m.evaluation_failures.clone());
+        r.register(
+            "prometheus_rule_evaluation_failures",
+            "Rule evaluations that failed.",
+            m.evaluation_failures.clone(),
+        );
         r.register(
             "thanos_rule_evaluation_with_warnings",
             "Rule evaluations whose query returned warnings (e.g. a store failed under partial_response_strategy warn).",
             m.evaluations_with_warnings.clone(),
         );
-        r.register("prometheus_rule_group_iterations", "Scheduled group evaluations, missed ones included.", m.iterations.clone());
+        r.register(
+            "prometheus_rule_group_iterations",
+            "Scheduled group evaluations, missed ones included.",
+            m.iterations.clone(),
+        );
         r.register(
             "prometheus_rule_group_iterations_missed",
             "Group evaluations skipped because the previous one ran too long.",
             m.iterations_missed.clone(),
         );
-        r.register("prometheus_rule_group_last_duration_seconds", "Duration of the last group evaluation.", m.last_duration.clone());
+        r.register(
+            "prometheus_rule_group_last_duration_seconds",
+            "Duration of the last group evaluation.",
+            m.last_duration.clone(),
+        );
         r.register(
             "prometheus_rule_group_last_evaluation_timestamp_seconds",
             "Timestamp of the last group evaluation.",
@@ -70,31 +82,79 @@ impl Metrics {
         );
         r.register("prometheus_rule_group_rules", "Rules in the group.", m.group_rules.clone());
         r.register("thanos_alert_sender_alerts_sent", "Alerts sent, by Alertmanager.", m.alerts_sent.clone());
-        r.register("thanos_alert_sender_errors", "Failed sends, by Alertmanager.", m.alert_send_errors.clone());
+        r.register(
+            "thanos_alert_sender_errors",
+            "Failed sends, by Alertmanager.",
+            m.alert_send_errors.clone(),
+        );
         r.register(
             "thanos_alert_sender_alerts_dropped",
             "Alerts given up on after retrying until their next resend, by configured Alertmanager.",
             m.sender_dropped.clone(),
         );
-        r.register("thanos_alert_queue_capacity", "Capacity of the alert queue, by configured Alertmanager.", m.queue_capacity.clone());
-        r.register("thanos_alert_queue_length", "Alerts waiting in the queue, by configured Alertmanager.", m.queue_length.clone());
-        r.register("thanos_alert_queue_alerts_pushed", "Alerts queued, by configured Alertmanager.", m.queue_pushed.clone());
-        r.register("thanos_alert_queue_alerts_popped", "Alerts taken from the queue to send.", m.queue_popped.clone());
-        r.register("thanos_alert_queue_alerts_dropped", "Alerts dropped because the queue was full.", m.queue_dropped.clone());
-        r.register("prometheus_tsdb_head_samples_appended", "Samples written to the log and head.", m.samples_appended.clone());
-        r.register("ruler_storage_append_failures", "Group results that could not be stored.", m.append_failures.clone());
+        r.register(
+            "thanos_alert_queue_capacity",
+            "Capacity of the alert queue, by configured Alertmanager.",
+            m.queue_capacity.clone(),
+        );
+        r.register(
+            "thanos_alert_queue_length",
+            "Alerts waiting in the queue, by configured Alertmanager.",
+            m.queue_length.clone(),
+        );
+        r.register(
+            "thanos_alert_queue_alerts_pushed",
+            "Alerts queued, by configured Alertmanager.",
+            m.queue_pushed.clone(),
+        );
+        r.register(
+            "thanos_alert_queue_alerts_popped",
+            "Alerts taken from the queue to send.",
+            m.queue_popped.clone(),
+        );
+        r.register(
+            "thanos_alert_queue_alerts_dropped",
+            "Alerts dropped because the queue was full.",
+            m.queue_dropped.clone(),
+        );
+        r.register(
+            "prometheus_tsdb_head_samples_appended",
+            "Samples written to the log and head.",
+            m.samples_appended.clone(),
+        );
+        r.register(
+            "ruler_storage_append_failures",
+            "Group results that could not be stored.",
+            m.append_failures.clone(),
+        );
         r.register("prometheus_tsdb_compactions", "Blocks cut from the head.", m.compactions.clone());
-        r.register("prometheus_tsdb_compactions_failed", "Failed attempts to cut a block.", m.compactions_failed.clone());
+        r.register(
+            "prometheus_tsdb_compactions_failed",
+            "Failed attempts to cut a block.",
+            m.compactions_failed.clone(),
+        );
         r.register("thanos_shipper_uploads", "Blocks uploaded to object storage.", m.shipper_uploads.clone());
         r.register(
             "thanos_shipper_upload_failures",
             "Failed block uploads (retried on the next pass), and failures to list the data directory or write the shipper file.",
             m.shipper_upload_failures.clone(),
         );
-        r.register("thanos_rule_dns_lookups", "DNS lookups of --query and --alertmanagers.url addresses.", m.dns_lookups.clone());
+        r.register(
+            "thanos_rule_dns_lookups",
+            "DNS lookups of --query and --alertmanagers.url addresses.",
+            m.dns_lookups.clone(),
+        );
         r.register("thanos_rule_dns_failures", "Failed DNS lookups.", m.dns_failures.clone());
-        r.register("thanos_rule_dns_provider_results", "Addresses the last lookup found.", m.dns_results.clone());
-        r.register("prometheus_config_last_reload_successful", "Whether the last rule reload succeeded.", m.reload_successful.clone());
+        r.register(
+            "thanos_rule_dns_provider_results",
+            "Addresses the last lookup found.",
+            m.dns_results.clone(),
+        );
+        r.register(
+            "prometheus_config_last_reload_successful",
+            "Whether the last rule reload succeeded.",
+            m.reload_successful.clone(),
+        );
         r.register(
             "prometheus_config_last_reload_success_timestamp_seconds",
             "Timestamp of the last successful rule reload.",

@@ -100,7 +100,8 @@ impl Notifier {
         for (index, name) in names.iter().enumerate().take(endpoints.len()) {
             let queue = Arc::new(Queue::new(capacity));
             metrics.queue_capacity.get_or_create(&am(name)).set(capacity as i64);
-            let target = Target { index, name: name.clone(), endpoints: endpoints.clone(), client: client.clone() };
+            let target =
+                Target { index, name: name.clone(), endpoints: endpoints.clone(), client: client.clone() };
             tasks.push(tokio::spawn(target.deliver(queue.clone(), metrics.clone())));
             queues.push((name.clone(), queue));
         }
@@ -215,8 +216,10 @@ mod tests {
 
     #[test]
     fn label_drop_external_labels_times_and_link() {
-        let labels: Labels =
-            [("alertname", "Down"), ("rule_replica", "a"), ("cluster", "from-series")].iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let labels: Labels = [("alertname", "Down"), ("rule_replica", "a"), ("cluster", "from-series")]
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         let alert = Alert {
             labels,
             annotations: Labels::new(),
@@ -231,7 +234,11 @@ mod tests {
         };
         let opts = NotifyOptions {
             label_drop: vec!["rule_replica".into()],
-            external_labels: [("cluster".to_string(), "eu1".to_string()), ("rule_replica".to_string(), "a".to_string())].into(),
+            external_labels: [
+                ("cluster".to_string(), "eu1".to_string()),
+                ("rule_replica".to_string(), "a".to_string()),
+            ]
+            .into(),
             query_url: "http://thanos:9090/".into(),
         };
         let p = opts.postable(&alert, "up{job=\"x\"} == 0");
@@ -239,6 +246,9 @@ mod tests {
         assert_eq!(p.labels["cluster"], "eu1", "external labels override, as in Thanos");
         assert_eq!(p.starts_at, "2023-11-14T22:14:20.000Z");
         assert_eq!(p.ends_at, "2023-11-14T22:18:20.000Z");
-        assert_eq!(p.generator_url, "http://thanos:9090/graph?g0.expr=up%7Bjob%3D%22x%22%7D+%3D%3D+0&g0.tab=1");
+        assert_eq!(
+            p.generator_url,
+            "http://thanos:9090/graph?g0.expr=up%7Bjob%3D%22x%22%7D+%3D%3D+0&g0.tab=1"
+        );
     }
 }

@@ -61,7 +61,8 @@ impl BucketConfig {
                 let dir = string(&self.config, "directory")?.unwrap_or_default();
                 // Thanos creates the directory on the first upload; object_store wants it first.
                 std::fs::create_dir_all(&dir).map_err(|e| format!("FILESYSTEM directory {dir}: {e}"))?;
-                let fs = LocalFileSystem::new_with_prefix(&dir).map_err(|e| format!("FILESYSTEM directory {dir}: {e}"))?;
+                let fs = LocalFileSystem::new_with_prefix(&dir)
+                    .map_err(|e| format!("FILESYSTEM directory {dir}: {e}"))?;
                 Ok(Arc::new(fs))
             }
             Kind::S3 => s3(&self.config).map(|s| Arc::new(s) as Arc<dyn ObjectStore>),
@@ -72,8 +73,17 @@ impl BucketConfig {
 }
 
 /// The Thanos S3 keys [`s3`] reads; others are ignored with a warning.
-const S3_KEYS: &[&str] =
-    &["bucket", "endpoint", "region", "access_key", "secret_key", "session_token", "insecure", "bucket_lookup_type", "http_config"];
+const S3_KEYS: &[&str] = &[
+    "bucket",
+    "endpoint",
+    "region",
+    "access_key",
+    "secret_key",
+    "session_token",
+    "insecure",
+    "bucket_lookup_type",
+    "http_config",
+];
 
 /// An S3 bucket as Thanos' minio-go client would address it: `endpoint` is `host[:port]` (https,
 /// or http with `insecure: true`); path-style requests (`https://endpoint/bucket/key`) unless
@@ -104,7 +114,9 @@ fn s3(config: &Mapping) -> Result<object_store::aws::AmazonS3, String> {
     }
     if let Some(Value::Mapping(http)) = config.get("http_config") {
         if boolean(http, "insecure_skip_verify")?.unwrap_or(false) {
-            b = b.with_client_options(ClientOptions::new().with_allow_http(insecure).with_allow_invalid_certificates(true));
+            b = b.with_client_options(
+                ClientOptions::new().with_allow_http(insecure).with_allow_invalid_certificates(true),
+            );
         }
     }
     b.build().map_err(|e| format!("S3 bucket {bucket}: {e}"))
@@ -126,7 +138,11 @@ fn gcs(config: &Mapping) -> Result<object_store::gcp::GoogleCloudStorage, String
 /// identity (`user_assigned_id`); `endpoint` is the blob service's domain
 /// (`blob.core.windows.net` unless another cloud's).
 fn azure(config: &Mapping) -> Result<object_store::azure::MicrosoftAzure, String> {
-    warn_unknown("AZURE", config, &["storage_account", "storage_account_key", "container", "endpoint", "user_assigned_id"]);
+    warn_unknown(
+        "AZURE",
+        config,
+        &["storage_account", "storage_account_key", "container", "endpoint", "user_assigned_id"],
+    );
     let account = string(config, "storage_account")?.unwrap_or_default();
     let container = string(config, "container")?.unwrap_or_default();
     let mut b = MicrosoftAzureBuilder::from_env().with_account(&account).with_container_name(&container);
@@ -136,7 +152,9 @@ fn azure(config: &Mapping) -> Result<object_store::azure::MicrosoftAzure, String
     if let Some(id) = string(config, "user_assigned_id")?.filter(|k| !k.is_empty()) {
         b = b.with_client_id(id);
     }
-    if let Some(domain) = string(config, "endpoint")?.filter(|e| !e.is_empty() && e != "blob.core.windows.net") {
+    if let Some(domain) =
+        string(config, "endpoint")?.filter(|e| !e.is_empty() && e != "blob.core.windows.net")
+    {
         b = b.with_endpoint(format!("https://{account}.{domain}"));
     }
     b.build().map_err(|e| format!("AZURE container {container}: {e}"))
@@ -160,7 +178,11 @@ fn s3_endpoint(bucket: &str, endpoint: &str, insecure: bool, lookup: &str) -> Re
         "auto" => host.ends_with(".amazonaws.com"),
         "virtual-hosted" => true,
         "path" => false,
-        other => return Err(format!("S3 config.bucket_lookup_type {other:?}: expected auto, virtual-hosted or path")),
+        other => {
+            return Err(format!(
+                "S3 config.bucket_lookup_type {other:?}: expected auto, virtual-hosted or path"
+            ))
+        }
     };
     // Virtual-hosted: object_store wants the bucket in the endpoint.
     let host = if virtual_hosted { format!("{bucket}.{host}") } else { host.to_string() };
@@ -190,10 +212,16 @@ mod tests {
 
     #[test]
     fn thanos_objstore_yaml() {
-        let c = BucketConfig::parse("s", "type: S3\nconfig:\n  bucket: b\n  endpoint: minio:9000\n  insecure: true\n").unwrap();
+        let c = BucketConfig::parse(
+            "s",
+            "type: S3\nconfig:\n  bucket: b\n  endpoint: minio:9000\n  insecure: true\n",
+        )
+        .unwrap();
         assert_eq!(c.kind, Kind::S3);
         assert!(BucketConfig::parse("s", "type: FILESYSTEM\nconfig:\n  directory: /x\n").is_ok());
-        assert!(BucketConfig::parse("s", "type: S3\nconfig:\n  bucket: b\n").unwrap_err().contains("config.endpoint"));
+        assert!(BucketConfig::parse("s", "type: S3\nconfig:\n  bucket: b\n")
+            .unwrap_err()
+            .contains("config.endpoint"));
         assert!(BucketConfig::parse("s", "type: SWIFT\n").is_err());
         assert!(BucketConfig::parse("s", "type: GCS\nconfig: {bucket: b}\nextra: 1\n").is_err());
     }
@@ -203,8 +231,14 @@ mod tests {
         let e = |endpoint, insecure, lookup| s3_endpoint("b", endpoint, insecure, lookup);
         assert_eq!(e("minio:9000", true, "auto"), Ok(("http://minio:9000".into(), false)));
         assert_eq!(e("minio:9000", false, "auto"), Ok(("https://minio:9000".into(), false)));
-        assert_eq!(e("s3.eu-west-1.amazonaws.com", false, "auto"), Ok(("https://b.s3.eu-west-1.amazonaws.com".into(), true)));
-        assert_eq!(e("s3.eu-west-1.amazonaws.com", false, "path"), Ok(("https://s3.eu-west-1.amazonaws.com".into(), false)));
+        assert_eq!(
+            e("s3.eu-west-1.amazonaws.com", false, "auto"),
+            Ok(("https://b.s3.eu-west-1.amazonaws.com".into(), true))
+        );
+        assert_eq!(
+            e("s3.eu-west-1.amazonaws.com", false, "path"),
+            Ok(("https://s3.eu-west-1.amazonaws.com".into(), false))
+        );
         assert_eq!(e("http://x:1", false, "virtual-hosted"), Ok(("http://b.x:1".into(), true)));
         assert!(e("x", false, "dns").unwrap_err().contains("bucket_lookup_type"));
     }
@@ -212,7 +246,8 @@ mod tests {
     #[test]
     fn opens_filesystem_and_s3_and_says_what_is_missing() {
         let dir = tempfile::tempdir().unwrap();
-        let yaml = format!("type: FILESYSTEM\nconfig:\n  directory: {}\n", dir.path().join("bucket").display());
+        let yaml =
+            format!("type: FILESYSTEM\nconfig:\n  directory: {}\n", dir.path().join("bucket").display());
         assert!(BucketConfig::parse("f", &yaml).unwrap().open().is_ok());
         assert!(dir.path().join("bucket").is_dir());
         let s3 = "type: S3\nconfig:\n  bucket: b\n  endpoint: 127.0.0.1:9000\n  insecure: true\n  access_key: a\n  secret_key: s\n";
@@ -221,7 +256,9 @@ mod tests {
         assert!(BucketConfig::parse("s", half).unwrap().open().unwrap_err().contains("secret_key"));
         let gcs = BucketConfig::parse("g", "type: GCS\nconfig: {bucket: b}\n").unwrap();
         assert!(gcs.open().is_ok(), "credentials come from the environment when used");
-        let bad_key = BucketConfig::parse("g", "type: GCS\nconfig: {bucket: b, service_account: 'not json'}\n").unwrap();
+        let bad_key =
+            BucketConfig::parse("g", "type: GCS\nconfig: {bucket: b, service_account: 'not json'}\n")
+                .unwrap();
         assert!(bad_key.open().unwrap_err().starts_with("GCS bucket b:"));
         let az = "type: AZURE\nconfig: {storage_account: acct, storage_account_key: a2V5, container: c, endpoint: blob.core.chinacloudapi.cn}\n";
         assert!(BucketConfig::parse("a", az).unwrap().open().is_ok());

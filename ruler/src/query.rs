@@ -38,5 +38,10 @@ pub enum QueryError {
 pub trait Querier: Send + Sync {
     /// Evaluates `expr` at `ts_ms` (unix ms) with deduplication on, and `partial_response` as the
     /// group's strategy says. A scalar comes back as one sample without labels.
-    fn query(&self, expr: &str, ts_ms: i64, partial_response: bool) -> impl Future<Output = Result<QueryOutput, QueryError>> + Send;
+    fn query(
+        &self,
+        expr: &str,
+        ts_ms: i64,
+        partial_response: bool,
+    ) -> impl Future<Output = Result<QueryOutput, QueryError>> + Send;
 }

@@ -92,7 +92,13 @@ impl fmt::Display for Problem {
 /// Reads and validates `path`. Returns the file, or every problem found in it.
 pub fn load(path: &Path) -> Result<RuleFile, Vec<Problem>> {
     let text = std::fs::read_to_string(path).map_err(|e| {
-        vec![Problem { file: path.into(), line: None, group: None, rule: None, message: format!("read: {e}") }]
+        vec![Problem {
+            file: path.into(),
+            line: None,
+            group: None,
+            rule: None,
+            message: format!("read: {e}"),
+        }]
     })?;
     parse(path, &text)
 }
@@ -159,7 +165,11 @@ pub fn validate(path: &Path, text: &str, file: &RuleFile) -> Vec<Problem> {
         }
         if let Some(s) = &group.partial_response_strategy {
             if !matches!(s.to_ascii_lowercase().as_str(), "warn" | "abort") {
-                problem(group_line, None, format!("invalid partial_response_strategy {s:?}: use warn or abort"));
+                problem(
+                    group_line,
+                    None,
+                    format!("invalid partial_response_strategy {s:?}: use warn or abort"),
+                );
             }
         }
         check_labels(&group.labels, "label", &mut |m| problem(group_line, None, m));
@@ -296,7 +306,9 @@ fn find(items: &[(usize, String)], name: &str, cursor: &mut usize) -> Option<usi
 
 fn unquote(v: &str) -> String {
     let v = v.split(" #").next().unwrap_or(v).trim();
-    if v.len() >= 2 && ((v.starts_with('"') && v.ends_with('"')) || (v.starts_with('\'') && v.ends_with('\''))) {
+    if v.len() >= 2
+        && ((v.starts_with('"') && v.ends_with('"')) || (v.starts_with('\'') && v.ends_with('\'')))
+    {
         v[1..v.len() - 1].to_string()
     } else {
         v.to_string()
@@ -367,17 +379,28 @@ groups:
 
     #[test]
     fn yaml_and_unknown_field_errors_name_the_line() {
-        let got = problems("groups:\n  - name: g\n    rules:\n      - record: x\n        expr: up\n        lables: {}\n");
+        let got = problems(
+            "groups:\n  - name: g\n    rules:\n      - record: x\n        expr: up\n        lables: {}\n",
+        );
         assert_eq!(got.len(), 1);
         assert!(got[0].starts_with("r.yaml:6: parse: "), "{got:?}");
         assert!(got[0].contains("unknown field `lables`"), "{got:?}");
         let got = problems("groups:\n  - name: [unclosed\n");
-        assert!(got[0].starts_with("r.yaml:3: parse: ") || got[0].starts_with("r.yaml:2: parse: "), "{got:?}");
+        assert!(
+            got[0].starts_with("r.yaml:3: parse: ") || got[0].starts_with("r.yaml:2: parse: "),
+            "{got:?}"
+        );
     }
 
     #[test]
     fn names() {
-        assert!(is_metric_name("job:up:sum") && is_metric_name("_x") && !is_metric_name("1x") && !is_metric_name("a-b") && !is_metric_name(""));
+        assert!(
+            is_metric_name("job:up:sum")
+                && is_metric_name("_x")
+                && !is_metric_name("1x")
+                && !is_metric_name("a-b")
+                && !is_metric_name("")
+        );
         assert!(is_label_name("severity") && !is_label_name("a:b") && !is_label_name(""));
     }
 }

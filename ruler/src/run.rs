@@ -17,10 +17,10 @@ use crate::notifier::{Notifier, NotifyOptions};
 use crate::query::http::{HttpQuerier, Method};
 use crate::rulefmt;
 use crate::rules::alerting::RestoreOptions;
+use crate::rules::group::{Defaults, EvalOptions, Group};
 use crate::shipper::Shipper;
 use crate::sink::{MemorySink, Sink};
 use crate::storage::{Storage, StorageOptions};
-use crate::rules::group::{Defaults, EvalOptions, Group};
 
 /// Everything `ruler run` needs, from the flags.
 #[derive(Debug, Clone)]
@@ -47,12 +47,12 @@ pub struct RunConfig {
     pub console_dir: Option<PathBuf>,
 }
 
-
 /// Expands the `--rule-file` globs (files named twice are read once) and loads every group.
 pub fn load_groups(patterns: &[String], defaults: &Defaults) -> anyhow::Result<Vec<Group>> {
     let mut files = Vec::new();
     for p in patterns {
-        let matches: Vec<PathBuf> = glob::glob(p).with_context(|| format!("--rule-file {p}"))?.filter_map(Result::ok).collect();
+        let matches: Vec<PathBuf> =
+            glob::glob(p).with_context(|| format!("--rule-file {p}"))?.filter_map(Result::ok).collect();
         for m in matches {
             if !files.contains(&m) {
                 files.push(m);
@@ -83,16 +83,19 @@ pub async fn run(
     let groups = load_groups(&config.rule_files, &config.defaults)?;
     tracing::info!(groups = groups.len(), "rules loaded");
     let metrics = Arc::new(Metrics::new());
-    let queriers = Arc::new(Endpoints::parse(&config.query_urls, None).map_err(|e| anyhow::anyhow!("--query {e}"))?);
+    let queriers =
+        Arc::new(Endpoints::parse(&config.query_urls, None).map_err(|e| anyhow::anyhow!("--query {e}"))?);
     let alertmanagers = Arc::new(
-        Endpoints::parse(&config.alertmanager_urls, Some(9093)).map_err(|e| anyhow::anyhow!("--alertmanagers.url {e}"))?,
+        Endpoints::parse(&config.alertmanager_urls, Some(9093))
+            .map_err(|e| anyhow::anyhow!("--alertmanagers.url {e}"))?,
     );
     let resolver = Arc::new(DnsResolver::new(config.nameserver).map_err(anyhow::Error::msg)?);
     // First lookups before the first evaluation; then in the background.
     let mut resolving = Vec::new();
-    for (what, endpoints, every) in
-        [("query", &queriers, config.query_dns_interval), ("alertmanager", &alertmanagers, config.alertmanager_dns_interval)]
-    {
+    for (what, endpoints, every) in [
+        ("query", &queriers, config.query_dns_interval),
+        ("alertmanager", &alertmanagers, config.alertmanager_dns_interval),
+    ] {
         if endpoints.needs_dns() {
             refresh(what, endpoints, &resolver, &metrics).await;
             let (endpoints, resolver, metrics) = (endpoints.clone(), resolver.clone(), metrics.clone());
@@ -106,7 +109,13 @@ pub async fn run(
     }
     let (storage, report) = Storage::open(&config.data_dir, config.storage.clone())
         .with_context(|| format!("--data-dir {}", config.data_dir.display()))?;
-    tracing::info!(blocks = report.blocks, replayed = report.replayed_samples, torn_bytes = report.torn_bytes, removed_tmp = report.removed_tmp, "storage opened");
+    tracing::info!(
+        blocks = report.blocks,
+        replayed = report.replayed_samples,
+        torn_bytes = report.torn_bytes,
+        removed_tmp = report.removed_tmp,
+        "storage opened"
+    );
     // What alerts were before the restart, read before any evaluation adds to it.
     let restore = Arc::new(Restore {
         opts: config.restore,
@@ -117,7 +126,9 @@ pub async fn run(
     // Blocks are cut half a window after the window ends: check a few times per half window.
     let every = Duration::from_millis((config.storage.block_ms as u64 / 4).clamp(250, 30_000));
     let shipper = match &config.bucket {
-        Some(b) => Some(Shipper::new(&config.data_dir, b).map_err(|e| anyhow::anyhow!("--objstore.config: {e}"))?),
+        Some(b) => {
+            Some(Shipper::new(&config.data_dir, b).map_err(|e| anyhow::anyhow!("--objstore.config: {e}"))?)
+        }
         None => None,
     };
     // A pass after every housekeeping round (and one at start), on its own task: a slow bucket
@@ -130,7 +141,8 @@ pub async fn run(
     let housekeeping = tokio::spawn(housekeeping(storage.clone(), metrics.clone(), every, ship));
     let client = reqwest::Client::builder().build()?;
     let am_client = reqwest::Client::builder().timeout(config.send_timeout).build()?;
-    let notifier = Notifier::start(am_client, alertmanagers, &config.alertmanager_urls, QUEUE_CAPACITY, metrics.clone());
+    let notifier =
+        Notifier::start(am_client, alertmanagers, &config.alertmanager_urls, QUEUE_CAPACITY, metrics.clone());
     let mut engine = Engine {
         querier: Arc::new(HttpQuerier::new(client, queriers, config.query_method)),
         notifier: Arc::new(notifier),
@@ -157,7 +169,11 @@ pub async fn run(
     tracing::info!(address = %listener.local_addr()?, "serving HTTP");
     let (stop_http, http_stopped) = oneshot::channel::<()>();
     let server = tokio::spawn(async move {
-        axum::serve(listener, app).with_graceful_shutdown(async { let _ = http_stopped.await; }).await
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = http_stopped.await;
+            })
+            .await
     });
 
     let mut hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?;
@@ -200,7 +216,10 @@ async fn housekeeping(storage: Arc<Storage>, metrics: Arc<Metrics>, every: Durat
         let s = storage.clone();
         let now = now_ms();
         // Block writing is blocking file I/O.
-        let outcome = tokio::task::spawn_blocking(move || s.compact(now).and_then(|b| Ok((b, s.apply_retention(now)?)))).await;
+        let outcome = tokio::task::spawn_blocking(move || {
+            s.compact(now).and_then(|b| Ok((b, s.apply_retention(now)?)))
+        })
+        .await;
         match outcome {
             Ok(Ok((blocks, deleted))) => {
                 for b in &blocks {
@@ -429,4 +448,3 @@ async fn group_loop(group: Arc<Mutex<Group>>, s: Shared) {
 fn key(g: &Group) -> String {
     format!("{};{}", g.file, g.name)
 }
-

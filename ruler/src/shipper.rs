@@ -139,16 +139,22 @@ impl Shipper {
             .and_then(|entries| entries.map(|e| Ok(e?.file_name().to_string_lossy().into_owned())).collect())
             .map_err(|e| format!("list {}: {e}", chunks.display()))?;
         segments.sort();
-        let files = segments.iter().map(|s| format!("chunks/{s}")).chain(["index".to_string(), "meta.json".to_string()]);
+        let files = segments
+            .iter()
+            .map(|s| format!("chunks/{s}"))
+            .chain(["index".to_string(), "meta.json".to_string()]);
         for rel in files {
-            self.put_file(&dir.join(&rel), &self.key(ulid, &rel)).await.map_err(|e| format!("upload {rel}: {e}"))?;
+            self.put_file(&dir.join(&rel), &self.key(ulid, &rel))
+                .await
+                .map_err(|e| format!("upload {rel}: {e}"))?;
         }
         Ok(())
     }
 
     /// Streams a file into an object: one request, or a multipart upload when it is large.
     async fn put_file(&self, path: &Path, key: &Key) -> Result<(), String> {
-        let mut file = tokio::fs::File::open(path).await.map_err(|e| format!("open {}: {e}", path.display()))?;
+        let mut file =
+            tokio::fs::File::open(path).await.map_err(|e| format!("open {}: {e}", path.display()))?;
         let mut writer = BufWriter::new(self.store.clone(), key.clone());
         let copied = async {
             tokio::io::copy(&mut file, &mut writer).await?;
@@ -224,10 +230,14 @@ pub fn read_shipper_file(dir: &Path) -> Result<BTreeSet<Ulid>, String> {
 
 /// Replaces the shipper file: written beside it, synced, renamed over it, directory synced.
 fn write_shipper_file(dir: &Path, uploaded: &BTreeSet<Ulid>) -> std::io::Result<()> {
-    let file = ShipperFile { version: SHIPPER_FILE_VERSION, uploaded: Some(uploaded.iter().copied().collect()) };
+    let file =
+        ShipperFile { version: SHIPPER_FILE_VERSION, uploaded: Some(uploaded.iter().copied().collect()) };
     // Tab-indented, as Thanos writes it.
     let mut bytes = Vec::new();
-    let mut ser = serde_json::Serializer::with_formatter(&mut bytes, serde_json::ser::PrettyFormatter::with_indent(b"\t"));
+    let mut ser = serde_json::Serializer::with_formatter(
+        &mut bytes,
+        serde_json::ser::PrettyFormatter::with_indent(b"\t"),
+    );
     file.serialize(&mut ser).map_err(std::io::Error::other)?;
     bytes.push(b'\n');
     let tmp = dir.join(format!("{SHIPPER_FILE}.tmp"));
@@ -300,7 +310,8 @@ mod tests {
             .flat_map(|u| ["chunks/000001", "index", "meta.json"].map(|f| format!("tenant/x/{u}/{f}")))
             .collect();
         assert_eq!(*store.puts.lock().unwrap(), want, "no tombstones, meta.json last");
-        let stored = store.inner.get(&Key::from(format!("tenant/x/{a}/index"))).await.unwrap().bytes().await.unwrap();
+        let stored =
+            store.inner.get(&Key::from(format!("tenant/x/{a}/index"))).await.unwrap().bytes().await.unwrap();
         assert_eq!(stored, std::fs::read(data.path().join(a.to_string()).join("index")).unwrap());
         assert_eq!(read_shipper_file(data.path()), Ok([a, b].into()));
 
@@ -334,7 +345,10 @@ mod tests {
         let pass = shipper.sync(now()).await;
         assert!(pass.uploaded.is_empty());
         assert_eq!(pass.failures.len(), 1, "{pass:?}");
-        assert!(pass.failures[0].contains(&u.to_string()) && pass.failures[0].contains("bucket down"), "{pass:?}");
+        assert!(
+            pass.failures[0].contains(&u.to_string()) && pass.failures[0].contains("bucket down"),
+            "{pass:?}"
+        );
         assert!(!data.path().join(SHIPPER_FILE).exists());
         store.failing.store(false, Ordering::SeqCst);
         assert_eq!(shipper.sync(now()).await.uploaded, vec![u]);

@@ -112,7 +112,8 @@ mod tests {
             sample(&[("__name__", "job:up:sum"), ("job", "db")], 2_000, f64::from_bits(STALE_NAN)),
         ])
         .unwrap();
-        let ext: Labels = [("replica".to_string(), "a".to_string()), ("job".to_string(), "ignored".to_string())].into();
+        let ext: Labels =
+            [("replica".to_string(), "a".to_string()), ("job".to_string(), "ignored".to_string())].into();
         let sel = |s: &str| vec![Selector::parse(s).unwrap()];
         assert_eq!(sink.federate(&sel("job:up:sum"), &ext), "job:up:sum{job=\"api\",replica=\"a\"} 3 2000\n");
         assert_eq!(sink.federate(&sel("{q=~\"a.*\"}"), &Labels::new()), "other{q=\"a\\\"b\"} 0.5 1000\n");

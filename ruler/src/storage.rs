@@ -131,7 +131,8 @@ impl Storage {
         let wal = Wal::open(&wal_dir, SEGMENT_SIZE)?;
         let kept_path = dir.join(KEPT_FIRING_FILE);
         // Best effort: without the file, kept-firing alerts start over, as in Prometheus.
-        let kept = std::fs::read(&kept_path).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
+        let kept =
+            std::fs::read(&kept_path).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
         let storage = Storage {
             dir: dir.to_path_buf(),
             opts,
@@ -203,7 +204,8 @@ impl Storage {
                 samples.drain(..n);
             }
             // Series with nothing left and nothing recent are forgotten; their next sample relogs them.
-            let stale: Vec<u64> = st.head.series.iter().filter(|(_, (_, s))| s.is_empty()).map(|(r, _)| *r).collect();
+            let stale: Vec<u64> =
+                st.head.series.iter().filter(|(_, (_, s))| s.is_empty()).map(|(r, _)| *r).collect();
             for r in stale {
                 if let Some((labels, _)) = st.head.series.remove(&r) {
                     st.head.refs.remove(&labels);
@@ -214,8 +216,12 @@ impl Storage {
             if !series.is_empty() {
                 st.wal.log_series(&series)?;
             }
-            let samples: Vec<(u64, i64, f64)> =
-                st.head.series.iter().flat_map(|(r, (_, s))| s.iter().map(move |&(t, v)| (*r, t, v))).collect();
+            let samples: Vec<(u64, i64, f64)> = st
+                .head
+                .series
+                .iter()
+                .flat_map(|(r, (_, s))| s.iter().map(move |&(t, v)| (*r, t, v)))
+                .collect();
             if !samples.is_empty() {
                 st.wal.log_samples(&samples)?;
             }
@@ -318,7 +324,11 @@ mod tests {
     }
 
     fn opts() -> StorageOptions {
-        StorageOptions { block_ms: 2 * H, retention_ms: 48 * H, external_labels: [("replica".to_string(), "a".to_string())].into() }
+        StorageOptions {
+            block_ms: 2 * H,
+            retention_ms: 48 * H,
+            external_labels: [("replica".to_string(), "a".to_string())].into(),
+        }
     }
 
     fn all_samples(dir: &Path) -> Vec<(String, i64, f64)> {
@@ -341,7 +351,11 @@ mod tests {
             let (s, report) = Storage::open(dir.path(), opts()).unwrap();
             assert_eq!(report, OpenReport::default());
             assert_eq!(s.append_samples(&[sample("a", t0, 1.0), sample("b", t0, 2.0)]).unwrap(), 2);
-            assert_eq!(s.append_samples(&[sample("a", t0 + 60_000, 3.0), sample("a", t0, 9.0)]).unwrap(), 1, "out of order dropped");
+            assert_eq!(
+                s.append_samples(&[sample("a", t0 + 60_000, 3.0), sample("a", t0, 9.0)]).unwrap(),
+                1,
+                "out of order dropped"
+            );
         }
         // A restart replays the log.
         let (s, report) = Storage::open(dir.path(), opts()).unwrap();

@@ -164,9 +164,8 @@ fn to_f64(v: &Value) -> Result<f64, FuncError> {
             .or_else(|| n.as_i64().map(|i| i as f64))
             .or_else(|| n.as_u64().map(|u| u as f64))
             .ok_or(FuncError::UnableToConvertFromValue),
-        Value::String(s) => {
-            promapi::query::parse_value(s.trim()).ok_or_else(|| FuncError::Generic(format!("cannot convert {s:?} to a number")))
-        }
+        Value::String(s) => promapi::query::parse_value(s.trim())
+            .ok_or_else(|| FuncError::Generic(format!("cannot convert {s:?} to a number"))),
         _ => Err(FuncError::UnableToConvertFromValue),
     }
 }
@@ -275,7 +274,8 @@ fn humanize_timestamp(a: &[Value]) -> Result<Value, FuncError> {
     let secs = v.floor() as i64;
     let nanos = ((v - v.floor()) * 1e9).round() as i64;
     let (y, m, d, h, mi, se) = promapi::time::civil(secs * 1000);
-    let frac = if nanos == 0 { String::new() } else { format!(".{nanos:09}").trim_end_matches('0').to_string() };
+    let frac =
+        if nanos == 0 { String::new() } else { format!(".{nanos:09}").trim_end_matches('0').to_string() };
     s(format!("{y:04}-{m:02}-{d:02} {h:02}:{mi:02}:{se:02}{frac} +0000 UTC"))
 }
 
@@ -446,7 +446,8 @@ fn printf(a: &[Value]) -> Result<Value, FuncError> {
             out.push_str(&text);
             out.extend(std::iter::repeat_n(' ', pad));
         } else if zero && num.is_some() {
-            let (sign, digits) = if text.starts_with(['-', '+']) { text.split_at(1) } else { ("", text.as_str()) };
+            let (sign, digits) =
+                if text.starts_with(['-', '+']) { text.split_at(1) } else { ("", text.as_str()) };
             out.push_str(sign);
             out.extend(std::iter::repeat_n('0', pad));
             out.push_str(digits);
@@ -545,7 +546,9 @@ fn query(a: &[Value]) -> Result<Value, FuncError> {
                 .into_iter()
                 .map(|(labels, v)| {
                     let labels = Value::Map(labels.into_iter().map(|(k, v)| (k, Value::from(v))).collect());
-                    Value::Object([("Labels".to_string(), labels), ("Value".to_string(), Value::from(v))].into())
+                    Value::Object(
+                        [("Labels".to_string(), labels), ("Value".to_string(), Value::from(v))].into(),
+                    )
                 })
                 .collect(),
         )),
@@ -561,7 +564,10 @@ fn sample_field<'a>(v: &'a Value, field: &str) -> Option<&'a Value> {
 
 fn first(a: &[Value]) -> Result<Value, FuncError> {
     match arg("first", a, 1)? {
-        Value::Array(v) => v.first().cloned().ok_or_else(|| FuncError::Generic("first() called on vector with no elements".into())),
+        Value::Array(v) => v
+            .first()
+            .cloned()
+            .ok_or_else(|| FuncError::Generic("first() called on vector with no elements".into())),
         _ => Err(FuncError::Generic("first() needs the result of query".into())),
     }
 }
@@ -572,12 +578,15 @@ fn label(a: &[Value]) -> Result<Value, FuncError> {
         return Err(FuncError::ExactlyXArgs("label".into(), 2));
     }
     let name = to_str(&a[0]);
-    let value = sample_field(&a[1], "Labels").and_then(|l| sample_field(l, &name)).map(to_str).unwrap_or_default();
+    let value =
+        sample_field(&a[1], "Labels").and_then(|l| sample_field(l, &name)).map(to_str).unwrap_or_default();
     s(value)
 }
 
 fn value(a: &[Value]) -> Result<Value, FuncError> {
-    sample_field(arg("value", a, 1)?, "Value").cloned().ok_or_else(|| FuncError::Generic("value() needs a sample".into()))
+    sample_field(arg("value", a, 1)?, "Value")
+        .cloned()
+        .ok_or_else(|| FuncError::Generic("value() needs a sample".into()))
 }
 
 /// `sortByLabel "name" samples`: ordered by that label's value, stably.
@@ -586,9 +595,13 @@ fn sort_by_label(a: &[Value]) -> Result<Value, FuncError> {
         return Err(FuncError::ExactlyXArgs("sortByLabel".into(), 2));
     }
     let name = to_str(&a[0]);
-    let Value::Array(samples) = &a[1] else { return Err(FuncError::Generic("sortByLabel needs the result of query".into())) };
+    let Value::Array(samples) = &a[1] else {
+        return Err(FuncError::Generic("sortByLabel needs the result of query".into()));
+    };
     let mut samples = samples.clone();
-    let key = |v: &Value| sample_field(v, "Labels").and_then(|l| sample_field(l, &name)).map(to_str).unwrap_or_default();
+    let key = |v: &Value| {
+        sample_field(v, "Labels").and_then(|l| sample_field(l, &name)).map(to_str).unwrap_or_default()
+    };
     samples.sort_by_key(key);
     Ok(Value::Array(samples))
 }
@@ -604,7 +617,16 @@ mod tests {
     fn render_with(text: &str, value: f64) -> String {
         let labels = l(&[("instance", "host-1.example.com:9100"), ("job", "node")]);
         let ext = l(&[("cluster", "eu1")]);
-        expand("t", text, &TemplateData { labels: &labels, value, external_labels: &ext, external_url: "http://ruler.example.com/thanos" })
+        expand(
+            "t",
+            text,
+            &TemplateData {
+                labels: &labels,
+                value,
+                external_labels: &ext,
+                external_url: "http://ruler.example.com/thanos",
+            },
+        )
     }
 
     #[test]
@@ -617,7 +639,10 @@ mod tests {
         assert_eq!(expand_with("t", text, &data, &mut q), "/", "no results yet: the query is recorded");
         assert_eq!(q.missing.iter().collect::<Vec<_>>(), ["up{job='x'}"]);
         q.missing.clear();
-        q.results.insert("up{job='x'}".into(), Ok(vec![(l(&[("instance", "b:1")]), 1234.5), (l(&[("instance", "a:1")]), 0.0)]));
+        q.results.insert(
+            "up{job='x'}".into(),
+            Ok(vec![(l(&[("instance", "b:1")]), 1234.5), (l(&[("instance", "a:1")]), 0.0)]),
+        );
         assert_eq!(expand_with("t", text, &data, &mut q), "1.234k b:1/a:1=0,b:1=1234.5,");
         assert!(q.missing.is_empty());
 
@@ -635,7 +660,10 @@ mod tests {
             (r#"{{ printf "%.2f%%" 12.345 }}"#, "12.35%"),
             (r#"{{ printf "%q" "a\"b" }}"#, r#""a\"b""#),
             (r#"{{ printf "%v|%d|%5.1f|%x|%-4s|" "s" 3 2.5 255 "ab" }}"#, "s|3|  2.5|ff|ab  |"),
-            (r#"{{ printf "%05.1f|%+d|%e|%g|%.3g" 3.14159 7 1234.5678 0.000012345 1234.5678 }}"#, "003.1|+7|1.234568e+03|1.2345e-05|1.23e+03"),
+            (
+                r#"{{ printf "%05.1f|%+d|%e|%g|%.3g" 3.14159 7 1234.5678 0.000012345 1234.5678 }}"#,
+                "003.1|+7|1.234568e+03|1.2345e-05|1.23e+03",
+            ),
             (r#"{{ printf "%v %v" 1.5 100000.0 }}"#, "1.5 100000"),
             (r#"{{ printf "%s=%v" $labels.job $value }}"#, "node=0.25"),
             (r#"{{ printf "%d %s" }}"#, "%!d(MISSING) %!s(MISSING)"),
@@ -643,7 +671,10 @@ mod tests {
         for (t, want) in cases {
             assert_eq!(render_with(t, 0.25), want, "{t}");
         }
-        assert_eq!([go_shortest(1e21), go_shortest(1e20), go_shortest(0.00001)], ["1e+21", "100000000000000000000", "1e-05"]);
+        assert_eq!(
+            [go_shortest(1e21), go_shortest(1e20), go_shortest(0.00001)],
+            ["1e+21", "100000000000000000000", "1e-05"]
+        );
     }
 
     #[test]
@@ -685,7 +716,11 @@ mod tests {
             ("{{ reReplaceAll \"(.*):.*\" \"$1\" $labels.instance }}", 0.0, "host-1.example.com"),
             ("{{ if match \"^node$\" $labels.job }}yes{{ end }}", 0.0, "yes"),
             ("{{ printf \"%.2f\" $value }}", 1.23456, "1.23"),
-            ("{{ $externalLabels.cluster }} {{ externalURL }} {{ pathPrefix }}", 0.0, "eu1 http://ruler.example.com/thanos /thanos"),
+            (
+                "{{ $externalLabels.cluster }} {{ externalURL }} {{ pathPrefix }}",
+                0.0,
+                "eu1 http://ruler.example.com/thanos /thanos",
+            ),
             ("{{ with args 1 \"x\" }}{{ .arg1 }}{{ end }}", 0.0, "x"),
             ("plain text", 0.0, "plain text"),
         ];

@@ -212,7 +212,8 @@ async fn every_output_equals_the_instant_query_at_its_time() -> Result<()> {
         Recording { group: &groups[2], record: "bf_requests:ratio500", label: None },
         Recording { group: &groups[2], record: "bf_requests:ratio500:x2", label: None },
     ] {
-        rule.check(&client, &served.url, &series, (start, end), start + 5 * MIN..=end - 5 * MIN, TOLERANCE).await?;
+        rule.check(&client, &served.url, &series, (start, end), start + 5 * MIN..=end - 5 * MIN, TOLERANCE)
+            .await?;
     }
     assert!(!stderr.contains("reads what the querier holds"), "every read inlined:\n{stderr}");
 

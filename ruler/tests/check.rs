@@ -16,7 +16,11 @@ fn ruler(files: &[&str]) -> Output {
 }
 
 fn promtool(file: &str) -> Output {
-    Command::new("promtool").args(["check", "rules"]).arg(testdata(file)).output().expect("run promtool (scripts/test.sh installs it)")
+    Command::new("promtool")
+        .args(["check", "rules"])
+        .arg(testdata(file))
+        .output()
+        .expect("run promtool (scripts/test.sh installs it)")
 }
 
 fn stdout(o: &Output) -> String {
@@ -37,7 +41,10 @@ fn both_accept_a_good_prometheus_file() {
 fn both_reject_each_bad_file_and_ours_names_file_and_line() {
     let cases = [
         ("rules-bad-expr.yaml", ":6: group \"g\", rule \"Broken\": could not parse expression"),
-        ("rules-bad-fields.yaml", ":4: group \"g\", rule \"job:up:sum\": recording rules cannot have annotations"),
+        (
+            "rules-bad-fields.yaml",
+            ":4: group \"g\", rule \"job:up:sum\": recording rules cannot have annotations",
+        ),
         ("rules-bad-unknown-field.yaml", ":6: parse: groups[0].rules[0]: unknown field `lables`"),
         ("rules-bad-duplicate-group.yaml", ":6: group \"g\": group name is used twice in this file"),
     ];
@@ -48,7 +55,10 @@ fn both_reject_each_bad_file_and_ours_names_file_and_line() {
         assert_eq!(ours.status.code(), Some(1), "ruler accepted {file}: {}", stdout(&ours));
         let out = stdout(&ours);
         let expected = format!("{}{want}", testdata(file).display());
-        assert!(out.lines().any(|l| l.starts_with(&expected)), "{file}: want a line starting {expected:?}\n{out}");
+        assert!(
+            out.lines().any(|l| l.starts_with(&expected)),
+            "{file}: want a line starting {expected:?}\n{out}"
+        );
     }
 }
 
@@ -57,7 +67,8 @@ fn thanos_and_newer_prometheus_fields_are_accepted_and_every_file_is_reported() 
     for file in ["rules-thanos-good.yaml", "rules-newer-good.yaml"] {
         assert_eq!(promtool(file).status.code(), Some(1), "promtool 2.42 does not know these fields");
     }
-    let out = ruler(&["rules-thanos-good.yaml", "rules-bad-expr.yaml", "rules-newer-good.yaml", "rules-good.yaml"]);
+    let out =
+        ruler(&["rules-thanos-good.yaml", "rules-bad-expr.yaml", "rules-newer-good.yaml", "rules-good.yaml"]);
     assert_eq!(out.status.code(), Some(1));
     let text = stdout(&out);
     assert_eq!(text.matches("SUCCESS").count(), 3, "{text}");

@@ -20,7 +20,10 @@ use crate::support::{am_alerts, eventually, get_json, named, prometheus_scraping
 async fn faulty_querier() -> Result<String> {
     async fn answer(body: String) -> axum::response::Response {
         use axum::response::IntoResponse;
-        let expr: String = form_urlencoded::parse(body.as_bytes()).find(|(k, _)| k == "query").map(|(_, v)| v.into_owned()).unwrap_or_default();
+        let expr: String = form_urlencoded::parse(body.as_bytes())
+            .find(|(k, _)| k == "query")
+            .map(|(_, v)| v.into_owned())
+            .unwrap_or_default();
         match expr.as_str() {
             "garbage" => "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[{\"metric\":".into_response(),
             "unavailable" => (axum::http::StatusCode::SERVICE_UNAVAILABLE, "<html>upstream down</html>").into_response(),
@@ -34,7 +37,9 @@ async fn faulty_querier() -> Result<String> {
     }
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let url = format!("http://{}", listener.local_addr()?);
-    tokio::spawn(async move { axum::serve(listener, Router::new().route("/api/v1/query", post(answer))).await });
+    tokio::spawn(
+        async move { axum::serve(listener, Router::new().route("/api/v1/query", post(answer))).await },
+    );
     Ok(url)
 }
 
@@ -55,14 +60,20 @@ async fn a_misbehaving_querier_fails_its_rules_and_nothing_else() -> Result<()> 
         let health: Vec<(String, String, String)> = rules
             .iter()
             .map(|rule| match rule {
-                Rule::Recording(x) => (x.name.clone(), x.health.clone(), x.last_error.clone().unwrap_or_default()),
-                Rule::Alerting(x) => (x.name.clone(), x.health.clone(), x.last_error.clone().unwrap_or_default()),
+                Rule::Recording(x) => {
+                    (x.name.clone(), x.health.clone(), x.last_error.clone().unwrap_or_default())
+                }
+                Rule::Alerting(x) => {
+                    (x.name.clone(), x.health.clone(), x.last_error.clone().unwrap_or_default())
+                }
             })
             .collect();
         Ok(health.iter().all(|(_, h, _)| h != "unknown").then_some(health))
     })
     .await?;
-    let error = |name: &str| health.iter().find(|(n, _, _)| n == name).map(|(_, h, e)| (h.as_str(), e.as_str())).unwrap();
+    let error = |name: &str| {
+        health.iter().find(|(n, _, _)| n == name).map(|(_, h, e)| (h.as_str(), e.as_str())).unwrap()
+    };
     assert!(error("garbage").1.contains("unreadable answer"), "{health:?}");
     assert!(error("unavailable").1.contains("HTTP 503"), "{health:?}");
     assert_eq!(error("slow").1, "query timed out after 1s");
@@ -79,7 +90,13 @@ async fn alerts_wait_in_the_queue_while_alertmanager_is_down_and_sigterm_stops_c
     let prom = prometheus_scraping_exporter().await?;
     let am_port = free_port()?;
     // A long resend delay: if the alert arrives, it came from the retried queue, not a resend.
-    let mut r = start_ruler(dir.path(), "a", &prom.url, &format!("http://127.0.0.1:{am_port}"), &["--resend-delay=10m"])?;
+    let mut r = start_ruler(
+        dir.path(),
+        "a",
+        &prom.url,
+        &format!("http://127.0.0.1:{am_port}"),
+        &["--resend-delay=10m"],
+    )?;
     wait_ready(&format!("{}/-/ready", r.url), Duration::from_secs(20)).await?;
     eventually("sends to fail while Alertmanager is down", || async {
         let m = reqwest::get(format!("{}/metrics", r.url)).await?.text().await?;
@@ -88,17 +105,28 @@ async fn alerts_wait_in_the_queue_while_alertmanager_is_down_and_sigterm_stops_c
     .await?;
 
     let am = Alertmanager::start_on(am_port).await?;
-    let alert = eventually("the queued alert to reach Alertmanager", || async { Ok(named(&am_alerts(&am.url).await?, "ValueHigh").cloned()) }).await?;
+    let alert = eventually("the queued alert to reach Alertmanager", || async {
+        Ok(named(&am_alerts(&am.url).await?, "ValueHigh").cloned())
+    })
+    .await?;
     assert_eq!(alert["annotations"]["summary"], "big is 1.235M");
     let m = reqwest::get(format!("{}/metrics", r.url)).await?.text().await?;
-    assert!(m.contains("thanos_alert_queue_alerts_dropped_total{alertmanager=") && !m.contains("thanos_alert_sender_alerts_dropped_total{"), "{m}");
+    assert!(
+        m.contains("thanos_alert_queue_alerts_dropped_total{alertmanager=")
+            && !m.contains("thanos_alert_sender_alerts_dropped_total{"),
+        "{m}"
+    );
 
     // SIGTERM: evaluation stops, the queue is drained, the process exits 0.
     std::process::Command::new("kill").args(["-TERM", &r.child.id().to_string()]).status()?;
-    let status = r.child.wait_timeout(Duration::from_secs(15))?.context("the ruler did not stop on SIGTERM")?;
+    let status =
+        r.child.wait_timeout(Duration::from_secs(15))?.context("the ruler did not stop on SIGTERM")?;
     assert!(status.success(), "{status}");
     let log = std::fs::read_to_string(dir.path().join("ruler-a.log"))?;
-    let order: Vec<usize> = ["stopping evaluation", "sending queued alerts", "stopped"].iter().map(|m| log.find(m).unwrap_or(usize::MAX)).collect();
+    let order: Vec<usize> = ["stopping evaluation", "sending queued alerts", "stopped"]
+        .iter()
+        .map(|m| log.find(m).unwrap_or(usize::MAX))
+        .collect();
     assert!(order.windows(2).all(|w| w[0] < w[1]) && order[2] != usize::MAX, "shutdown out of order:\n{log}");
     Ok(())
 }
@@ -149,7 +177,10 @@ async fn query_and_alertmanager_addresses_come_from_dns_srv_records() -> Result<
         &[&format!("--dns.nameserver={}", dns.addr), "--query.sd-dns-interval=1s"],
     )?;
     wait_ready(&format!("{}/-/ready", r.url), Duration::from_secs(20)).await?;
-    let alert = eventually("ValueHigh in Alertmanager", || async { Ok(named(&am_alerts(&am.url).await?, "ValueHigh").cloned()) }).await?;
+    let alert = eventually("ValueHigh in Alertmanager", || async {
+        Ok(named(&am_alerts(&am.url).await?, "ValueHigh").cloned())
+    })
+    .await?;
     assert_eq!(alert["labels"]["id"], "big");
     let m = reqwest::get(format!("{}/metrics", r.url)).await?.text().await?;
     assert!(m.contains("thanos_rule_dns_provider_results{client=\"query\"} 1"), "{m}");
@@ -160,9 +191,13 @@ async fn query_and_alertmanager_addresses_come_from_dns_srv_records() -> Result<
 #[tokio::test]
 async fn a_broken_rule_file_at_start_is_refused_with_file_and_line() -> Result<()> {
     let dir = tempfile::tempdir()?;
-    std::fs::write(dir.path().join("rules.yaml"), "groups:\n  - name: g\n    rules:\n      - alert: A\n        expr: up ==\n")?;
+    std::fs::write(
+        dir.path().join("rules.yaml"),
+        "groups:\n  - name: g\n    rules:\n      - alert: A\n        expr: up ==\n",
+    )?;
     let mut r = start_ruler(dir.path(), "a", "http://127.0.0.1:1", "http://127.0.0.1:1", &[])?;
-    let status = r.child.wait_timeout(Duration::from_secs(20))?.context("the ruler kept running on a broken file")?;
+    let status =
+        r.child.wait_timeout(Duration::from_secs(20))?.context("the ruler kept running on a broken file")?;
     assert_eq!(status.code(), Some(1));
     let log = std::fs::read_to_string(dir.path().join("ruler-a.log"))?;
     assert!(log.contains("rules.yaml:4: group \"g\", rule \"A\": could not parse expression"), "{log}");

@@ -7,8 +7,8 @@ use std::sync::{Arc, Mutex};
 use futures::stream::BoxStream;
 use object_store::path::Path as Key;
 use object_store::{
-    CopyOptions, GetOptions, GetResult, ListResult, MultipartUpload, ObjectMeta, ObjectStore, PutMultipartOptions,
-    PutOptions, PutPayload, PutResult,
+    CopyOptions, GetOptions, GetResult, ListResult, MultipartUpload, ObjectMeta, ObjectStore,
+    PutMultipartOptions, PutOptions, PutPayload, PutResult,
 };
 
 #[derive(Debug)]
@@ -26,7 +26,10 @@ impl RecordingBucket {
 
     fn check(&self) -> object_store::Result<()> {
         if self.failing.load(Ordering::SeqCst) {
-            return Err(object_store::Error::Generic { store: "RecordingBucket", source: "bucket down".into() });
+            return Err(object_store::Error::Generic {
+                store: "RecordingBucket",
+                source: "bucket down".into(),
+            });
         }
         Ok(())
     }
@@ -40,13 +43,22 @@ impl std::fmt::Display for RecordingBucket {
 
 #[async_trait::async_trait]
 impl ObjectStore for RecordingBucket {
-    async fn put_opts(&self, key: &Key, payload: PutPayload, opts: PutOptions) -> object_store::Result<PutResult> {
+    async fn put_opts(
+        &self,
+        key: &Key,
+        payload: PutPayload,
+        opts: PutOptions,
+    ) -> object_store::Result<PutResult> {
         self.check()?;
         let r = self.inner.put_opts(key, payload, opts).await?;
         self.puts.lock().unwrap().push(key.to_string());
         Ok(r)
     }
-    async fn put_multipart_opts(&self, key: &Key, opts: PutMultipartOptions) -> object_store::Result<Box<dyn MultipartUpload>> {
+    async fn put_multipart_opts(
+        &self,
+        key: &Key,
+        opts: PutMultipartOptions,
+    ) -> object_store::Result<Box<dyn MultipartUpload>> {
         self.check()?;
         self.puts.lock().unwrap().push(format!("{key} (multipart)"));
         self.inner.put_multipart_opts(key, opts).await
@@ -55,7 +67,10 @@ impl ObjectStore for RecordingBucket {
         self.check()?;
         self.inner.get_opts(key, options).await
     }
-    fn delete_stream(&self, keys: BoxStream<'static, object_store::Result<Key>>) -> BoxStream<'static, object_store::Result<Key>> {
+    fn delete_stream(
+        &self,
+        keys: BoxStream<'static, object_store::Result<Key>>,
+    ) -> BoxStream<'static, object_store::Result<Key>> {
         self.inner.delete_stream(keys)
     }
     fn list(&self, prefix: Option<&Key>) -> BoxStream<'static, object_store::Result<ObjectMeta>> {

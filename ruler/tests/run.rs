@@ -9,7 +9,9 @@ use promapi::rules::{AlertsData, Rule, RulesData};
 use promapi::ApiResponse;
 use serde_json::Value;
 
-use crate::support::{am_alerts, eventually, exporter, get_json, named, prometheus_scraping_exporter, start_ruler};
+use crate::support::{
+    am_alerts, eventually, exporter, get_json, named, prometheus_scraping_exporter, start_ruler,
+};
 
 pub const RULES: &str = "groups:
   - name: e2e
@@ -86,23 +88,44 @@ async fn two_replicas_agree_with_prometheus_and_make_one_alert() -> Result<()> {
     assert_eq!(labels["id"], "big");
     assert!(labels.get("rule_replica").is_none(), "{labels}");
     assert_eq!(alerts[0]["annotations"]["summary"], "big is 1.235M");
-    assert!(alerts[0]["generatorURL"].as_str().unwrap().starts_with("http://thanos.example:9090/graph?g0.expr=e2e_value"));
+    assert!(alerts[0]["generatorURL"]
+        .as_str()
+        .unwrap()
+        .starts_with("http://thanos.example:9090/graph?g0.expr=e2e_value"));
 
     // Recorded values equal the query's result, as /federate shows them (external labels added).
-    let federated = reqwest::get(format!("{}/federate?match[]=job:e2e_value:sum", a.url)).await?.text().await?;
+    let federated =
+        reqwest::get(format!("{}/federate?match[]=job:e2e_value:sum", a.url)).await?.text().await?;
     let line = federated.lines().next().unwrap_or_default();
     assert!(line.starts_with("job:e2e_value:sum{job=\"demo\",rule_replica=\"a\"} 1234568 "), "{federated}");
-    let r: ApiResponse<promapi::QueryData> =
-        reqwest::Client::new().post(format!("{}/api/v1/query", prom.url)).form(&[("query", "job:e2e_value:sum")]).send().await?.json().await?;
+    let r: ApiResponse<promapi::QueryData> = reqwest::Client::new()
+        .post(format!("{}/api/v1/query", prom.url))
+        .form(&[("query", "job:e2e_value:sum")])
+        .send()
+        .await?
+        .json()
+        .await?;
     let Some(promapi::QueryData::Vector(v)) = r.data else { anyhow::bail!("no vector") };
-    assert_eq!(v[0].value.as_ref().map(|p| p.1.as_str()), Some("1234568"), "Prometheus records the same value");
+    assert_eq!(
+        v[0].value.as_ref().map(|p| p.1.as_str()),
+        Some("1234568"),
+        "Prometheus records the same value"
+    );
 
     // Its own metrics, in the Prometheus text format.
     let metrics = reqwest::get(format!("{}/metrics", a.url)).await?.text().await?;
-    for want in ["prometheus_rule_evaluations_total{rule_group=", "prometheus_rule_group_iterations_total{", "thanos_alert_sender_alerts_sent_total{alertmanager=", "prometheus_config_last_reload_successful 1"] {
+    for want in [
+        "prometheus_rule_evaluations_total{rule_group=",
+        "prometheus_rule_group_iterations_total{",
+        "thanos_alert_sender_alerts_sent_total{alertmanager=",
+        "prometheus_config_last_reload_successful 1",
+    ] {
         assert!(metrics.contains(want), "{want} missing from\n{metrics}");
     }
-    assert!(!metrics.contains("prometheus_rule_evaluation_failures_total{"), "no failures expected\n{metrics}");
+    assert!(
+        !metrics.contains("prometheus_rule_evaluation_failures_total{"),
+        "no failures expected\n{metrics}"
+    );
     Ok(())
 }
 
@@ -115,7 +138,10 @@ async fn when_the_querier_goes_down_alerts_stay_firing_and_the_outage_is_an_aler
     // One-second interval and resend delay: Alertmanager would resolve an unrefreshed alert after 4 s.
     let r = start_ruler(dir.path(), "a", &prom.url, &am.url, &["--resend-delay=1s"])?;
     wait_ready(&format!("{}/-/ready", r.url), Duration::from_secs(20)).await?;
-    eventually("ValueHigh in Alertmanager", || async { Ok(named(&am_alerts(&am.url).await?, "ValueHigh").cloned()) }).await?;
+    eventually("ValueHigh in Alertmanager", || async {
+        Ok(named(&am_alerts(&am.url).await?, "ValueHigh").cloned())
+    })
+    .await?;
 
     drop(prom); // the querier goes away
     let outage = eventually("RulerQueryUnavailable in Alertmanager", || async {
@@ -131,10 +157,13 @@ async fn when_the_querier_goes_down_alerts_stay_firing_and_the_outage_is_an_aler
     assert!(named(&alerts, "ValueHigh").is_some(), "ValueHigh was resolved during the outage: {alerts:#?}");
     let rules: ApiResponse<RulesData> = get_json(&format!("{}/api/v1/rules", r.url)).await?;
     let group = &rules.data.unwrap().groups[0];
-    assert!(group.rules.iter().all(|rule| match rule {
-        Rule::Recording(x) => x.health == "err",
-        Rule::Alerting(x) => x.health == "err" && x.state == "firing",
-    }), "{group:#?}");
+    assert!(
+        group.rules.iter().all(|rule| match rule {
+            Rule::Recording(x) => x.health == "err",
+            Rule::Alerting(x) => x.health == "err" && x.state == "firing",
+        }),
+        "{group:#?}"
+    );
     Ok(())
 }
 
@@ -171,9 +200,15 @@ async fn reload_takes_new_rules_and_keeps_the_old_ones_when_a_file_is_bad() -> R
     assert!(metrics.contains("prometheus_config_last_reload_successful 0"), "{metrics}");
 
     // SIGHUP reloads too.
-    std::fs::write(&file, "groups:\n  - name: only\n    rules:\n      - record: one\n        expr: vector(1)\n")?;
+    std::fs::write(
+        &file,
+        "groups:\n  - name: only\n    rules:\n      - record: one\n        expr: vector(1)\n",
+    )?;
     let status = std::process::Command::new("kill").args(["-HUP", &r.child.id().to_string()]).status()?;
     assert!(status.success());
-    eventually("SIGHUP to reload the rules", || async { Ok((rule_count(&rules().await?) == 1).then_some(())) }).await?;
+    eventually("SIGHUP to reload the rules", || async {
+        Ok((rule_count(&rules().await?) == 1).then_some(()))
+    })
+    .await?;
     Ok(())
 }

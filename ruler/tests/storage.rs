@@ -17,7 +17,8 @@ use crate::support::{eventually, get_json, prometheus_scraping_exporter, start_r
 /// `name{a="b",c="d"}`, as /federate prints a series.
 fn series(labels: &promapi::Labels) -> String {
     let name = labels.get("__name__").cloned().unwrap_or_default();
-    let pairs: Vec<String> = labels.iter().filter(|(k, _)| *k != "__name__").map(|(k, v)| format!("{k}={v:?}")).collect();
+    let pairs: Vec<String> =
+        labels.iter().filter(|(k, _)| *k != "__name__").map(|(k, v)| format!("{k}={v:?}")).collect();
     format!("{name}{{{}}}", pairs.join(","))
 }
 
@@ -35,7 +36,8 @@ fn stored(data: &Path) -> Result<BTreeSet<(String, i64)>> {
         }
     }
     let replay = wal::replay(&data.join("wal"))?;
-    let names: std::collections::HashMap<u64, String> = replay.series().map(|s| (s.series_ref, series(&s.labels))).collect();
+    let names: std::collections::HashMap<u64, String> =
+        replay.series().map(|s| (s.series_ref, series(&s.labels))).collect();
     out.extend(replay.samples().filter_map(|s| Some((names.get(&s.series_ref)?.clone(), s.t))));
     Ok(out)
 }
@@ -80,14 +82,22 @@ async fn kill_9_at_any_moment_loses_no_acknowledged_sample_and_prometheus_reads_
         }
     }
     assert!(acked.len() >= 6, "too few acknowledged samples to test anything: {acked:?}");
-    let blocks: Vec<_> = std::fs::read_dir(&data)?.filter_map(|e| e.ok()).filter(|e| ulid::Ulid::from_string(&e.file_name().to_string_lossy()).is_ok()).collect();
+    let blocks: Vec<_> = std::fs::read_dir(&data)?
+        .filter_map(|e| e.ok())
+        .filter(|e| ulid::Ulid::from_string(&e.file_name().to_string_lossy()).is_ok())
+        .collect();
     assert!(!blocks.is_empty(), "no block was cut");
 
     // A real Prometheus on a copy of the data directory answers with exactly the stored samples.
     let copy = tempfile::tempdir()?;
-    let status = std::process::Command::new("cp").arg("-r").arg(&data).arg(copy.path().join("data")).status()?;
+    let status =
+        std::process::Command::new("cp").arg("-r").arg(&data).arg(copy.path().join("data")).status()?;
     assert!(status.success());
-    let want: BTreeSet<i64> = stored(&data)?.into_iter().filter(|(s, _)| s.starts_with("job:e2e_value:sum")).map(|(_, t)| t).collect();
+    let want: BTreeSet<i64> = stored(&data)?
+        .into_iter()
+        .filter(|(s, _)| s.starts_with("job:e2e_value:sum"))
+        .map(|(_, t)| t)
+        .collect();
     let reader = Prometheus::start(&[("replica", "copy")], "", Some(copy.path().to_path_buf())).await?;
     let r: ApiResponse<QueryData> = reqwest::Client::new()
         .post(format!("{}/api/v1/query", reader.url))
@@ -97,7 +107,8 @@ async fn kill_9_at_any_moment_loses_no_acknowledged_sample_and_prometheus_reads_
         .json()
         .await?;
     let Some(QueryData::Matrix(m)) = r.data else { anyhow::bail!("no matrix: {:?}", r.error) };
-    let got: BTreeSet<i64> = m.iter().flat_map(|s| s.values.iter().map(|p| (p.0 * 1000.0).round() as i64)).collect();
+    let got: BTreeSet<i64> =
+        m.iter().flat_map(|s| s.values.iter().map(|p| (p.0 * 1000.0).round() as i64)).collect();
     assert_eq!(got, want, "Prometheus serves exactly what the ruler stored, from blocks and the log");
     assert!(m[0].values.iter().all(|p| p.1 == "1234568"));
     Ok(())
@@ -107,7 +118,8 @@ async fn kill_9_at_any_moment_loses_no_acknowledged_sample_and_prometheus_reads_
 async fn a_restart_keeps_a_firing_alert_firing_with_its_active_at() -> Result<()> {
     let dir = tempfile::tempdir()?;
     // `for` shorter than the grace period: Prometheus would start it over as pending (#15175).
-    let rules = RULES.replace("        expr: e2e_value > 10\n", "        expr: e2e_value > 10\n        for: 3s\n");
+    let rules =
+        RULES.replace("        expr: e2e_value > 10\n", "        expr: e2e_value > 10\n        for: 3s\n");
     std::fs::write(dir.path().join("rules.yaml"), rules)?;
     let prom = prometheus_scraping_exporter().await?;
     let am = Alertmanager::start().await?;
@@ -124,7 +136,9 @@ async fn a_restart_keeps_a_firing_alert_firing_with_its_active_at() -> Result<()
     wait_ready(&format!("{}/-/ready", r.url), Duration::from_secs(20)).await?;
     let after = eventually("ValueHigh after the restart", || async {
         let r: ApiResponse<AlertsData> = get_json(&format!("{}/api/v1/alerts", r.url)).await?;
-        Ok(r.data.and_then(|d| d.alerts.into_iter().find(|a| a.labels.get("alertname").is_some_and(|n| n == "ValueHigh"))))
+        Ok(r.data.and_then(|d| {
+            d.alerts.into_iter().find(|a| a.labels.get("alertname").is_some_and(|n| n == "ValueHigh"))
+        }))
     })
     .await?;
     assert_eq!(after.state, "firing", "back to pending after the restart: {after:?}");
@@ -137,7 +151,8 @@ async fn a_restart_keeps_a_firing_alert_firing_with_its_active_at() -> Result<()
 #[tokio::test]
 async fn a_restart_mid_for_keeps_the_time_already_pending() -> Result<()> {
     let dir = tempfile::tempdir()?;
-    let rules = RULES.replace("        expr: e2e_value > 10\n", "        expr: e2e_value > 10\n        for: 60s\n");
+    let rules =
+        RULES.replace("        expr: e2e_value > 10\n", "        expr: e2e_value > 10\n        for: 60s\n");
     std::fs::write(dir.path().join("rules.yaml"), rules)?;
     let prom = prometheus_scraping_exporter().await?;
     let pending = |url: String| async move {
@@ -183,7 +198,9 @@ async fn a_restart_keeps_an_alert_kept_firing_by_keep_firing_for() -> Result<()>
     let prom = prometheus_scraping_exporter().await?;
     let kept = |url: String| async move {
         let r: ApiResponse<AlertsData> = get_json(&format!("{url}/api/v1/alerts")).await?;
-        Ok(r.data.and_then(|d| d.alerts.into_iter().find(|a| a.state == "firing" && a.keep_firing_since.is_some())))
+        Ok(r.data.and_then(|d| {
+            d.alerts.into_iter().find(|a| a.state == "firing" && a.keep_firing_since.is_some())
+        }))
     };
     let mut r = start_ruler(dir.path(), "a", &prom.url, "http://127.0.0.1:1", &[])?;
     let before = eventually("Flapped to be kept firing", || kept(r.url.clone())).await?;

@@ -14,7 +14,9 @@ const METRICS: &str = "e2e_value{id=\"big\"} 1234567\ne2e_value{id=\"small\"} 1\
 pub async fn exporter() -> Result<std::net::SocketAddr> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
-    tokio::spawn(async move { axum::serve(listener, Router::new().route("/metrics", get(|| async { METRICS }))).await });
+    tokio::spawn(async move {
+        axum::serve(listener, Router::new().route("/metrics", get(|| async { METRICS }))).await
+    });
     Ok(addr)
 }
 
@@ -30,7 +32,13 @@ pub struct Ruler {
     pub child: ChildGuard,
 }
 
-pub fn start_ruler(dir: &std::path::Path, replica: &str, prom: &str, am: &str, extra: &[&str]) -> Result<Ruler> {
+pub fn start_ruler(
+    dir: &std::path::Path,
+    replica: &str,
+    prom: &str,
+    am: &str,
+    extra: &[&str],
+) -> Result<Ruler> {
     let port = free_port()?;
     let mut args: Vec<String> = vec![
         "run".into(),
@@ -45,7 +53,11 @@ pub fn start_ruler(dir: &std::path::Path, replica: &str, prom: &str, am: &str, e
         format!("--data-dir={}", dir.join(format!("data-{replica}")).display()),
     ];
     args.extend(extra.iter().map(|a| a.to_string()));
-    let child = ChildGuard::spawn(env!("CARGO_BIN_EXE_ruler"), &args, Some(&dir.join(format!("ruler-{replica}.log"))))?;
+    let child = ChildGuard::spawn(
+        env!("CARGO_BIN_EXE_ruler"),
+        &args,
+        Some(&dir.join(format!("ruler-{replica}.log"))),
+    )?;
     Ok(Ruler { url: format!("http://127.0.0.1:{port}"), child })
 }
 
@@ -80,4 +92,3 @@ pub async fn am_alerts(am: &str) -> Result<Vec<Value>> {
 pub fn named<'a>(alerts: &'a [Value], name: &str) -> Option<&'a Value> {
     alerts.iter().find(|a| a["labels"]["alertname"] == name)
 }
-

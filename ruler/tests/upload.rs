@@ -33,7 +33,8 @@ fn write_blocks(data: &Path) -> Result<Vec<Ulid>> {
     let mut out = Vec::new();
     for window in [1000, 1001] {
         let mint = window * 2 * H;
-        let mut w = BlockWriter::new(data, mint, mint + 2 * H, labels(&[("cluster", "eu1"), ("replica", "a")]))?;
+        let mut w =
+            BlockWriter::new(data, mint, mint + 2 * H, labels(&[("cluster", "eu1"), ("replica", "a")]))?;
         for id in 0..3 {
             let samples: Vec<(i64, f64)> = (0..240).map(|i| (mint + i * 30_000, (i * id) as f64)).collect();
             w.add_series(&labels(&[("__name__", "job:up:sum"), ("id", &id.to_string())]), &samples)?;
@@ -44,12 +45,16 @@ fn write_blocks(data: &Path) -> Result<Vec<Ulid>> {
 }
 
 fn now_ms() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
 }
 
 /// Checks that the block at `copy` holds what the block at `original` holds.
 fn assert_same_block(original: &Path, copy: &Path) -> Result<()> {
-    let (a, b) = (Block::open(original)?, Block::open(copy).with_context(|| format!("open {}", copy.display()))?);
+    let (a, b) =
+        (Block::open(original)?, Block::open(copy).with_context(|| format!("open {}", copy.display()))?);
     assert_eq!(a.meta(), b.meta());
     let series = |b: &Block| b.series().collect::<Result<Vec<_>, _>>();
     assert_eq!(series(&a)?, series(&b)?);
@@ -67,14 +72,16 @@ async fn filesystem_bucket_holds_the_blocks_block_open_reads_back() -> Result<()
     let ulids = write_blocks(&data)?;
     let bucket = dir.path().join("bucket");
     let yaml = format!("type: FILESYSTEM\nconfig:\n  directory: {}\nprefix: team/ruler\n", bucket.display());
-    let shipper = Shipper::new(&data, &BucketConfig::parse("test", &yaml).map_err(anyhow::Error::msg)?).map_err(anyhow::Error::msg)?;
+    let shipper = Shipper::new(&data, &BucketConfig::parse("test", &yaml).map_err(anyhow::Error::msg)?)
+        .map_err(anyhow::Error::msg)?;
     assert_eq!(shipper.sync(now_ms()).await, Pass { uploaded: ulids.clone(), skipped: 0, failures: vec![] });
     for u in &ulids {
         assert_same_block(&data.join(u.to_string()), &bucket.join("team/ruler").join(u.to_string()))?;
     }
     assert_eq!(read_shipper_file(&data).map_err(anyhow::Error::msg)?, ulids.iter().copied().collect());
     // A restart uploads nothing again.
-    let again = Shipper::new(&data, &BucketConfig::parse("test", &yaml).map_err(anyhow::Error::msg)?).map_err(anyhow::Error::msg)?;
+    let again = Shipper::new(&data, &BucketConfig::parse("test", &yaml).map_err(anyhow::Error::msg)?)
+        .map_err(anyhow::Error::msg)?;
     assert_eq!(again.sync(now_ms()).await, Pass::default());
     Ok(())
 }
@@ -84,9 +91,9 @@ fn moto_server() -> PathBuf {
     if let Some(p) = std::env::var_os("MOTO_SERVER") {
         return p.into();
     }
-    let tools = std::env::var_os("THANOS_CONSOLE_TOOLS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".local/share/thanos-console-tools"));
+    let tools = std::env::var_os("THANOS_CONSOLE_TOOLS").map(PathBuf::from).unwrap_or_else(|| {
+        PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".local/share/thanos-console-tools")
+    });
     tools.join("venv-moto/bin/moto_server")
 }
 
@@ -120,8 +127,10 @@ async fn s3_server_gets_chunks_index_then_meta_and_nothing_twice() -> Result<()>
     let shipper = Shipper::with_store(&data, store.clone(), &config.prefix);
     assert_eq!(shipper.sync(now_ms()).await, Pass { uploaded: ulids.clone(), skipped: 0, failures: vec![] });
 
-    let want: Vec<String> =
-        ulids.iter().flat_map(|u| ["chunks/000001", "index", "meta.json"].map(|f| format!("ruler/{u}/{f}"))).collect();
+    let want: Vec<String> = ulids
+        .iter()
+        .flat_map(|u| ["chunks/000001", "index", "meta.json"].map(|f| format!("ruler/{u}/{f}")))
+        .collect();
     assert_eq!(*store.puts.lock().unwrap(), want, "per block: chunks, index, meta.json last; no tombstones");
     // Listed back from the server (through a client of its own), and read back as blocks.
     let plain = config.open().map_err(anyhow::Error::msg)?;
@@ -185,7 +194,8 @@ async fn ruler_run_uploads_its_blocks_with_thanos_meta() -> Result<()> {
     // Counted once the pass ends, just after meta.json lands.
     eventually("thanos_shipper_uploads_total to count it", || async {
         let metrics = reqwest::get(format!("{}/metrics", r.url)).await?.text().await?;
-        let uploads = metrics.lines().find_map(|l| l.strip_prefix("thanos_shipper_uploads_total ")).unwrap_or("0");
+        let uploads =
+            metrics.lines().find_map(|l| l.strip_prefix("thanos_shipper_uploads_total ")).unwrap_or("0");
         Ok((uploads.parse::<f64>()? >= 1.0).then_some(()))
     })
     .await

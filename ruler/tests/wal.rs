@@ -240,4 +240,3 @@ fn promtool_dumps_the_wal() -> Result<()> {
     assert_same("promtool tsdb dump", &parse_dump(&String::from_utf8(out.stdout)?)?, &logged);
     Ok(())
 }
-

@@ -5,10 +5,10 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use gloo_net::http::{Request, Response};
-use serde::de::DeserializeOwned;
 use promapi::analysis::{Analyzed, Operator};
 use promapi::stores::StoresData;
 use promapi::{ApiResponse, QueryData, Status};
+use serde::de::DeserializeOwned;
 use web_sys::AbortSignal;
 
 use crate::answer::MatrixAnswer;
@@ -80,7 +80,8 @@ pub async fn post_query(
     // Some servers start JSON with a byte-order mark; text decoding used to drop it.
     let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
     let range = url.ends_with("/query_range");
-    let sliced_answer = (range && !analyze && body.len() >= SLICED_DECODE_BYTES).then(|| MatrixAnswer::split(body)).flatten();
+    let sliced_answer =
+        (range && !analyze && body.len() >= SLICED_DECODE_BYTES).then(|| MatrixAnswer::split(body)).flatten();
     let decoded = match sliced_answer {
         Some(mut answer) => {
             // A newer query or a removed panel aborts this one: stop decoding what nobody will see.

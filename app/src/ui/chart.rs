@@ -34,7 +34,11 @@ type TimeChart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordi64, Ranged
 
 /// Times `x` across and `y` up on `root`, with room for the labels: every drawing call builds them
 /// alike, so lines drawn in later calls land on the frame drawn in the first.
-fn cartesian<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, x: (i64, i64), y: (f64, f64)) -> Option<TimeChart<'_, DB>> {
+fn cartesian<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    x: (i64, i64),
+    y: (f64, f64),
+) -> Option<TimeChart<'_, DB>> {
     ChartBuilder::on(root)
         .margin(12)
         .x_label_area_size(28)
@@ -44,7 +48,10 @@ fn cartesian<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, x: (i64, i64), y
 }
 
 /// The grid, axes and labels in the theme's colours.
-fn themed<X: Ranged, Y: Ranged, DB: DrawingBackend>(mesh: &mut MeshStyle<'_, '_, X, Y, DB>, colors: &ChartColors) {
+fn themed<X: Ranged, Y: Ranged, DB: DrawingBackend>(
+    mesh: &mut MeshStyle<'_, '_, X, Y, DB>,
+    colors: &ChartColors,
+) {
     mesh.light_line_style(rgb(colors.grid_light))
         .bold_line_style(rgb(colors.grid_bold))
         .axis_style(rgb(colors.grid_bold))
@@ -91,7 +98,13 @@ pub fn draw_lines(canvas: &HtmlCanvasElement, plot: &Plot, lines: std::ops::Rang
 
 /// Draws one histogram as cells: time across, buckets up (bucket `i` spans `i..i+1`, so the line at
 /// `k` is bucket `k-1`'s upper bound), colour by count. Each sample covers the step before it.
-pub fn draw_heatmap(canvas: &HtmlCanvasElement, h: &Heatmap, x: (i64, i64), step_ms: i64, style: &Style) -> Option<Area> {
+pub fn draw_heatmap(
+    canvas: &HtmlCanvasElement,
+    h: &Heatmap,
+    x: (i64, i64),
+    step_ms: i64,
+    style: &Style,
+) -> Option<Area> {
     let root = CanvasBackend::with_canvas_object(canvas.clone())?.into_drawing_area();
     root.fill(&rgb(style.colors.background)).ok()?;
     let span = x.1 - x.0;
@@ -106,7 +119,11 @@ pub fn draw_heatmap(canvas: &HtmlCanvasElement, h: &Heatmap, x: (i64, i64), step
         h.buckets.get(k as usize - 1).cloned().unwrap_or_default()
     };
     let mut mesh = chart.configure_mesh();
-    mesh.x_labels(8).y_labels(n.min(12) + 1).disable_y_mesh().x_label_formatter(&x_label).y_label_formatter(&y_label);
+    mesh.x_labels(8)
+        .y_labels(n.min(12) + 1)
+        .disable_y_mesh()
+        .x_label_formatter(&x_label)
+        .y_label_formatter(&y_label);
     themed(&mut mesh, &style.colors);
     mesh.draw().ok()?;
     let max = if h.max > 0.0 { h.max } else { 1.0 };

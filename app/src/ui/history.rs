@@ -11,10 +11,7 @@ fn storage() -> Option<web_sys::Storage> {
 
 /// The stored history, most recent first (empty when storage is unavailable).
 pub fn load() -> Vec<String> {
-    storage()
-        .and_then(|s| s.get_item(KEY).ok().flatten())
-        .map(|j| history::decode(&j))
-        .unwrap_or_default()
+    storage().and_then(|s| s.get_item(KEY).ok().flatten()).map(|j| history::decode(&j)).unwrap_or_default()
 }
 
 /// Records an executed expression.

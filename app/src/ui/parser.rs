@@ -148,7 +148,8 @@ async fn ask(expr: &str, what: Ask) -> Option<CheckReply> {
             }
             h.next_id = h.next_id.wrapping_add(1);
             let id = h.next_id;
-            let message = serde_json::to_string(&CheckRequest { id, expr: expr.clone(), format, explain }).unwrap_or_default();
+            let message = serde_json::to_string(&CheckRequest { id, expr: expr.clone(), format, explain })
+                .unwrap_or_default();
             h.pending.insert(id, resolve);
             if h.ready {
                 if let Some(w) = &h.worker {

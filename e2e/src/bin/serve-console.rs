@@ -24,7 +24,11 @@ struct Args {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    anyhow::ensure!(args.dist.join("index.html").exists(), "{}: no index.html (build the console first)", args.dist.display());
+    anyhow::ensure!(
+        args.dist.join("index.html").exists(),
+        "{}: no index.html (build the console first)",
+        args.dist.display()
+    );
     let config = args.api_url.map(|u| serde_json::json!({ "apiUrl": u }).to_string());
     let addr = e2e::console::spawn(&args.dist, config, &args.listen, &args.prefix).await?;
     println!("console listening on http://{addr}{}", args.prefix);

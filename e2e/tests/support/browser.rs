@@ -145,12 +145,19 @@ impl Browser {
 
     /// How many performance marks named `name` the page has set (`console:drawn`, …).
     pub async fn marks(&self, name: &str) -> Result<u64> {
-        Ok(self.js(&format!("return performance.getEntriesByName({name:?}).length")).await?.as_u64().unwrap_or(0))
+        Ok(self
+            .js(&format!("return performance.getEntriesByName({name:?}).length"))
+            .await?
+            .as_u64()
+            .unwrap_or(0))
     }
 
     /// Waits until the page has set a performance mark named `name`.
     pub async fn wait_mark(&self, name: &str) -> Result<()> {
-        self.wait_for(&format!("the mark {name}"), || async { Ok((self.marks(name).await? > 0).then_some(())) }).await
+        self.wait_for(&format!("the mark {name}"), || async {
+            Ok((self.marks(name).await? > 0).then_some(()))
+        })
+        .await
     }
 
     /// Waits until exactly `n` elements match `css`.

@@ -14,7 +14,11 @@ pub fn dist_dir() -> Result<PathBuf> {
     let dir = std::env::var_os("CONSOLE_DIST")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../dist"));
-    ensure!(dir.join("index.html").exists(), "{}: no built console; run scripts/test.sh (it runs trunk build)", dir.display());
+    ensure!(
+        dir.join("index.html").exists(),
+        "{}: no built console; run scripts/test.sh (it runs trunk build)",
+        dir.display()
+    );
     Ok(dir)
 }
 
@@ -43,16 +47,22 @@ pub async fn serve_api(routes: axum::Router) -> Result<String> {
 /// A query answer with `series` series named `name` (label `i` = 0, 1, …): a matrix of `points`
 /// points 18 s apart ending now, or (`range` false) a vector of one sample each.
 pub fn big_answer(name: &str, series: usize, points: usize, range: bool) -> String {
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_secs() as usize;
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_secs()
+        as usize;
     let start = now - 18 * points;
-    let mut out = format!(r#"{{"status":"success","data":{{"resultType":"{}","result":["#, if range { "matrix" } else { "vector" });
+    let mut out = format!(
+        r#"{{"status":"success","data":{{"resultType":"{}","result":["#,
+        if range { "matrix" } else { "vector" }
+    );
     for s in 0..series {
         if s > 0 {
             out.push(',');
         }
         out += &format!(r#"{{"metric":{{"__name__":"{name}","i":"{s}"}},"#);
         if range {
-            let values: Vec<String> = (0..points).map(|p| format!(r#"[{},"{}"]"#, start + p * 18, (s * 31 + p * 17) % 997)).collect();
+            let values: Vec<String> = (0..points)
+                .map(|p| format!(r#"[{},"{}"]"#, start + p * 18, (s * 31 + p * 17) % 997))
+                .collect();
             out += &format!(r#""values":[{}]}}"#, values.join(","));
         } else {
             out += &format!(r#""value":[{now},"{s}"]}}"#);

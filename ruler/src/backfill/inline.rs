@@ -167,18 +167,11 @@ impl Inliner {
         if !vs.matchers.or_matchers.is_empty() {
             return Err(Unsupported::OrMatchers(vs.to_string()));
         }
-        let filters: Vec<&Matcher> = vs
-            .matchers
-            .matchers
-            .iter()
-            .filter(|m| m.name != "__name__")
-            .collect();
+        let filters: Vec<&Matcher> = vs.matchers.matchers.iter().filter(|m| m.name != "__name__").collect();
         let offset = vs.offset.as_ref().map_or(0, offset_ms);
         let at = vs.at.as_ref().map(|a| format!(" {a}")).unwrap_or_default();
-        let outputs = rules
-            .iter()
-            .map(|r| output(&name, r, &filters))
-            .collect::<Result<Vec<String>, Unsupported>>()?;
+        let outputs =
+            rules.iter().map(|r| output(&name, r, &filters)).collect::<Result<Vec<String>, Unsupported>>()?;
         let text = match range {
             Some(range) => {
                 let (interval, phase) = (rules[0].interval, rules[0].phase);
@@ -225,21 +218,11 @@ impl Inliner {
 fn output(name: &str, r: &Recorded, filters: &[&Matcher]) -> Result<String, Unsupported> {
     let mut expr = r.expr.clone();
     if r.phase != 0 {
-        shift(&mut expr, r.phase).map_err(|what| Unsupported::Clock {
-            name: name.to_string(),
-            what,
-        })?;
+        shift(&mut expr, r.phase).map_err(|what| Unsupported::Clock { name: name.to_string(), what })?;
     }
-    let mut out = format!(
-        "label_replace({expr}, \"__name__\", {}, \"\", \"\")",
-        quote_replacement(name)
-    );
+    let mut out = format!("label_replace({expr}, \"__name__\", {}, \"\", \"\")", quote_replacement(name));
     for (k, v) in &r.labels {
-        out = format!(
-            "label_replace({out}, {}, {}, \"\", \"\")",
-            quote(k),
-            quote_replacement(v)
-        );
+        out = format!("label_replace({out}, {}, {}, \"\", \"\")", quote(k), quote_replacement(v));
     }
     for m in filters {
         out = filter(&out, m);
@@ -252,26 +235,15 @@ fn filter(out: &str, m: &Matcher) -> String {
     /// A label no rule output carries, marking the series a regex matched.
     const MARK: &str = "__backfill_match__";
     let one = |label: &str, value: &str| {
-        format!(
-            "label_replace(vector(1), {}, {}, \"\", \"\")",
-            quote(label),
-            quote_replacement(value)
-        )
+        format!("label_replace(vector(1), {}, {}, \"\", \"\")", quote(label), quote_replacement(value))
     };
     match &m.op {
         MatchOp::Equal => format!("({out} and on ({}) {})", m.name, one(&m.name, &m.value)),
         MatchOp::NotEqual => format!("({out} unless on ({}) {})", m.name, one(&m.name, &m.value)),
         MatchOp::Re(_) | MatchOp::NotRe(_) => {
-            let op = if matches!(m.op, MatchOp::Re(_)) {
-                "and"
-            } else {
-                "unless"
-            };
-            let marked = format!(
-                "label_replace({out}, \"{MARK}\", \"1\", {}, {})",
-                quote(&m.name),
-                quote(&m.value)
-            );
+            let op = if matches!(m.op, MatchOp::Re(_)) { "and" } else { "unless" };
+            let marked =
+                format!("label_replace({out}, \"{MARK}\", \"1\", {}, {})", quote(&m.name), quote(&m.value));
             let kept = format!("({marked} {op} on ({MARK}) {})", one(MARK, "1"));
             format!("label_replace({kept}, \"{MARK}\", \"\", \"\", \"\")")
         }
@@ -387,10 +359,7 @@ mod tests {
     fn inliner(rules: &[Rule<'_>]) -> Inliner {
         let mut i = Inliner::default();
         for &(name, labels, expr, interval, phase) in rules {
-            let labels = labels
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect();
+            let labels = labels.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
             i.record(name, &labels, expr, interval, phase);
         }
         i
@@ -441,15 +410,9 @@ mod tests {
 
     #[test]
     fn what_cannot_move_is_refused() {
-        let i = inliner(&[
-            ("r", &[], "time() - x", 10_000, 1_000),
-            ("s", &[], "x", 10_000, 0),
-        ]);
+        let i = inliner(&[("r", &[], "time() - x", 10_000, 1_000), ("s", &[], "x", 10_000, 0)]);
         assert!(matches!(i.rewrite("r"), Err(Unsupported::Clock { .. })));
-        assert!(matches!(
-            i.rewrite("{__name__=~\"s|t\"}"),
-            Err(Unsupported::NameRegex(_))
-        ));
+        assert!(matches!(i.rewrite("{__name__=~\"s|t\"}"), Err(Unsupported::NameRegex(_))));
         assert_eq!(i.rewrite("{__name__=~\"u.*\"}"), Ok(None));
         // Phase 0: nothing moves, so the clock is fine.
         assert!(i.rewrite("s").unwrap().is_some());
@@ -457,10 +420,7 @@ mod tests {
 
     #[test]
     fn the_same_name_from_several_rules_is_their_union() {
-        let i = inliner(&[
-            ("r", &[("k", "1")], "x", 10_000, 0),
-            ("r", &[("k", "2")], "y", 10_000, 0),
-        ]);
+        let i = inliner(&[("r", &[("k", "1")], "x", 10_000, 0), ("r", &[("k", "2")], "y", 10_000, 0)]);
         let got = i.rewrite("r[1m]").unwrap().unwrap();
         assert!(got.contains(" or "), "{got}");
         let j = inliner(&[("r", &[], "x", 10_000, 0), ("r", &[], "y", 20_000, 0)]);

@@ -5,7 +5,7 @@ use std::sync::Mutex;
 
 use promapi::Labels;
 
-use super::{QueryError, QueryOutput, Querier};
+use super::{Querier, QueryError, QueryOutput};
 
 /// Answers each expression with what [`FakeQuerier::set`] gave it (empty vector if nothing), and
 /// records every call.
@@ -19,7 +19,9 @@ impl FakeQuerier {
     pub fn set(&self, expr: &str, samples: &[(&[(&str, &str)], f64)]) {
         let samples = samples
             .iter()
-            .map(|(labels, v)| (labels.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<Labels>(), *v))
+            .map(|(labels, v)| {
+                (labels.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<Labels>(), *v)
+            })
             .collect();
         self.answers.lock().unwrap().insert(expr.into(), Ok(QueryOutput { samples, warnings: vec![] }));
     }

@@ -8,7 +8,7 @@ use promapi::{ApiResponse, InstantQuery, QueryData, Status, ThanosParams};
 
 use crate::discovery::Endpoints;
 
-use super::{QueryError, QueryOutput, Querier};
+use super::{Querier, QueryError, QueryOutput};
 
 /// Queries the first endpoint that answers, in order.
 #[derive(Debug, Clone)]
@@ -32,7 +32,11 @@ impl HttpQuerier {
         HttpQuerier { client, endpoints, method }
     }
 
-    async fn query_one(&self, base: &str, form: &[(&'static str, String)]) -> Result<QueryOutput, EndpointError> {
+    async fn query_one(
+        &self,
+        base: &str,
+        form: &[(&'static str, String)],
+    ) -> Result<QueryOutput, EndpointError> {
         let url = format!("{}/{}", base.trim_end_matches('/'), InstantQuery::PATH);
         let request = match self.method {
             Method::Post => self.client.post(&url).form(form),
@@ -54,12 +58,13 @@ impl HttpQuerier {
             }));
         }
         let samples = match parsed.data {
-            Some(QueryData::Vector(v)) => v
-                .into_iter()
-                .filter_map(|s| Some((s.metric, s.value?.value()?)))
-                .collect(),
+            Some(QueryData::Vector(v)) => {
+                v.into_iter().filter_map(|s| Some((s.metric, s.value?.value()?))).collect()
+            }
             Some(QueryData::Scalar(p)) => vec![(Default::default(), p.value().unwrap_or(f64::NAN))],
-            Some(other) => return Err(EndpointError::Api(QueryError::ResultType(other.result_type().into()))),
+            Some(other) => {
+                return Err(EndpointError::Api(QueryError::ResultType(other.result_type().into())))
+            }
             None => return Err(EndpointError::Transport(format!("{url}: success without data"))),
         };
         Ok(QueryOutput { samples, warnings: parsed.warnings })

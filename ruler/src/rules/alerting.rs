@@ -82,7 +82,14 @@ pub struct AlertingRule {
 }
 
 impl AlertingRule {
-    pub fn new(name: String, expr: String, for_ms: i64, keep_firing_for_ms: i64, labels: Labels, annotations: Labels) -> Self {
+    pub fn new(
+        name: String,
+        expr: String,
+        for_ms: i64,
+        keep_firing_for_ms: i64,
+        labels: Labels,
+        annotations: Labels,
+    ) -> Self {
         AlertingRule { name, expr, for_ms, keep_firing_for_ms, labels, annotations, active: BTreeMap::new() }
     }
 
@@ -266,7 +273,11 @@ impl AlertingRule {
     /// Firing alerts kept firing by `keep_firing_for` after their condition stopped: state that
     /// `ALERTS_FOR_STATE` cannot carry, so the ruler saves it aside (prometheus#13957).
     pub fn kept_firing(&self) -> Vec<Alert> {
-        self.active.values().filter(|a| a.state == AlertState::Firing && a.keep_firing_since.is_some()).cloned().collect()
+        self.active
+            .values()
+            .filter(|a| a.state == AlertState::Firing && a.keep_firing_since.is_some())
+            .cloned()
+            .collect()
     }
 
     /// After a restart: alerts that were kept firing and whose condition still does not hold go on
@@ -337,7 +348,8 @@ mod tests {
         };
         let now = 1000 * MIN;
         let mut rule = AlertingRule::new("A".into(), "x".into(), 30 * MIN, 0, Labels::new(), Labels::new());
-        let result: Vec<(Labels, f64)> = ["firing", "long", "short", "old"].iter().map(|id| (l(&[("id", id)]), 1.0)).collect();
+        let result: Vec<(Labels, f64)> =
+            ["firing", "long", "short", "old"].iter().map(|id| (l(&[("id", id)]), 1.0)).collect();
         rule.apply(now, now, result, 0, &|t, _, _| t.to_string()).unwrap();
         let states = vec![
             // Active 40 min before going down at now-5m: was firing (for is 30m).
@@ -367,12 +379,21 @@ mod tests {
         assert_eq!(kept.len(), 1);
         assert_eq!(kept[0].keep_firing_since, Some(MIN));
 
-        let mut restarted = AlertingRule::new("A".into(), "x".into(), 0, 10 * MIN, Labels::new(), Labels::new());
+        let mut restarted =
+            AlertingRule::new("A".into(), "x".into(), 0, 10 * MIN, Labels::new(), Labels::new());
         assert_eq!(restarted.restore_kept_firing(&kept, 5 * MIN), 1);
         restarted.apply(6 * MIN, 6 * MIN, vec![], 0, &plain).unwrap();
-        assert_eq!(restarted.active.values().next().map(|a| a.state), Some(Firing), "still within keep_firing_for");
+        assert_eq!(
+            restarted.active.values().next().map(|a| a.state),
+            Some(Firing),
+            "still within keep_firing_for"
+        );
         restarted.apply(11 * MIN, 11 * MIN, vec![], 0, &plain).unwrap();
-        assert_eq!(restarted.active.values().next().map(|a| a.state), Some(Inactive), "resolved when it ends");
+        assert_eq!(
+            restarted.active.values().next().map(|a| a.state),
+            Some(Inactive),
+            "resolved when it ends"
+        );
         let mut late = AlertingRule::new("A".into(), "x".into(), 0, 10 * MIN, Labels::new(), Labels::new());
         assert_eq!(late.restore_kept_firing(&kept, 12 * MIN), 0, "past keep_firing_for: nothing to restore");
     }
@@ -383,18 +404,39 @@ mod tests {
         type Case = (i64, i64, Vec<bool>, Vec<Option<AlertState>>);
         let cases: Vec<Case> = vec![
             // for: 2m — pending until two minutes have passed, then firing; resolves when gone.
-            (2 * MIN, 0, vec![true, true, true, false, false], vec![Some(Pending), Some(Pending), Some(Firing), Some(Inactive), Some(Inactive)]),
+            (
+                2 * MIN,
+                0,
+                vec![true, true, true, false, false],
+                vec![Some(Pending), Some(Pending), Some(Firing), Some(Inactive), Some(Inactive)],
+            ),
             // for: 0 fires at once.
             (0, 0, vec![true, false], vec![Some(Firing), Some(Inactive)]),
             // A pending alert whose series disappears is dropped, and starts over.
-            (2 * MIN, 0, vec![true, false, true, true, true], vec![Some(Pending), None, Some(Pending), Some(Pending), Some(Firing)]),
+            (
+                2 * MIN,
+                0,
+                vec![true, false, true, true, true],
+                vec![Some(Pending), None, Some(Pending), Some(Pending), Some(Firing)],
+            ),
             // keep_firing_for: 2m keeps it firing through a short gap, then resolves.
-            (0, 2 * MIN, vec![true, false, false, false], vec![Some(Firing), Some(Firing), Some(Firing), Some(Inactive)]),
+            (
+                0,
+                2 * MIN,
+                vec![true, false, false, false],
+                vec![Some(Firing), Some(Firing), Some(Firing), Some(Inactive)],
+            ),
             // ... and coming back within the window resets the clock.
-            (0, 2 * MIN, vec![true, false, true, false, false, false], vec![Some(Firing), Some(Firing), Some(Firing), Some(Firing), Some(Firing), Some(Inactive)]),
+            (
+                0,
+                2 * MIN,
+                vec![true, false, true, false, false, false],
+                vec![Some(Firing), Some(Firing), Some(Firing), Some(Firing), Some(Firing), Some(Inactive)],
+            ),
         ];
         for (i, (for_ms, keep, present, want)) in cases.into_iter().enumerate() {
-            let mut rule = AlertingRule::new("A".into(), "up == 0".into(), for_ms, keep, Labels::new(), Labels::new());
+            let mut rule =
+                AlertingRule::new("A".into(), "up == 0".into(), for_ms, keep, Labels::new(), Labels::new());
             assert_eq!(run(&mut rule, &present), want, "case {i}");
         }
     }
@@ -412,7 +454,9 @@ mod tests {
 
     #[test]
     fn labels_annotations_and_series() {
-        let render = |t: &str, labels: &Labels, v: f64| t.replace("$job", &labels["job"]).replace("$value", &v.to_string());
+        let render = |t: &str, labels: &Labels, v: f64| {
+            t.replace("$job", &labels["job"]).replace("$value", &v.to_string())
+        };
         let mut rule = AlertingRule::new(
             "Down".into(),
             "up == 0".into(),
@@ -424,7 +468,10 @@ mod tests {
         let series = vec![(l(&[("__name__", "up"), ("job", "api")]), 0.0)];
         let samples = rule.apply(120_000, 110_000, series, 0, &render).unwrap();
         let a = rule.active.values().next().unwrap();
-        assert_eq!(a.labels, l(&[("alertname", "Down"), ("job", "api"), ("severity", "page"), ("who", "api")]));
+        assert_eq!(
+            a.labels,
+            l(&[("alertname", "Down"), ("job", "api"), ("severity", "page"), ("who", "api")])
+        );
         assert_eq!(a.annotations, l(&[("summary", "api is down (0)")]));
         assert_eq!(samples.len(), 2);
         assert_eq!(samples[0].labels["__name__"], "ALERTS");

@@ -11,7 +11,7 @@ use promapi::Labels;
 use super::alerting::{Alert, AlertingRule, RestoreOptions};
 use super::recording::RecordingRule;
 use super::{Health, RuleError, Sample};
-use crate::query::{QueryError, QueryOutput, Querier};
+use crate::query::{Querier, QueryError, QueryOutput};
 use crate::rulefmt;
 use crate::template::{expand_with, uses_query, Queries, TemplateData};
 
@@ -107,7 +107,9 @@ pub struct GroupEval {
 impl Group {
     /// Builds a group from its validated rule-file form.
     pub fn new(file: &Path, raw: &rulefmt::RuleGroup, defaults: &Defaults) -> Group {
-        let dur = |s: &Option<String>, default: i64| s.as_deref().and_then(promapi::parse_duration).unwrap_or(default);
+        let dur = |s: &Option<String>, default: i64| {
+            s.as_deref().and_then(promapi::parse_duration).unwrap_or(default)
+        };
         let rules = raw
             .rules
             .iter()
@@ -115,7 +117,9 @@ impl Group {
                 let mut labels = raw.labels.clone();
                 labels.extend(r.labels.clone());
                 let rule = match (&r.record, &r.alert) {
-                    (Some(name), _) => Rule::Recording(RecordingRule { name: name.clone(), expr: r.expr.clone(), labels }),
+                    (Some(name), _) => {
+                        Rule::Recording(RecordingRule { name: name.clone(), expr: r.expr.clone(), labels })
+                    }
                     (None, alert) => Rule::Alerting(AlertingRule::new(
                         alert.clone().unwrap_or_default(),
                         r.expr.clone(),
@@ -134,7 +138,10 @@ impl Group {
             interval_ms: dur(&raw.interval, defaults.interval_ms).max(1),
             query_offset_ms: dur(&raw.query_offset, defaults.query_offset_ms),
             limit: raw.limit as usize,
-            partial_response: raw.partial_response_strategy.as_deref().is_some_and(|s| s.eq_ignore_ascii_case("warn")),
+            partial_response: raw
+                .partial_response_strategy
+                .as_deref()
+                .is_some_and(|s| s.eq_ignore_ascii_case("warn")),
             external_labels: defaults.external_labels.clone(),
             external_url: defaults.external_url.clone(),
             rules,
@@ -176,13 +183,27 @@ impl Group {
             let rule_started = std::time::Instant::now();
             // A query may take at most the interval: the next evaluation is due then.
             let limit_ms = interval.max(1) as u64;
-            let result = match tokio::time::timeout(Duration::from_millis(limit_ms), querier.query(rule.expr(), query_t, partial)).await {
+            let result = match tokio::time::timeout(
+                Duration::from_millis(limit_ms),
+                querier.query(rule.expr(), query_t, partial),
+            )
+            .await
+            {
                 Ok(r) => r,
                 Err(_) => Err(QueryError::Timeout(promapi::format_duration(interval))),
             };
             let mut queries = Queries::default();
             if let (Ok(res), Rule::Alerting(r)) = (&result, &*rule) {
-                template_queries(r, res, querier, query_t, partial, (external_labels, external_url), &mut queries).await;
+                template_queries(
+                    r,
+                    res,
+                    querier,
+                    query_t,
+                    partial,
+                    (external_labels, external_url),
+                    &mut queries,
+                )
+                .await;
             }
             let queries = RefCell::new(queries);
             let produced: Result<Vec<Sample>, RuleError> = result.map_err(RuleError::from).and_then(|res| {
@@ -205,7 +226,11 @@ impl Group {
                 Ok(samples) => {
                     let now: BTreeSet<Labels> = samples.iter().map(|s| s.labels.clone()).collect();
                     for gone in status.series.difference(&now) {
-                        out.samples.push(Sample { labels: gone.clone(), t: query_t, v: f64::from_bits(STALE_NAN) });
+                        out.samples.push(Sample {
+                            labels: gone.clone(),
+                            t: query_t,
+                            v: f64::from_bits(STALE_NAN),
+                        });
                     }
                     status.series = now;
                     status.health = Health::Ok;
@@ -214,7 +239,11 @@ impl Group {
                     out.samples.extend(samples);
                     if let Rule::Alerting(r) = rule {
                         let expr = r.expr.clone();
-                        out.alerts.extend(r.alerts_to_send(ts, resend_delay_ms, interval).into_iter().map(|a| (a, expr.clone())));
+                        out.alerts.extend(
+                            r.alerts_to_send(ts, resend_delay_ms, interval)
+                                .into_iter()
+                                .map(|a| (a, expr.clone())),
+                        );
                     }
                 }
                 Err(e) => {
@@ -256,7 +285,8 @@ async fn template_queries<Q: Querier>(
     (external_labels, external_url): (&Labels, &str),
     queries: &mut Queries,
 ) {
-    let templates: Vec<&String> = rule.labels.values().chain(rule.annotations.values()).filter(|t| uses_query(t)).collect();
+    let templates: Vec<&String> =
+        rule.labels.values().chain(rule.annotations.values()).filter(|t| uses_query(t)).collect();
     if templates.is_empty() {
         return;
     }
@@ -309,7 +339,8 @@ impl Group {
         let mut restored = 0;
         for (rule, _) in &mut self.rules {
             if let Rule::Alerting(r) = rule {
-                let mine: Vec<Alert> = kept.iter().filter(|(n, _)| *n == r.name).map(|(_, a)| a.clone()).collect();
+                let mine: Vec<Alert> =
+                    kept.iter().filter(|(n, _)| *n == r.name).map(|(_, a)| a.clone()).collect();
                 restored += r.restore_kept_firing(&mine, now);
             }
         }
@@ -320,7 +351,9 @@ impl Group {
     /// name, so a reload neither re-notifies nor restarts `for`.
     pub fn copy_state(&mut self, old: &Group) {
         for (rule, status) in &mut self.rules {
-            let Some((old_rule, old_status)) = old.rules.iter().find(|(r, _)| r.name() == rule.name()) else { continue };
+            let Some((old_rule, old_status)) = old.rules.iter().find(|(r, _)| r.name() == rule.name()) else {
+                continue;
+            };
             status.clone_from(old_status);
             if let (Rule::Alerting(new), Rule::Alerting(prev)) = (rule, old_rule) {
                 new.active = prev.active.clone();
@@ -428,7 +461,10 @@ mod tests {
         let out = g.eval(100_000, &q, PROMETHEUS).await;
         assert_eq!(out.alerts[0].0.annotations["summary"], "1MiB", "{:?}", q.calls());
         let calls: Vec<(String, i64)> = q.calls().into_iter().map(|(e, t, _)| (e, t)).collect();
-        assert_eq!(calls, vec![("disk_used > 0.9".into(), 100_000), ("disk_size{host=\"a\"}".into(), 100_000)]);
+        assert_eq!(
+            calls,
+            vec![("disk_used > 0.9".into(), 100_000), ("disk_size{host=\"a\"}".into(), 100_000)]
+        );
     }
 
     #[tokio::test]
@@ -440,7 +476,8 @@ mod tests {
                 Ok(QueryOutput::default())
             }
         }
-        let mut g = group("groups:\n- name: g\n  interval: 50ms\n  rules:\n  - record: r\n    expr: vector(1)\n");
+        let mut g =
+            group("groups:\n- name: g\n  interval: 50ms\n  rules:\n  - record: r\n    expr: vector(1)\n");
         g.eval(100_000, &Slow, PROMETHEUS).await;
         assert_eq!(g.rules[0].1.health, Health::Err);
         assert_eq!(g.rules[0].1.last_error.as_deref(), Some("query timed out after 50ms"));
@@ -453,7 +490,10 @@ mod tests {
         q.set("sum by (job) (up)", &[(&[("job", "api")], 2.0)]);
         q.set("up == 0", &[(&[("__name__", "up"), ("job", "api")], 0.0)]);
         let out = g.eval(100_000, &q, PROMETHEUS).await;
-        assert_eq!(q.calls(), vec![("sum by (job) (up)".into(), 99_000, true), ("up == 0".into(), 99_000, true)]);
+        assert_eq!(
+            q.calls(),
+            vec![("sum by (job) (up)".into(), 99_000, true), ("up == 0".into(), 99_000, true)]
+        );
         let names: Vec<&str> = out.samples.iter().map(|s| s.labels["__name__"].as_str()).collect();
         assert_eq!(names, vec!["job:up:sum", "ALERTS", "ALERTS_FOR_STATE"]);
         assert!(out.samples.iter().all(|s| s.t == 99_000));
@@ -479,14 +519,21 @@ mod tests {
 
         q.fail("sum by (job) (up)", QueryError::Unreachable(vec!["q:9090: connection refused".into()]));
         let out = g.eval(30_000, &q, PROMETHEUS).await;
-        assert!(out.samples.iter().all(|s| s.labels["__name__"] != "job:up:sum"), "no output and no stale markers");
+        assert!(
+            out.samples.iter().all(|s| s.labels["__name__"] != "job:up:sum"),
+            "no output and no stale markers"
+        );
         let (_, status) = &g.rules[0];
         assert_eq!(status.health, Health::Err);
         assert!(status.last_error.as_deref().unwrap().contains("connection refused"));
 
         q.set("sum by (job) (up)", &[]);
         let out = g.eval(40_000, &q, PROMETHEUS).await;
-        assert_eq!(out.samples.iter().filter(|s| s.v.to_bits() == STALE_NAN).count(), 1, "job a goes stale after recovery");
+        assert_eq!(
+            out.samples.iter().filter(|s| s.v.to_bits() == STALE_NAN).count(),
+            1,
+            "job a goes stale after recovery"
+        );
     }
 
     #[tokio::test]
@@ -498,7 +545,9 @@ mod tests {
         g.interval_ms = MIN;
         let q = FakeQuerier::default();
         q.set("up == 0", &[(&[("__name__", "up"), ("job", "api")], 0.0)]);
-        let sent = |out: &GroupEval| out.alerts.iter().map(|(a, _)| (a.labels["alertname"].clone(), a.state)).collect::<Vec<_>>();
+        let sent = |out: &GroupEval| {
+            out.alerts.iter().map(|(a, _)| (a.labels["alertname"].clone(), a.state)).collect::<Vec<_>>()
+        };
         use crate::rules::alerting::AlertState::*;
         assert_eq!(sent(&g.eval(0, &q, opts).await), vec![("Down".into(), Firing)]);
 
@@ -522,7 +571,12 @@ mod tests {
         q.set("sum by (job) (up)", &[]);
         let out = g.eval(12 * MIN, &q, opts).await;
         assert!(sent(&out).contains(&(QUERY_UNAVAILABLE.into(), Inactive)), "{:?}", sent(&out));
-        assert!(g.eval(13 * MIN, &q, opts).await.alerts.iter().all(|(a, _)| a.labels["alertname"] != QUERY_UNAVAILABLE));
+        assert!(g
+            .eval(13 * MIN, &q, opts)
+            .await
+            .alerts
+            .iter()
+            .all(|(a, _)| a.labels["alertname"] != QUERY_UNAVAILABLE));
 
         // Without the option (Prometheus): nothing at all is sent during the outage.
         let mut g = group(RULES);

@@ -50,9 +50,21 @@ mod tests {
 
     #[test]
     fn renames_and_applies_labels() {
-        let rule = RecordingRule { name: "job:up:sum".into(), expr: "x".into(), labels: l(&[("team", "sre"), ("drop", "")]) };
-        let out = rule.apply(5, vec![(l(&[("__name__", "up"), ("job", "a"), ("drop", "x")]), 1.0)], 0).unwrap();
-        assert_eq!(out, vec![Sample { labels: l(&[("__name__", "job:up:sum"), ("job", "a"), ("team", "sre")]), t: 5, v: 1.0 }]);
+        let rule = RecordingRule {
+            name: "job:up:sum".into(),
+            expr: "x".into(),
+            labels: l(&[("team", "sre"), ("drop", "")]),
+        };
+        let out =
+            rule.apply(5, vec![(l(&[("__name__", "up"), ("job", "a"), ("drop", "x")]), 1.0)], 0).unwrap();
+        assert_eq!(
+            out,
+            vec![Sample {
+                labels: l(&[("__name__", "job:up:sum"), ("job", "a"), ("team", "sre")]),
+                t: 5,
+                v: 1.0
+            }]
+        );
     }
 
     #[test]

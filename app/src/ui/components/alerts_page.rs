@@ -4,8 +4,8 @@
 use leptos::prelude::*;
 
 use super::rule_parts::{
-    annotation_list, badge, error_line, label_list, labels_line, load_rules, loaded_view, query_line, timing_lines,
-    Loaded, RefreshButton,
+    annotation_list, badge, error_line, label_list, labels_line, load_rules, loaded_view, query_line,
+    timing_lines, Loaded, RefreshButton,
 };
 use crate::config::Config;
 use crate::rules_view::{
@@ -113,7 +113,12 @@ fn alert(a: &Alert, now: i64) -> El {
         .testid("alert")
         .child(el("td").child(label_list(&a.labels, "alert-labels")))
         .child(el("td").child(badge(format!("state-{}", a.state), &a.state, "alert-state")))
-        .child(el("td").class("nowrap").testid("alert-active-since").text(active_since(now, a.active_at.as_deref())))
+        .child(
+            el("td")
+                .class("nowrap")
+                .testid("alert-active-since")
+                .text(active_since(now, a.active_at.as_deref())),
+        )
         .child(el("td").class("nowrap").testid("alert-value").text(a.value.clone()))
         .child(el("td").child(annotation_list(&a.annotations, "alert-annotations")))
 }

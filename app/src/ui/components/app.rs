@@ -14,9 +14,9 @@ use super::stores_page::StoresPage;
 use super::thanos_controls::StoreChoices;
 use crate::config::Config;
 use crate::route::Page;
+use crate::stores_view;
 use crate::theme::{Theme, STORAGE_KEY};
 use crate::ui::api;
-use crate::stores_view;
 use crate::url_state::{self, PanelState};
 
 /// Whether the page is dark (the chart needs it to pick its colours).
@@ -57,7 +57,9 @@ pub fn App(page: Page, embed: bool) -> impl IntoView {
     let loaded = RwSignal::new(None::<(Config, Option<String>)>);
     leptos::task::spawn_local(async move { loaded.set(Some(api::load_config().await)) });
 
-    let theme = RwSignal::new(Theme::parse(&storage().and_then(|s| s.get_item(STORAGE_KEY).ok().flatten()).unwrap_or_default()));
+    let theme = RwSignal::new(Theme::parse(
+        &storage().and_then(|s| s.get_item(STORAGE_KEY).ok().flatten()).unwrap_or_default(),
+    ));
     let system_dark = system_prefers_dark();
     let dark = Memo::new(move |_| theme.get().is_dark(system_dark.get()));
     Effect::new(move |_| apply_theme(dark.get()));
@@ -142,7 +144,9 @@ fn Embedded(config: Config) -> impl IntoView {
         let search = format!("?{q}{}", if flag { "&embed=1" } else { "" });
         if location.search().ok().as_deref() != Some(search.as_str()) {
             let url = format!("{}{search}", location.pathname().unwrap_or_default());
-            let _ = window().history().and_then(|h| h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url)));
+            let _ = window()
+                .history()
+                .and_then(|h| h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url)));
         }
     });
     view! {
@@ -184,7 +188,9 @@ fn Panels(config: Config) -> impl IntoView {
         let path = location.pathname().unwrap_or_default();
         if location.search().unwrap_or_default().trim_start_matches('?') != query {
             let url = format!("{path}?{query}");
-            let _ = window().history().and_then(|h| h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url)));
+            let _ = window()
+                .history()
+                .and_then(|h| h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url)));
         }
     });
 

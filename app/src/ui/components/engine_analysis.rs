@@ -26,7 +26,9 @@ pub fn operator_tree(op: &Operator) -> El {
     let item = el("li")
         .testid("operator")
         .child(el("code").class("op-name").testid("operator-name").text(op.name.clone()))
-        .maybe((!facts.is_empty()).then(|| el("span").class("op-facts").text(format!(" {}", facts.join(" · ")))));
+        .maybe(
+            (!facts.is_empty()).then(|| el("span").class("op-facts").text(format!(" {}", facts.join(" · ")))),
+        );
     let item = if op.children.is_empty() {
         item
     } else {

@@ -25,7 +25,11 @@ pub fn TreeToggle(open: RwSignal<bool>) -> impl IntoView {
 
 /// The tree of the panel's expression while `open`.
 #[component]
-pub fn ExprTree(state: RwSignal<PanelState>, config: StoredValue<Config>, open: RwSignal<bool>) -> impl IntoView {
+pub fn ExprTree(
+    state: RwSignal<PanelState>,
+    config: StoredValue<Config>,
+    open: RwSignal<bool>,
+) -> impl IntoView {
     let tree = RwSignal::new(None::<Result<ExprNode, String>>);
     Effect::new(move |_| {
         let expr = state.with(|s| s.expr.clone());
@@ -78,8 +82,16 @@ fn node(n: &ExprNode, state: RwSignal<PanelState>, config: StoredValue<Config>) 
         .child(el("code").class("node-expr").testid("node-expr").text(n.expr.clone()))
         .child(el("span").class("badge").text(n.kind.clone()))
         .any(view! { <button class="node-run" data-testid="node-run" on:click=run>"Run"</button> }.into_any())
-        .any((move || result.get().map(|r| view! { <span class="node-result" data-testid="node-result">{r}</span> })).into_any());
-    let item = el("li").testid("tree-node").child(head).maybe((!n.words.is_empty()).then(|| el("div").class("node-words").testid("node-words").text(n.words.clone())));
+        .any(
+            (move || {
+                result.get().map(|r| view! { <span class="node-result" data-testid="node-result">{r}</span> })
+            })
+            .into_any(),
+        );
+    let item = el("li").testid("tree-node").child(head).maybe(
+        (!n.words.is_empty())
+            .then(|| el("div").class("node-words").testid("node-words").text(n.words.clone())),
+    );
     if n.children.is_empty() {
         item
     } else {

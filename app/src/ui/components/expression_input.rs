@@ -41,9 +41,12 @@ fn needed(context: &Context) -> Option<(String, Option<String>)> {
 
 /// Scrolls the completion list beside `area` so that entry `i` shows (the keyboard moved past an edge).
 fn reveal(area: Option<HtmlTextAreaElement>, i: usize) {
-    let list = area.and_then(|a| a.parent_element()).and_then(|p| p.query_selector(".completion").ok().flatten());
+    let list =
+        area.and_then(|a| a.parent_element()).and_then(|p| p.query_selector(".completion").ok().flatten());
     let Some(list) = list else { return };
-    let Some(item) = list.children().item(i as u32).and_then(|e| e.dyn_into::<HtmlElement>().ok()) else { return };
+    let Some(item) = list.children().item(i as u32).and_then(|e| e.dyn_into::<HtmlElement>().ok()) else {
+        return;
+    };
     let span = (item.offset_top(), item.offset_top() + item.offset_height());
     if let Some(top) = completion::scroll_to_show(span, list.scroll_top(), list.client_height()) {
         list.set_scroll_top(top);
@@ -288,10 +291,7 @@ pub fn ExpressionInput(
         let at = editor::byte_offset(&text, caret.get());
         parse_error.with(|e| {
             let current = error_text.with(|t| *t == text) && !text.trim().is_empty();
-            let error = e
-                .as_deref()
-                .filter(|_| current)
-                .map(|e| (editor::locate_error(&text, e), e));
+            let error = e.as_deref().filter(|_| current).map(|e| (editor::locate_error(&text, e), e));
             editor::mirror_html(&text, at, error)
         })
     };

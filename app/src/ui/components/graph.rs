@@ -42,7 +42,10 @@ fn draw_some(el: &HtmlCanvasElement, plot: Memo<Option<Plot>>, from: usize) -> O
 }
 
 /// `f` of a range result's matrix and (start, end, step), read in place: a million points are not copied.
-fn with_matrix<T>(result: RwSignal<QueryResult>, f: impl FnOnce(&[RangeSeries], (i64, i64, i64)) -> T) -> Option<T> {
+fn with_matrix<T>(
+    result: RwSignal<QueryResult>,
+    f: impl FnOnce(&[RangeSeries], (i64, i64, i64)) -> T,
+) -> Option<T> {
     result.with(|r| match r {
         QueryResult::Done { outcome, range: Some(range) } => match &outcome.data {
             QueryData::Matrix(m) => Some(f(m, *range)),
@@ -62,7 +65,9 @@ pub fn Graph(state: RwSignal<PanelState>, result: RwSignal<QueryResult>) -> impl
     let drag = RwSignal::new(None::<(i32, i32)>);
     let dark = use_context::<Dark>().map(|d| d.0);
     let options = Memo::new(move |_| state.with(|s| s.graph));
-    let plot = Memo::new(move |_| with_matrix(result, |m, (start, end, step)| Plot::from_matrix(m, start, end, step)));
+    let plot = Memo::new(move |_| {
+        with_matrix(result, |m, (start, end, step)| Plot::from_matrix(m, start, end, step))
+    });
     let histograms = Memo::new(move |_| {
         if !options.get().heatmap {
             return Vec::new();
@@ -73,7 +78,10 @@ pub fn Graph(state: RwSignal<PanelState>, result: RwSignal<QueryResult>) -> impl
     // still there, else the first.
     let chosen_name = RwSignal::new(None::<String>);
     let chosen = Memo::new(move |_| {
-        chosen_name.with(|name| histograms.with(|hs| name.as_ref().and_then(|n| hs.iter().position(|h| &h.name == n))))
+        chosen_name
+            .with(|name| {
+                histograms.with(|hs| name.as_ref().and_then(|n| hs.iter().position(|h| &h.name == n)))
+            })
             .unwrap_or(0)
     });
     // Which series the legend shows; all again whenever a new result arrives.
@@ -155,7 +163,11 @@ pub fn Graph(state: RwSignal<PanelState>, result: RwSignal<QueryResult>) -> impl
     let on_move = move |ev: MouseEvent| {
         let (px, py) = (ev.offset_x(), ev.offset_y());
         if drag.get_untracked().is_some() {
-            drag.update(|d| if let Some(d) = d { d.1 = px });
+            drag.update(|d| {
+                if let Some(d) = d {
+                    d.1 = px
+                }
+            });
         }
         let heat = options.get_untracked().heatmap;
         let found = inside(px, py).filter(|_| !heat).and_then(|a| {
@@ -179,7 +191,9 @@ pub fn Graph(state: RwSignal<PanelState>, result: RwSignal<QueryResult>) -> impl
     let on_up = move |ev: MouseEvent| {
         let Some((a, _)) = drag.get_untracked() else { return };
         drag.set(None);
-        let (Some(((x0, x1), _)), Some(x)) = (area.get_value(), plot.with_untracked(|p| p.as_ref().map(|p| p.x))) else {
+        let (Some(((x0, x1), _)), Some(x)) =
+            (area.get_value(), plot.with_untracked(|p| p.as_ref().map(|p| p.x)))
+        else {
             return;
         };
         if let Some((range, end)) = zoom(x, (x0, x1), a, ev.offset_x()) {
@@ -196,21 +210,29 @@ pub fn Graph(state: RwSignal<PanelState>, result: RwSignal<QueryResult>) -> impl
     };
 
     // Raw values for read-outs: the drawn ones may be stacked sums or logarithms.
-    let raw = move |h: &Hover| plot.with(|p| p.as_ref().and_then(|p| p.value_at(h.series, h.t))).unwrap_or(h.value);
-    let name = move |i: usize| plot.with(|p| p.as_ref().and_then(|p| p.series.get(i)).map(|s| s.name.clone()));
+    let raw =
+        move |h: &Hover| plot.with(|p| p.as_ref().and_then(|p| p.value_at(h.series, h.t))).unwrap_or(h.value);
+    let name =
+        move |i: usize| plot.with(|p| p.as_ref().and_then(|p| p.series.get(i)).map(|s| s.name.clone()));
     let when = move |t: i64| {
         let (off, zone) = offset(options.get());
         format!("{} {zone}", format_time(t.saturating_add(off(t))))
     };
 
-    let text_input = move |testid: &'static str, placeholder: &'static str, get: fn(&PanelState) -> String, set: fn(&mut PanelState, String)| {
+    let text_input = move |testid: &'static str,
+                           placeholder: &'static str,
+                           get: fn(&PanelState) -> String,
+                           set: fn(&mut PanelState, String)| {
         view! {
             <input type="text" data-testid=testid size="12" placeholder=placeholder
                 prop:value=move || state.with(get)
                 on:change=move |ev| state.update(|s| set(s, event_target_value(&ev).trim().to_string()))/>
         }
     };
-    let checkbox = move |testid: &'static str, label: &'static str, get: fn(&GraphOptions) -> bool, set: fn(&mut GraphOptions, bool)| {
+    let checkbox = move |testid: &'static str,
+                         label: &'static str,
+                         get: fn(&GraphOptions) -> bool,
+                         set: fn(&mut GraphOptions, bool)| {
         view! {
             <label><input type="checkbox" data-testid=testid prop:checked=move || get(&options.get())
                 on:change=move |ev| state.update(|s| set(&mut s.graph, event_target_checked(&ev)))/>{label}</label>
@@ -338,4 +360,3 @@ fn nearest(mut all: Vec<crate::plot::Hover>, value: Option<f64>) -> Vec<crate::p
     all.sort_by(|a, b| b.value.total_cmp(&a.value));
     all
 }
-

@@ -12,10 +12,10 @@ use super::query_status::QueryStatus;
 use super::result_table::ResultTable;
 use super::thanos_controls::ThanosControls;
 use crate::config::Config;
-use crate::{clock, csv, request};
 use crate::ui::api::{self, QueryOutcome};
 use crate::ui::download;
 use crate::url_state::{PanelState, Tab};
+use crate::{clock, csv, request};
 
 /// The last answer a panel got.
 #[derive(Debug, Clone, PartialEq)]
@@ -85,7 +85,9 @@ pub fn Panel(
                 return;
             }
             loading.set(false);
-            if let (Some(ClockWarning(w)), Ok(QueryOutcome { server_ms: Some(server), .. })) = (clock_warning, &answer) {
+            if let (Some(ClockWarning(w)), Ok(QueryOutcome { server_ms: Some(server), .. })) =
+                (clock_warning, &answer)
+            {
                 let warning = clock::drift_warning(api::now_ms() as i64, *server);
                 if w.get_untracked() != warning {
                     w.set(warning);

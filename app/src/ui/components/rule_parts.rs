@@ -51,10 +51,9 @@ pub fn loaded_view(
         loaded.with(|l| match l {
             Loaded::Loading => el("div").class("loading").testid("loading").text("Loading…").view(),
             Loaded::Failed(e) => el("div").class("alert error").testid("error").text(e.clone()).view(),
-            Loaded::Done { data, warnings, at_ms } => el("div")
-                .child(warning_list(warnings, "warning"))
-                .children(list(data, *at_ms))
-                .view(),
+            Loaded::Done { data, warnings, at_ms } => {
+                el("div").child(warning_list(warnings, "warning")).children(list(data, *at_ms)).view()
+            }
         })
     }
 }
@@ -72,7 +71,9 @@ pub fn key(k: &'static str) -> El {
 
 /// A rule's query, linked to the graph page running it.
 pub fn query_line(query: &str) -> El {
-    el("div").child(key("expr: ")).child(el("a").class("expr").testid("rule-expr").href(graph_link(query)).text(query))
+    el("div")
+        .child(key("expr: "))
+        .child(el("a").class("expr").testid("rule-expr").href(graph_link(query)).text(query))
 }
 
 /// `for` and `keep_firing_for` of an alerting rule, when set.
@@ -80,7 +81,9 @@ pub fn timing_lines(r: &Rule) -> Vec<El> {
     [("for: ", r.duration), ("keep_firing_for: ", r.keep_firing_for)]
         .into_iter()
         .filter(|(_, secs)| *secs > 0.0)
-        .map(|(k, secs)| el("div").class("key").testid("rule-timing").text(format!("{k}{}", seconds_duration(secs))))
+        .map(|(k, secs)| {
+            el("div").class("key").testid("rule-timing").text(format!("{k}{}", seconds_duration(secs)))
+        })
         .collect()
 }
 
@@ -97,9 +100,10 @@ pub fn labels_line(labels: &Labels) -> Option<El> {
 
 /// Annotations, one per line, name then text.
 pub fn annotation_list(annotations: &Labels, testid: &'static str) -> El {
-    el("dl").class("annotations").testid(testid).children(
-        annotations.iter().flat_map(|(k, v)| [el("dt").text(k.clone()), el("dd").text(v.clone())]),
-    )
+    el("dl")
+        .class("annotations")
+        .testid(testid)
+        .children(annotations.iter().flat_map(|(k, v)| [el("dt").text(k.clone()), el("dd").text(v.clone())]))
 }
 
 /// A badge: `ok`/`err`/`unknown` health or an alert state, coloured by `class`.
@@ -114,6 +118,8 @@ pub fn error_line(last_error: Option<&str>) -> Option<El> {
 
 /// Warnings, one per line.
 pub fn warning_list(warnings: &[String], testid: &'static str) -> El {
-    let item = |w: &String| el("li").class("warning").testid(testid).child(el("strong").text("Warning: ")).text(w.clone());
+    let item = |w: &String| {
+        el("li").class("warning").testid(testid).child(el("strong").text("Warning: ")).text(w.clone())
+    };
     el("ul").class("warnings").children(warnings.iter().map(item))
 }

@@ -20,7 +20,9 @@ pub fn StoresPage(config: Config) -> impl IntoView {
         let url = url.clone();
         leptos::task::spawn_local(async move {
             let answer = api::get_stores(&url).await;
-            loaded.set(Some(answer.map(|d| (d, api::now_ms() as i64)).map_err(|e| format!("Cannot load the stores. {e}"))));
+            loaded.set(Some(
+                answer.map(|d| (d, api::now_ms() as i64)).map_err(|e| format!("Cannot load the stores. {e}")),
+            ));
         });
     });
 
@@ -39,7 +41,15 @@ pub fn StoresPage(config: Config) -> impl IntoView {
 
 fn store_type(t: &str, stores: &[StoreStatus], now: i64) -> El {
     let up = stores.iter().filter(|s| is_up(s)).count();
-    let head = ["Endpoint", "Status", "Announced label sets", "Min time (UTC)", "Max time (UTC)", "Last check", "Last error"];
+    let head = [
+        "Endpoint",
+        "Status",
+        "Announced label sets",
+        "Min time (UTC)",
+        "Max time (UTC)",
+        "Last check",
+        "Last error",
+    ];
     el("section")
         .class("panel group")
         .testid("store-type")
@@ -63,7 +73,11 @@ fn store(s: &StoreStatus, now: i64) -> El {
         .testid("store")
         .child(el("td").testid("store-name").text(s.name.clone()))
         .child(el("td").child(el("span").class(format!("badge {class}")).testid("store-status").text(text)))
-        .child(el("td").testid("store-labels").children(s.label_sets.iter().map(|l| el("div").class("labels").text(label_set(l)))))
+        .child(
+            el("td")
+                .testid("store-labels")
+                .children(s.label_sets.iter().map(|l| el("div").class("labels").text(label_set(l)))),
+        )
         .child(el("td").testid("store-min-time").text(bound(s.min_time)))
         .child(el("td").testid("store-max-time").text(bound(s.max_time)))
         .child(el("td").text(last_check(now, s)))
