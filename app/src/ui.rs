@@ -1,20 +1,31 @@
-//! The browser side: components, the API client and the canvas chart.
+//! The browser side (wasm32 only): Leptos pages and panel parts over the pure wings.
+//!
+//! # Layout
+//! - [`app`]: the frame (top bar, theme, page switch); [`pages`]: graph, embed, rules, alerts,
+//!   stores, status; [`panel`]: one query panel and its parts (editor, controls, graph, table, …).
+//! - [`contexts`]: what a page shares with its parts; [`widgets`]: small shared controls.
+//! - [`api`]: the only network I/O; [`parser`]: the PromQL worker's client; [`canvas`]: drawing.
+//! - [`schedule`]: slicing long work so the page stays responsive; [`url`], [`theme`], [`history`],
+//!   [`download`], [`markup`]: the browser's address bar, theme, storage, files and a small DOM builder.
 
 mod api;
-mod chart;
-mod components;
+mod app;
+mod canvas;
+mod contexts;
 mod download;
 mod history;
 mod markup;
+mod pages;
+mod panel;
 pub mod parser;
+mod schedule;
+mod theme;
+mod url;
+mod widgets;
 
 use leptos::prelude::*;
 
-use crate::route::Page;
-
-/// How long one slice of work on a large answer (decoding it, drawing its lines) may hold the page, in
-/// ms. (Building the plot and the legend from a decoded answer is one task of its own.)
-pub(crate) const SLICE_MS: f64 = 50.0;
+use crate::pages::route::Page;
 
 /// Mounts the console on `<body>`.
 pub fn mount() {
@@ -27,52 +38,5 @@ pub fn mount() {
     if page == Page::Graph {
         parser::start();
     }
-    mount_to_body(move || view! { <components::app::App page embed/> });
-}
-
-/// Waits `ms` milliseconds; `sleep(0)` lets the browser handle input and paint before going on.
-pub(crate) async fn sleep(ms: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        if let Some(w) = web_sys::window() {
-            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
-        }
-    });
-    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
-}
-
-/// Runs `step` until it says it is done (`Ok(true)`) or fails, letting the browser handle input and
-/// paint whenever [`SLICE_MS`] have passed; each such pause is marked `mark` (read by the tests).
-pub(crate) async fn sliced<E>(
-    mark: &'static str,
-    mut step: impl FnMut() -> Result<bool, E>,
-) -> Result<(), E> {
-    let mut started = api::now_ms();
-    while !step()? {
-        if api::now_ms() - started > SLICE_MS {
-            yield_now(mark).await;
-            started = api::now_ms();
-        }
-    }
-    Ok(())
-}
-
-/// Lets the browser handle input and paint, then goes on: `scheduler.yield()` where the browser has
-/// it (chained zero timeouts get clamped to 4 ms, and to a second in a hidden tab), else a zero
-/// timeout. A hidden tab has nothing to answer: it goes on at once.
-pub(crate) async fn yield_now(mark: &'static str) {
-    use wasm_bindgen::JsCast;
-    if web_sys::window().and_then(|w| w.document()).is_none_or(|d| d.hidden()) {
-        return;
-    }
-    api::mark(mark);
-    let scheduler =
-        js_sys::Reflect::get(&js_sys::global(), &"scheduler".into()).ok().filter(|s| s.is_object());
-    let promise = scheduler.and_then(|s| {
-        let f = js_sys::Reflect::get(&s, &"yield".into()).ok()?.dyn_into::<js_sys::Function>().ok()?;
-        f.call0(&s).ok()?.dyn_into::<js_sys::Promise>().ok()
-    });
-    match promise {
-        Some(p) => drop(wasm_bindgen_futures::JsFuture::from(p).await),
-        None => sleep(0).await,
-    }
+    mount_to_body(move || view! { <app::App page embed/> });
 }

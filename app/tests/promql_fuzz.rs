@@ -5,7 +5,7 @@
 //! `cargo test -p app --release -- --ignored fuzz`. `tests/data/promql-fuzz-corpus.txt` keeps
 //! crashers and tricky inputs, one per line, and runs through everything every time.
 
-use app::{completion, editor, lexer, promql};
+use app::promql::{completion, editor, lexer, worker};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 
@@ -77,15 +77,15 @@ fn completion_on(text: &str, caret: usize, words: &[String]) -> Result<(), TestC
 /// that formats to itself.
 fn parser_on(text: &str) -> Result<(), TestCaseError> {
     for (format, explain) in [(false, false), (true, false), (false, true)] {
-        let req = promql::CheckRequest { id: 1, expr: text.to_string(), format, explain };
+        let req = worker::CheckRequest { id: 1, expr: text.to_string(), format, explain };
         let message = serde_json::to_string(&req).map_err(|e| TestCaseError::fail(e.to_string()))?;
-        prop_assert!(promql::answer(&message).is_some());
+        prop_assert!(worker::answer(&message).is_some());
     }
-    if promql::check(text).is_ok() {
-        let once = promql::format(text);
+    if worker::check(text).is_ok() {
+        let once = worker::format(text);
         prop_assert!(once.is_ok(), "{:?} parses but does not format: {:?}", text, once);
         let once = once.unwrap_or_default();
-        let twice = promql::format(&once);
+        let twice = worker::format(&once);
         prop_assert_eq!(twice.as_deref(), Ok(once.as_str()), "formatting {:?} is not stable", text);
     }
     Ok(())

@@ -93,7 +93,7 @@ async fn the_rules_page_lists_groups_and_rules_and_links_each_query_to_the_graph
         hrefs.push(l.attr("href").await?.unwrap_or_default());
     }
     assert_eq!(hrefs[0], RECORD_LINK);
-    assert_eq!(hrefs[1], app::rules_view::graph_link("vector(1) > 0"));
+    assert_eq!(hrefs[1], app::pages::rules::graph_link("vector(1) > 0"));
     assert_eq!(b.texts("[data-testid=rule-expr]").await?[0], "count by (job) (up)");
     let nav = b.find("[data-testid=nav-rules]").await?;
     assert_eq!(nav.attr("aria-current").await?.as_deref(), Some("page"));

@@ -11,10 +11,10 @@ use promapi::{ApiResponse, QueryData, Status};
 use serde::de::DeserializeOwned;
 use web_sys::AbortSignal;
 
-use crate::answer::MatrixAnswer;
 use crate::config::{page_base, Config};
-use crate::rules_view::{self, Rules};
-use crate::ui::{sliced, yield_now};
+use crate::pages::rules::{self, Rules};
+use crate::query::answer::MatrixAnswer;
+use crate::ui::schedule::{mark, now_ms, sliced, yield_now};
 
 /// The URL of API path `path` (`api/v1/query`) for this page: `config.json`'s `apiUrl`, else the
 /// directory the console is served from.
@@ -72,7 +72,7 @@ pub async fn post_query(
     let started = now_ms();
     let response = post_form(url, pairs, signal).await?;
     let status = response.status();
-    let server_ms = response.headers().get("date").and_then(|d| crate::clock::parse_http_date(&d));
+    let server_ms = response.headers().get("date").and_then(|d| crate::query::clock::parse_http_date(&d));
     let bytes = response.binary().await.map_err(|e| QueryError::Network(e.to_string()))?;
     let elapsed_ms = now_ms() - started;
     mark("console:response");
@@ -151,13 +151,6 @@ fn data<T: DeserializeOwned>(status: u16, text: &str) -> Result<T, QueryError> {
     unwrap_envelope(status, parsed).map(|(data, _)| data)
 }
 
-/// A performance mark, read by the decode-and-draw benchmark (`cargo bench -p e2e --bench console`).
-pub fn mark(name: &str) {
-    if let Some(p) = web_sys::window().and_then(|w| w.performance()) {
-        let _ = p.mark(name);
-    }
-}
-
 /// Turns an HTTP answer into data or a [`QueryError`]; never panics on what a server sends.
 pub fn decode(status: u16, body: &[u8]) -> Result<(QueryData, Vec<String>), QueryError> {
     let parsed = serde_json::from_slice(body).map_err(|e| unreadable(status, body, e))?;
@@ -195,7 +188,7 @@ pub async fn get_rules(url: &str) -> Result<(Rules, Vec<String>), QueryError> {
     let response = get(url).await?;
     let status = response.status();
     let text = body(response).await?;
-    let parsed = rules_view::decode_rules(&text).map_err(|e| unreadable(status, &text, e))?;
+    let parsed = rules::decode_rules(&text).map_err(|e| unreadable(status, &text, e))?;
     unwrap_envelope(status, parsed)
 }
 
@@ -236,10 +229,6 @@ pub async fn load_config() -> (Config, Option<String>) {
         Ok(_) => (Config::default(), Some(format!("config.json: HTTP {}", response.status()))),
         Err(e) => (Config::default(), Some(format!("config.json: {e}"))),
     }
-}
-
-pub fn now_ms() -> f64 {
-    js_sys::Date::now()
 }
 
 /// GETs a list of strings (`/api/v1/labels`, `/api/v1/label/<name>/values`) for autocomplete;

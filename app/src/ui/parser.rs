@@ -13,7 +13,8 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent, Worker};
 
-use crate::promql::{self, CheckReply, CheckRequest, ExprNode, READY};
+use crate::promql::explain::ExprNode;
+use crate::promql::worker::{self, CheckReply, CheckRequest, READY};
 
 /// The worker's loader script, next to `index.html` (Trunk's loader shim, not hashed).
 const WORKER_URL: &str = "./parser_worker_loader.js";
@@ -25,7 +26,7 @@ pub fn run_worker() {
     let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
     let reply_to = scope.clone();
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
-        if let Some(reply) = ev.data().as_string().and_then(|m| promql::answer(&m)) {
+        if let Some(reply) = ev.data().as_string().and_then(|m| worker::answer(&m)) {
             let _ = reply_to.post_message(&JsValue::from_str(&reply));
         }
     });
@@ -118,7 +119,7 @@ pub async fn format(expr: &str) -> Result<String, String> {
     }
 }
 
-/// `expr` explained as a tree ([`crate::explain`]), from the worker: `Err` carries the parse error.
+/// `expr` explained as a tree ([`crate::promql::explain`]), from the worker: `Err` carries the parse error.
 pub async fn explain(expr: &str) -> Result<ExprNode, String> {
     match ask(expr, Ask::Explain).await {
         Some(CheckReply { error: Some(e), .. }) => Err(e),

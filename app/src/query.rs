@@ -1,0 +1,13 @@
+//! One panel's query, from the URL to the decoded answer.
+//!
+//! - [`url_state`]: panel state in the URL, compatible with Thanos UI links (`g0.expr=…&g0.tab=1`).
+//! - [`request`]: a panel's state as the API request it sends.
+//! - [`answer`]: a large range answer decoded a few series at a time.
+//! - [`warnings`]: what each entry of `warnings` means (store failure → partial result).
+//! - [`clock`]: the browser-versus-server clock warning.
+
+pub mod answer;
+pub mod clock;
+pub mod request;
+pub mod url_state;
+pub mod warnings;

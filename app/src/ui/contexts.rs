@@ -1,0 +1,16 @@
+//! What a page shares with the parts below it through Leptos contexts.
+
+use leptos::prelude::*;
+
+/// Whether the page is dark (the chart needs it to pick its colours).
+#[derive(Clone, Copy)]
+pub struct Dark(pub Signal<bool>);
+
+/// The clock warning, set by panels from their answers' `Date` header.
+#[derive(Clone, Copy)]
+pub struct ClockWarning(pub RwSignal<Option<String>>);
+
+/// The store addresses a Thanos Querier lists (`/api/v1/stores`), loaded once per page; empty when
+/// the API has none (Prometheus), which hides the store filter.
+#[derive(Debug, Clone, Copy)]
+pub struct StoreChoices(pub RwSignal<Vec<String>>);

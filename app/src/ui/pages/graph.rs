@@ -1,0 +1,77 @@
+//! The graph page: the panels the URL describes, added, removed and duplicated, kept in step with it.
+
+use leptos::prelude::*;
+
+use crate::config::Config;
+use crate::pages::stores;
+use crate::query::url_state::{self, PanelState};
+use crate::ui::api;
+use crate::ui::contexts::StoreChoices;
+use crate::ui::panel::Panel;
+use crate::ui::url::replace_url;
+
+/// The panels of the page (added, removed, duplicated); their states are written back to the URL
+/// on every change, `g0`, `g1`, … in page order.
+#[component]
+pub fn Panels(config: Config) -> impl IntoView {
+    let search = window().location().search().unwrap_or_default();
+    let mut initial = url_state::decode(&search, &config.defaults);
+    if initial.is_empty() {
+        initial.push(PanelState::new(&config.defaults));
+    }
+    // Ids key the list, so a panel keeps its component (and its result) when others come and go.
+    let next_id = StoredValue::new(initial.len() as u64);
+    let panels: RwSignal<Vec<(u64, RwSignal<PanelState>)>> =
+        RwSignal::new(initial.into_iter().enumerate().map(|(i, s)| (i as u64, RwSignal::new(s))).collect());
+    // The store filter's choices, when the API is a Thanos Querier.
+    let choices = StoreChoices(RwSignal::new(Vec::new()));
+    provide_context(choices);
+    let stores_url = api::api_url(&config, "api/v1/stores");
+    leptos::task::spawn_local(async move {
+        if let Ok(data) = api::get_stores(&stores_url).await {
+            choices.0.set(stores::addresses(&data));
+        }
+    });
+    let config = StoredValue::new(config);
+
+    Effect::new(move |_| {
+        let states: Vec<PanelState> = panels.with(|p| p.iter().map(|(_, s)| s.get()).collect());
+        let query = url_state::encode(&states);
+        let path = window().location().pathname().unwrap_or_default();
+        replace_url(&if query.is_empty() { path } else { format!("{path}?{query}") });
+    });
+
+    // A panel's state must outlive the panel that was clicked to create it (Duplicate), so it
+    // belongs to the page, not to whatever owner the click handler runs under.
+    let owner = StoredValue::new_local(Owner::current());
+    let insert = move |at: usize, state: PanelState| {
+        let id = next_id.get_value();
+        next_id.set_value(id + 1);
+        let state = owner.with_value(|o| match o {
+            Some(o) => o.with(|| RwSignal::new(state)),
+            None => RwSignal::new(state),
+        });
+        panels.update(|p| p.insert(at.min(p.len()), (id, state)));
+    };
+    let position = move |id: u64| panels.with(|p| p.iter().position(|(i, _)| *i == id));
+
+    view! {
+        <For each=move || panels.get() key=|(id, _)| *id let:item>
+            {
+                let (id, state) = item;
+                let index = Signal::derive(move || position(id).unwrap_or(0));
+                let remove = Callback::new(move |()| panels.update(|p| p.retain(|(i, _)| *i != id)));
+                let duplicate = Callback::new(move |()| {
+                    if let Some(at) = position(id) {
+                        insert(at + 1, state.get_untracked());
+                    }
+                });
+                view! { <Panel index state config remove=remove duplicate=duplicate/> }
+            }
+        </For>
+        <button class="add-panel" data-testid="add-panel"
+            on:click=move |_| insert(usize::MAX, config.with_value(|c| PanelState::new(&c.defaults)))>
+            "Add panel"
+        </button>
+    }
+}
