@@ -5,6 +5,7 @@
 //!   stores, status; [`panel`]: one query panel and its parts (editor, controls, graph, table, …).
 //! - [`contexts`]: what a page shares with its parts; [`widgets`]: small shared controls.
 //! - [`api`]: the only network I/O; [`parser`]: the PromQL worker's client; [`canvas`]: drawing.
+//! - [`task`]: the one way async work runs (superseded, aborted, shown as loading / failed / done).
 //! - [`schedule`]: slicing long work so the page stays responsive; [`url`], [`theme`], [`history`],
 //!   [`download`], [`markup`]: the browser's address bar, theme, storage, files and a small DOM builder.
 
@@ -19,6 +20,7 @@ mod pages;
 mod panel;
 pub mod parser;
 mod schedule;
+mod task;
 mod theme;
 mod url;
 mod widgets;

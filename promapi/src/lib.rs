@@ -14,7 +14,7 @@
 //!   `max_source_resolution` and `engine`, as form pairs.
 //!
 //! Reference: <https://prometheus.io/docs/prometheus/latest/querying/api/> and the Thanos Query API
-//! (`pkg/api/query/v1.go`), summarised in `shared/research/console-anchors.md` §1.
+//! (`pkg/api/query/v1.go`), summarised in `promapi/THANOS-API.md`.
 
 pub mod analysis;
 pub mod duration;

@@ -1,6 +1,6 @@
 //! Prometheus TSDB blocks, written and read by our own code, byte-identical to what Prometheus 2.42
 //! writes for the same samples. The byte layouts, and what Prometheus and Thanos check, are in
-//! `shared/research/tsdb-format.md`; each file's doc has its section's diagram.
+//! `tsdb/FORMAT.md`, beside this file; each file's doc has its section's diagram.
 //!
 //! # Layout
 //! - [`block`]: [`BlockWriter`] (samples of one window → a block directory, atomically) and [`Block`]

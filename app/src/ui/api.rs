@@ -14,6 +14,7 @@ use web_sys::AbortSignal;
 use crate::config::{page_base, Config};
 use crate::pages::rules::{self, Rules};
 use crate::query::answer::MatrixAnswer;
+use crate::query::request::PanelRequest;
 use crate::ui::schedule::{mark, now_ms, sliced, yield_now};
 
 /// The URL of API path `path` (`api/v1/query`) for this page: `config.json`'s `apiUrl`, else the
@@ -63,25 +64,26 @@ pub struct QueryOutcome {
     pub server_ms: Option<i64>,
 }
 
-/// POSTs `pairs` form-encoded to `url`, as the Thanos UI does (no URL length limit, no CORS preflight).
+/// POSTs `req` form-encoded to `url` (its path under the API base), as the Thanos UI does (no URL
+/// length limit, no CORS preflight).
 pub async fn post_query(
     url: &str,
-    pairs: &[(&'static str, String)],
+    req: &PanelRequest,
     signal: Option<&AbortSignal>,
 ) -> Result<QueryOutcome, QueryError> {
     let started = now_ms();
-    let response = post_form(url, pairs, signal).await?;
+    let response = post_form(url, &req.pairs, signal).await?;
     let status = response.status();
     let server_ms = response.headers().get("date").and_then(|d| crate::query::clock::parse_http_date(&d));
     let bytes = response.binary().await.map_err(|e| QueryError::Network(e.to_string()))?;
     let elapsed_ms = now_ms() - started;
     mark("console:response");
-    let analyze = pairs.iter().any(|(k, v)| *k == "analyze" && v == "true");
+    let analyze = req.analyzes();
     // Some servers start JSON with a byte-order mark; text decoding used to drop it.
     let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
-    let range = url.ends_with("/query_range");
-    let sliced_answer =
-        (range && !analyze && body.len() >= SLICED_DECODE_BYTES).then(|| MatrixAnswer::split(body)).flatten();
+    let sliced_answer = (req.range.is_some() && !analyze && body.len() >= SLICED_DECODE_BYTES)
+        .then(|| MatrixAnswer::split(body))
+        .flatten();
     let decoded = match sliced_answer {
         Some(mut answer) => {
             // A newer query or a removed panel aborts this one: stop decoding what nobody will see.
@@ -114,9 +116,9 @@ const SLICED_DECODE_BYTES: usize = 1 << 20;
 /// Series decoded between two looks at the clock.
 const SERIES_PER_STEP: usize = 20;
 
-/// POSTs to a Thanos explain endpoint: the operator tree the engine would run.
-pub async fn post_explain(url: &str, pairs: &[(&'static str, String)]) -> Result<Operator, QueryError> {
-    let response = post_form(url, pairs, None).await?;
+/// POSTs an explain request ([`PanelRequest::explain`]): the operator tree the Thanos engine would run.
+pub async fn post_explain(url: &str, req: &PanelRequest) -> Result<Operator, QueryError> {
+    let response = post_form(url, &req.pairs, None).await?;
     let status = response.status();
     data(status, &body(response).await?)
 }

@@ -17,7 +17,6 @@ mod thanos_controls;
 pub use outcome::QueryResult;
 
 use leptos::prelude::*;
-use web_sys::AbortController;
 
 use engine_analysis::Explain;
 use expr_tree::{ExprTree, TreeToggle};
@@ -35,6 +34,7 @@ use crate::ui::api::{self, QueryOutcome};
 use crate::ui::contexts::ClockWarning;
 use crate::ui::download;
 use crate::ui::schedule;
+use crate::ui::task::Latest;
 
 /// A panel. Its committed state lives in the URL; any change to it runs the query again.
 #[component]
@@ -58,8 +58,9 @@ pub fn Panel(
     let loading = RwSignal::new(false);
     // Bumped to run an unchanged query again (Execute on the same expression).
     let nonce = RwSignal::new(0u64);
-    let in_flight = StoredValue::new_local(None::<AbortController>);
-    let generation = StoredValue::new(0u64);
+    // A new query supersedes the one in flight; a removed panel's query stops (its fetch, or the
+    // decoding of its answer).
+    let latest = Latest::new();
     let clock_warning = use_context::<ClockWarning>();
     // Display options (stacked, log, …) do not change the query.
     let query_state = Memo::new(move |_| state.with(PanelState::query_part));
@@ -73,49 +74,33 @@ pub fn Panel(
         let req = match request::build(&s, schedule::now_ms() as i64) {
             Ok(r) => r,
             Err(e) => {
+                latest.cancel();
+                loading.set(false);
                 result.set(QueryResult::Failed(e));
                 return;
             }
         };
-        // A new query supersedes the one in flight.
-        if let Some(old) = in_flight.get_value() {
-            old.abort();
-        }
-        let controller = AbortController::new().ok();
-        in_flight.set_value(controller.clone());
-        let gen = generation.get_value() + 1;
-        generation.set_value(gen);
         let url = config.with_value(|c| api::api_url(c, req.path));
+        let range = req.range;
         loading.set(true);
-        leptos::task::spawn_local(async move {
-            let signal = controller.as_ref().map(|c| c.signal());
-            let answer = api::post_query(&url, &req.pairs, signal.as_ref()).await;
-            // Superseded, or the panel was removed meanwhile (its values are gone: reading one
-            // would panic).
-            if generation.try_get_value() != Some(gen) {
-                return;
-            }
-            loading.set(false);
-            if let (Some(ClockWarning(w)), Ok(QueryOutcome { server_ms: Some(server), .. })) =
-                (clock_warning, &answer)
-            {
-                let warning = clock::drift_warning(schedule::now_ms() as i64, *server);
-                if w.get_untracked() != warning {
-                    w.set(warning);
+        latest.run(
+            move |ticket| async move { api::post_query(&url, &req, ticket.signal()).await },
+            move |answer| {
+                loading.set(false);
+                if let (Some(ClockWarning(w)), Ok(QueryOutcome { server_ms: Some(server), .. })) =
+                    (clock_warning, &answer)
+                {
+                    let warning = clock::drift_warning(schedule::now_ms() as i64, *server);
+                    if w.get_untracked() != warning {
+                        w.set(warning);
+                    }
                 }
-            }
-            result.set(match answer {
-                Ok(outcome) => QueryResult::Done { outcome, range: req.range },
-                Err(e) => QueryResult::Failed(e.to_string()),
-            });
-        });
-    });
-
-    // A removed panel's query stops: its fetch, or the decoding of its answer.
-    on_cleanup(move || {
-        if let Some(Some(c)) = in_flight.try_get_value() {
-            c.abort();
-        }
+                result.set(match answer {
+                    Ok(outcome) => QueryResult::Done { outcome, range },
+                    Err(e) => QueryResult::Failed(e.to_string()),
+                });
+            },
+        );
     });
 
     // A memo: the tab view is rebuilt when the tab changes, not on every change of the state.

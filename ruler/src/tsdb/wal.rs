@@ -1,5 +1,5 @@
 //! The write-ahead log, in Prometheus' format, so that a Prometheus started on the data directory
-//! replays what the ruler logged (`tsdb-format.md` §3).
+//! replays what the ruler logged (`tsdb/FORMAT.md` §8).
 //!
 //! ```text
 //! wal/00000000 00000001 …     segments; a record never crosses one

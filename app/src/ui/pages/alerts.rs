@@ -4,14 +4,15 @@
 use leptos::prelude::*;
 
 use super::rule_parts::{
-    annotation_list, badge, error_line, label_list, labels_line, load_rules, loaded_view, query_line,
-    timing_lines, Loaded,
+    annotation_list, badge, error_line, label_list, labels_line, load_rules, query_line, rules_view,
+    timing_lines,
 };
 use crate::config::Config;
 use crate::pages::rules::{
     active_since, counts, filter_alerts, Alert, AlertState, Group, Rule, Rules, StateFilter, TextFilter,
 };
 use crate::ui::markup::{el, El};
+use crate::ui::task::Loaded;
 use crate::ui::widgets::RefreshButton;
 
 #[component]
@@ -22,7 +23,7 @@ pub fn AlertsPage(config: Config) -> impl IntoView {
     let text = RwSignal::new(String::new());
     let count = move |s: AlertState| {
         loaded.with(|l| match l {
-            Loaded::Done { data, .. } => counts(data).of(s).to_string(),
+            Loaded::Done(a) => counts(&a.data).of(s).to_string(),
             _ => "…".into(),
         })
     };
@@ -51,7 +52,7 @@ pub fn AlertsPage(config: Config) -> impl IntoView {
                 on:input=move |ev| text.set(event_target_value(&ev))/>
             <RefreshButton refresh/>
         </div>
-        {loaded_view(loaded, list)}
+        {rules_view(loaded, list)}
     }
 }
 

@@ -9,54 +9,42 @@ use crate::pages::rules::{graph_link, seconds_duration, Rule, Rules};
 use crate::ui::api;
 use crate::ui::markup::{el, El};
 use crate::ui::schedule;
+use crate::ui::task::{load, loaded_view, Loaded};
 
 /// `/api/v1/rules` as the page last got it.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Loaded {
-    Loading,
-    Failed(String),
-    Done {
-        data: Rules,
-        /// The envelope's warnings (a Thanos Querier's store that did not answer).
-        warnings: Vec<String>,
-        /// When the answer came (unix ms), for "… ago".
-        at_ms: i64,
-    },
+pub struct RulesAnswer {
+    pub data: Rules,
+    /// The envelope's warnings (a Thanos Querier's store that did not answer).
+    pub warnings: Vec<String>,
+    /// When the answer came (unix ms), for "… ago".
+    pub at_ms: i64,
 }
 
 /// The rules, loaded now and again on each `refresh` bump.
-pub fn load_rules(config: &Config, refresh: RwSignal<u64>) -> RwSignal<Loaded> {
+pub fn load_rules(config: &Config, refresh: RwSignal<u64>) -> RwSignal<Loaded<RulesAnswer>> {
     let url = api::api_url(config, "api/v1/rules");
-    let loaded = RwSignal::new(Loaded::Loading);
-    Effect::new(move |_| {
+    load(move || {
         refresh.track();
         let url = url.clone();
-        leptos::task::spawn_local(async move {
-            let answer = api::get_rules(&url).await;
-            loaded.set(match answer {
-                Ok((data, warnings)) => Loaded::Done { data, warnings, at_ms: schedule::now_ms() as i64 },
-                Err(e) => Loaded::Failed(format!("Cannot load the rules. {e}")),
-            });
-        });
-    });
-    loaded
+        async move {
+            match api::get_rules(&url).await {
+                Ok((data, warnings)) => Ok(RulesAnswer { data, warnings, at_ms: schedule::now_ms() as i64 }),
+                Err(e) => Err(format!("Cannot load the rules. {e}")),
+            }
+        }
+    })
 }
 
 /// The page's list once loaded (`list` of the data and the answer's time), else loading, the error.
 /// The envelope's warnings come first.
-pub fn loaded_view(
-    loaded: RwSignal<Loaded>,
+pub fn rules_view(
+    loaded: RwSignal<Loaded<RulesAnswer>>,
     list: impl Fn(&Rules, i64) -> Vec<El> + Send + Sync + 'static,
 ) -> impl IntoView {
-    move || {
-        loaded.with(|l| match l {
-            Loaded::Loading => el("div").class("loading").testid("loading").text("Loading…").view(),
-            Loaded::Failed(e) => el("div").class("alert error").testid("error").text(e.clone()).view(),
-            Loaded::Done { data, warnings, at_ms } => {
-                el("div").child(warning_list(warnings, "warning")).children(list(data, *at_ms)).view()
-            }
-        })
-    }
+    loaded_view(loaded, move |a| {
+        el("div").child(warning_list(&a.warnings, "warning")).children(list(&a.data, a.at_ms)).view()
+    })
 }
 
 /// A `key: ` label before a value in a rule's definition.

@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 
 use super::rule_parts::{
-    annotation_list, badge, error_line, key, labels_line, load_rules, loaded_view, query_line, timing_lines,
+    annotation_list, badge, error_line, key, labels_line, load_rules, query_line, rules_view, timing_lines,
     warning_list,
 };
 use crate::config::Config;
@@ -35,7 +35,7 @@ pub fn RulesPage(config: Config) -> impl IntoView {
                 on:input=move |ev| text.set(event_target_value(&ev))/>
             <RefreshButton refresh/>
         </div>
-        {loaded_view(loaded, list)}
+        {rules_view(loaded, list)}
     }
 }
 

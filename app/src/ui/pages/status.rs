@@ -9,6 +9,7 @@ use crate::config::Config;
 use crate::pages::status::{matching, rows, SECTIONS};
 use crate::ui::api;
 use crate::ui::markup::el;
+use crate::ui::task::{load, Loaded};
 
 #[component]
 pub fn StatusPage(config: Config) -> impl IntoView {
@@ -17,10 +18,9 @@ pub fn StatusPage(config: Config) -> impl IntoView {
         .into_iter()
         .map(|(title, path)| {
             let url = api::api_url(&config, path);
-            let loaded = RwSignal::new(None::<Result<Vec<(String, String)>, String>>);
-            leptos::task::spawn_local(async move {
-                let answer = api::get_status(&url).await;
-                loaded.set(Some(answer.map(|d: BTreeMap<_, _>| rows(&d)).map_err(|e| e.to_string())));
+            let loaded = load(move || {
+                let url = url.clone();
+                async move { api::get_status(&url).await.map(|d: BTreeMap<_, _>| rows(&d)).map_err(|e| e.to_string()) }
             });
             let flags = path.ends_with("flags");
             view! {
@@ -31,9 +31,9 @@ pub fn StatusPage(config: Config) -> impl IntoView {
                             on:input=move |ev| text.set(event_target_value(&ev))/>
                     })}
                     {move || loaded.with(|l| match l {
-                        None => el("div").class("loading").text("Loading…").view(),
-                        Some(Err(e)) => el("div").class("empty").testid("status-missing").text(e.clone()).view(),
-                        Some(Ok(all)) => {
+                        Loaded::Loading => el("div").class("loading").text("Loading…").view(),
+                        Loaded::Failed(e) => el("div").class("empty").testid("status-missing").text(e.clone()).view(),
+                        Loaded::Done(all) => {
                             let shown = if flags { matching(all, &text.get()) } else { all.clone() };
                             el("table").class("rules").children(shown.into_iter().map(|(k, v)| {
                                 el("tr")

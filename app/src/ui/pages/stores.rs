@@ -9,35 +9,29 @@ use crate::pages::stores::{bound, is_up, label_set, last_check, types};
 use crate::ui::api;
 use crate::ui::markup::{el, El};
 use crate::ui::schedule;
+use crate::ui::task::{load, loaded_view};
 use crate::ui::widgets::RefreshButton;
 
 #[component]
 pub fn StoresPage(config: Config) -> impl IntoView {
     let refresh = RwSignal::new(0u64);
     let url = api::api_url(&config, "api/v1/stores");
-    let loaded = RwSignal::new(None::<Result<(StoresData, i64), String>>);
-    Effect::new(move |_| {
+    let loaded = load(move || {
         refresh.track();
         let url = url.clone();
-        leptos::task::spawn_local(async move {
+        async move {
             let answer = api::get_stores(&url).await;
-            loaded.set(Some(
-                answer
-                    .map(|d| (d, schedule::now_ms() as i64))
-                    .map_err(|e| format!("Cannot load the stores. {e}")),
-            ));
-        });
+            answer.map(|d| (d, schedule::now_ms() as i64)).map_err(|e| format!("Cannot load the stores. {e}"))
+        }
     });
 
     view! {
         <div class="page-controls"><RefreshButton refresh/></div>
-        {move || loaded.with(|l| match l {
-            None => el("div").class("loading").testid("loading").text("Loading…").view(),
-            Some(Err(e)) => el("div").class("alert error").testid("error").text(e.clone()).view(),
-            Some(Ok((data, _))) if data.values().all(Vec::is_empty) => {
-                el("div").class("empty").testid("empty").text("The querier has no stores.").view()
+        {loaded_view(loaded, |(data, now): &(StoresData, i64)| {
+            if data.values().all(Vec::is_empty) {
+                return el("div").class("empty").testid("empty").text("The querier has no stores.").view();
             }
-            Some(Ok((data, now))) => el("div").children(types(data).into_iter().map(|t| store_type(t, &data[t], *now))).view(),
+            el("div").children(types(data).into_iter().map(|t| store_type(t, &data[t], *now))).view()
         })}
     }
 }

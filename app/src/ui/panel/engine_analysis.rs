@@ -11,6 +11,7 @@ use crate::query::url_state::PanelState;
 use crate::ui::api;
 use crate::ui::markup::{el, El};
 use crate::ui::schedule;
+use crate::ui::task::Latest;
 
 /// An operator tree as nested lists: name, then time and samples where given.
 pub fn operator_tree(op: &Operator) -> El {
@@ -42,9 +43,11 @@ pub fn operator_tree(op: &Operator) -> El {
 #[component]
 pub fn Explain(state: RwSignal<PanelState>, config: StoredValue<Config>) -> impl IntoView {
     let tree = RwSignal::new(None::<Result<Operator, String>>);
+    let latest = Latest::new();
     // A new query makes an old explanation wrong.
     Effect::new(move |_| {
         state.track();
+        latest.cancel();
         tree.set(None);
     });
     let run = move |_| {
@@ -57,10 +60,10 @@ pub fn Explain(state: RwSignal<PanelState>, config: StoredValue<Config>) -> impl
             }
         };
         let url = config.with_value(|c| api::api_url(c, req.path));
-        leptos::task::spawn_local(async move {
-            let answer = api::post_explain(&url, &req.pairs).await;
-            tree.set(Some(answer.map_err(|e| e.to_string())));
-        });
+        latest.run(
+            move |_| async move { api::post_explain(&url, &req).await },
+            move |answer| tree.set(Some(answer.map_err(|e| e.to_string()))),
+        );
     };
     view! {
         <Show when=move || state.with(|s| s.engine == Engine::Thanos)>

@@ -13,6 +13,7 @@ use crate::query::request;
 use crate::query::url_state::{PanelState, Tab};
 use crate::ui::markup::{el, El};
 use crate::ui::schedule;
+use crate::ui::task::Latest;
 use crate::ui::{api, parser};
 
 /// The button that shows and hides the tree (in the panel's tab bar).
@@ -32,18 +33,16 @@ pub fn ExprTree(
     open: RwSignal<bool>,
 ) -> impl IntoView {
     let tree = RwSignal::new(None::<Result<ExprNode, String>>);
+    let latest = Latest::new();
     Effect::new(move |_| {
         let expr = state.with(|s| s.expr.clone());
         if !open.get() || expr.trim().is_empty() {
+            latest.cancel();
             tree.set(None);
             return;
         }
-        leptos::task::spawn_local(async move {
-            let answer = parser::explain(&expr).await;
-            if state.try_with_untracked(|s| s.expr == expr) == Some(true) {
-                tree.set(Some(answer));
-            }
-        });
+        latest
+            .run(move |_| async move { parser::explain(&expr).await }, move |answer| tree.set(Some(answer)));
     });
     view! {
         {move || open.get().then(|| tree.with(|t| match t {
@@ -56,6 +55,7 @@ pub fn ExprTree(
 
 fn node(n: &ExprNode, state: RwSignal<PanelState>, config: StoredValue<Config>) -> El {
     let result = RwSignal::new(None::<String>);
+    let latest = Latest::new();
     let expr = n.expr.clone();
     let run = move |_| {
         let mut s = state.get_untracked();
@@ -70,13 +70,15 @@ fn node(n: &ExprNode, state: RwSignal<PanelState>, config: StoredValue<Config>) 
         };
         let url = config.with_value(|c| api::api_url(c, req.path));
         result.set(Some("Running…".into()));
-        leptos::task::spawn_local(async move {
-            let answer = api::post_query(&url, &req.pairs, None).await;
-            result.set(Some(match answer {
-                Ok(outcome) => summary(&outcome.data),
-                Err(e) => e.to_string(),
-            }));
-        });
+        latest.run(
+            move |ticket| async move { api::post_query(&url, &req, ticket.signal()).await },
+            move |answer| {
+                result.set(Some(match answer {
+                    Ok(outcome) => summary(&outcome.data),
+                    Err(e) => e.to_string(),
+                }))
+            },
+        );
     };
     let head = el("div")
         .class("tree-node")

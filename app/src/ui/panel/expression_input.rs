@@ -23,6 +23,7 @@ use crate::promql::completion::{self, Candidate, Context};
 use crate::promql::editor;
 use crate::query::url_state::PanelState;
 use crate::ui::schedule::sleep;
+use crate::ui::task::Latest;
 use crate::ui::{api, history, parser};
 
 thread_local! {
@@ -71,12 +72,12 @@ pub fn ExpressionInput(
     let caret = RwSignal::new(0usize);
     let mirror_ref = NodeRef::<leptos::html::Pre>::new();
     let area_ref = NodeRef::<leptos::html::Textarea>::new();
-    // Autocomplete: the list, the text it was made for, the selected entry and a generation that
-    // makes superseded fetches drop their answer.
+    // Autocomplete: the list, the text it was made for, the selected entry, and the newest look-up
+    // (a superseded one drops its answer).
     let items = RwSignal::new(Vec::<Candidate>::new());
     let items_for = StoredValue::new(String::new());
     let selected = RwSignal::new(0usize);
-    let generation = StoredValue::new(0u64);
+    let lookups = Latest::new();
     let past = StoredValue::new(history::load());
 
     let set_error = move |text: &str, error: Option<String>| {
@@ -136,7 +137,7 @@ pub fn ExpressionInput(
         caret.set(area.selection_start().ok().flatten().unwrap_or(0) as usize);
     };
     let close = move || {
-        generation.update_value(|g| *g += 1);
+        lookups.cancel();
         items.set(Vec::new());
     };
     let show = move |text: &str, at: usize, context: &Context, data: &[String]| {
@@ -158,8 +159,7 @@ pub fn ExpressionInput(
         let text = draft.get_untracked();
         let at = editor::byte_offset(&text, caret.get_untracked());
         let place = completion::place(&text, at);
-        generation.update_value(|g| *g += 1);
-        let mine = generation.get_value();
+        lookups.cancel();
         let typing = match &place.context {
             Context::None => false,
             Context::Expression => place.range.start < at,
@@ -180,18 +180,23 @@ pub fn ExpressionInput(
             return;
         }
         show(&text, at, &place.context, &[]);
-        leptos::task::spawn_local(async move {
-            sleep(150).await;
-            if generation.try_get_value() != Some(mine) {
-                return; // typed on (a newer request decides), or the panel is gone
-            }
-            let data = Rc::new(api::get_names(&url, matcher.as_deref()).await.unwrap_or_default());
-            // Failures are cached empty too: autocomplete must not hammer a server that refuses.
-            NAMES.with(|n| n.borrow_mut().insert(key, data.clone()));
-            if generation.try_get_value() == Some(mine) && draft.try_get_untracked().as_ref() == Some(&text) {
-                show(&text, at, &place.context, &data);
-            }
-        });
+        lookups.run(
+            move |ticket| async move {
+                sleep(150).await;
+                if !ticket.is_current() {
+                    return None; // typed on (a newer look-up decides), or the panel is gone
+                }
+                let data = Rc::new(api::get_names(&url, matcher.as_deref()).await.unwrap_or_default());
+                // Failures are cached empty too: autocomplete must not hammer a server that refuses.
+                NAMES.with(|n| n.borrow_mut().insert(key, data.clone()));
+                Some(data)
+            },
+            move |data| {
+                if let Some(data) = data.filter(|_| draft.try_get_untracked().as_ref() == Some(&text)) {
+                    show(&text, at, &place.context, &data);
+                }
+            },
+        );
     };
     let check_text = move |text: String| {
         if text.trim().is_empty() {

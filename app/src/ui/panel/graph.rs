@@ -17,6 +17,7 @@ use crate::time::format_time;
 use crate::ui::canvas::{self, Area, Style};
 use crate::ui::contexts::Dark;
 use crate::ui::schedule::{self, sliced};
+use crate::ui::task::Latest;
 
 const HEIGHT: u32 = 360;
 
@@ -98,11 +99,10 @@ pub fn Graph(state: RwSignal<PanelState>, result: RwSignal<QueryResult>) -> impl
     let offset = move |opts: GraphOptions| zone(opts.local_time, local_offset_at);
 
     // The drawing in progress: a newer one stops an older one's remaining slices.
-    let drawing = StoredValue::new(0u64);
+    let drawing = Latest::new();
     Effect::new(move |_| {
         let Some(el) = canvas.get() else { return };
-        let generation = drawing.get_value().wrapping_add(1);
-        drawing.set_value(generation);
+        let ticket = drawing.start();
         let opts = options.get();
         let style = Style {
             log_scale: opts.log_scale,
@@ -144,7 +144,7 @@ pub fn Graph(state: RwSignal<PanelState>, result: RwSignal<QueryResult>) -> impl
             let mut next = Some(0);
             let all = sliced("console:draw-slice", || {
                 // A newer drawing took over, or the chart is gone.
-                if drawing.try_get_value() != Some(generation) {
+                if !ticket.is_current() {
                     return Err(());
                 }
                 next = next.and_then(|from| draw_some(&el, view_plot, from));
