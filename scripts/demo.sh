@@ -11,7 +11,7 @@ cd "$ROOT"
 
 build_console
 log "building the ruler and the console server"
-cargo build -q -p ruler -p e2e --bins
+cargo build -q -p ruler -p testkit --bins
 
 free_port() {
   python3 -c 'import socket,sys; s=socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]) if len(sys.argv) > 1 else 0)); print(s.getsockname()[1])' "$@" 2>/dev/null \

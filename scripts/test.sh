@@ -10,7 +10,6 @@ scripts/size.sh
 
 log "unit and integration tests"
 cargo test --workspace --exclude e2e
-cargo test -p e2e --lib
 log "fuzzing the console's lexer, editor, completion and formatter (1,000,000 cases)"
 cargo test -p app --release --test promql_fuzz -- --ignored
 scripts/check-deploy.sh

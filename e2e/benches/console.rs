@@ -72,7 +72,7 @@ fn main() -> Result<()> {
                 post(move || async move { ([("content-type", "application/json")], body) }),
             )
             .nest_service("/ref", ServeDir::new(&reference))
-            .fallback_service(e2e::console::router(&dist, Some(config)));
+            .fallback_service(testkit::console::router(&dist, Some(config)));
         tokio::spawn(async move { axum::serve(listener, app).await });
 
         let b = Browser::start().await?;
@@ -129,10 +129,10 @@ async fn against_prometheus(
         .arg(dir.path().join("prometheus/data"))
         .output()?;
     ensure!(status.status.success(), "promtool: {}", String::from_utf8_lossy(&status.stderr));
-    let prom = e2e::process::Prometheus::start(&[], "", Some(dir.path().join("prometheus"))).await?;
+    let prom = testkit::process::Prometheus::start(&[], "", Some(dir.path().join("prometheus"))).await?;
 
     let config = serde_json::json!({ "apiUrl": prom.url }).to_string();
-    let console = e2e::console::spawn(dist, Some(config), "127.0.0.1:0", "/").await?;
+    let console = testkit::console::spawn(dist, Some(config), "127.0.0.1:0", "/").await?;
     let end_input =
         promapi::time::rfc3339(end * 1000).replace('T', " ").trim_end_matches(".000Z").to_string();
     let range = (points as i64 - 1) * STEP;

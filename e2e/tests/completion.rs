@@ -2,8 +2,8 @@
 //! values (scoped to the metric), durations, keyboard handling and query history.
 
 use anyhow::Result;
-use e2e::process::Prometheus;
 use fantoccini::elements::Element;
+use testkit::process::Prometheus;
 
 use crate::prometheus::prometheus_with_data;
 use crate::support::browser::Browser;

@@ -5,10 +5,10 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{ensure, Context, Result};
-use e2e::process::{free_port, Nginx, Prometheus};
 use promapi::{ApiResponse, QueryData};
 use reqwest::header::{ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_TYPE};
 use reqwest::StatusCode;
+use testkit::process::{free_port, Nginx, Prometheus};
 
 use crate::support::browser::Browser;
 use crate::support::{dist_dir, exporter};

@@ -2,7 +2,7 @@
 //! Format (promql-parser's prettify, run in the parser worker).
 
 use anyhow::Result;
-use e2e::process::Prometheus;
+use testkit::process::Prometheus;
 
 use crate::support::browser::Browser;
 use crate::support::serve_console;

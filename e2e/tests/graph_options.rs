@@ -7,9 +7,9 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use anyhow::Result;
-use e2e::process::Prometheus;
 use promapi::{ApiResponse, QueryData};
 use serde_json::Value;
+use testkit::process::Prometheus;
 
 use crate::support::browser::Browser;
 use crate::support::{exporter, serve_api, serve_console};

@@ -4,9 +4,9 @@
 use std::time::Duration;
 
 use anyhow::{bail, Result};
-use e2e::process::Prometheus;
 use promapi::rules::AlertsData;
 use promapi::{ApiResponse, QueryData};
+use testkit::process::Prometheus;
 
 use crate::support::browser::Browser;
 use crate::support::{serve_console, serve_console_at};
@@ -178,7 +178,7 @@ async fn the_pages_work_under_a_sub_path_and_show_an_unreachable_api() -> Result
     b.wait_count("[data-testid=alert]", 1).await?;
     assert_eq!(b.url().await?, format!("{console}/alerts"));
 
-    let closed = e2e::process::free_port()?;
+    let closed = testkit::process::free_port()?;
     let console = serve_console(&format!("http://127.0.0.1:{closed}")).await?;
     b.goto(&format!("{console}/rules")).await?;
     b.wait_text("[data-testid=error]", "Cannot load the rules. Cannot reach the query API").await?;
@@ -228,7 +228,7 @@ async fn the_ruler_serves_the_console_for_its_own_rules_and_alerts() -> Result<(
     let prom = Prometheus::start(&[("replica", "a")], "", None).await?;
     let dir = tempfile::tempdir()?;
     std::fs::write(dir.path().join("rules.yaml"), RULES)?;
-    let port = e2e::process::free_port()?;
+    let port = testkit::process::free_port()?;
     let args: Vec<String> = vec![
         "run".into(),
         format!("--query={}", prom.url),
@@ -238,7 +238,7 @@ async fn the_ruler_serves_the_console_for_its_own_rules_and_alerts() -> Result<(
         format!("--web.console-dir={}", crate::support::dist_dir()?.display()),
     ];
     let ruler = crate::support::ruler_binary()?;
-    let _child = e2e::process::ChildGuard::spawn(
+    let _child = testkit::process::ChildGuard::spawn(
         &ruler.display().to_string(),
         &args,
         Some(&dir.path().join("ruler.log")),

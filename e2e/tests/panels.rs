@@ -108,7 +108,8 @@ async fn an_embedded_panel_is_alone_read_only_and_keeps_its_flag() -> Result<()>
 
     // Editable when config.json says so.
     let config = serde_json::json!({ "apiUrl": prom.url, "embed": { "editable": true } }).to_string();
-    let addr = e2e::console::spawn(&crate::support::dist_dir()?, Some(config), "127.0.0.1:0", "/").await?;
+    let addr =
+        testkit::console::spawn(&crate::support::dist_dir()?, Some(config), "127.0.0.1:0", "/").await?;
     b.goto(&format!("http://{addr}/embed?g0.expr=e2e_demo_value&g0.tab=1")).await?;
     b.type_into("[data-testid=expr]", "e2e_demo_value{id=\"two\"}\n").await?;
     b.wait_count("[data-testid=series-row]", 1).await?;

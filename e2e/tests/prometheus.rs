@@ -1,8 +1,8 @@
 //! The console against a real Prometheus 2.42.
 
 use anyhow::Result;
-use e2e::process::Prometheus;
 use promapi::{ApiResponse, QueryData};
+use testkit::process::Prometheus;
 
 use crate::support::browser::Browser;
 use crate::support::{exporter, serve_console};

@@ -2,7 +2,7 @@
 //! failing store).
 
 use anyhow::{ensure, Result};
-use e2e::fixture::{self, FixtureOptions, Recorded, FAILING_STORE, SIDECAR_A, SIDECAR_B};
+use testkit::fixture::{self, FixtureOptions, Recorded, FAILING_STORE, SIDECAR_A, SIDECAR_B};
 
 use crate::support::browser::Browser;
 use crate::support::serve_console;

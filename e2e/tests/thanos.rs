@@ -1,7 +1,7 @@
 //! The console against the Thanos API fixture: the Thanos switches, warnings and request parameters.
 
 use anyhow::Result;
-use e2e::fixture::{self, FixtureOptions, Recorded};
+use testkit::fixture::{self, FixtureOptions, Recorded};
 
 use crate::support::browser::Browser;
 use crate::support::{serve_console, serve_console_at};
@@ -149,7 +149,7 @@ async fn the_console_works_under_a_sub_path() -> Result<()> {
 #[tokio::test]
 async fn an_unreachable_api_and_a_garbage_answer_are_shown_as_errors() -> Result<()> {
     // Nothing listens on this port.
-    let closed = e2e::process::free_port()?;
+    let closed = testkit::process::free_port()?;
     let console = serve_console(&format!("http://127.0.0.1:{closed}")).await?;
     let b = Browser::start().await?;
     b.goto(&format!("{console}/graph?g0.expr=up&g0.tab=1")).await?;

@@ -14,7 +14,7 @@ use std::process::Command;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::{ensure, Context, Result};
-use e2e::process::{free_port, wait_ready, ChildGuard};
+use testkit::process::{free_port, wait_ready, ChildGuard};
 
 const MIN: i64 = 60_000;
 /// The history's resolution.

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 use axum::routing::get;
 use axum::Router;
-use e2e::process::{free_port, wait_ready, ChildGuard, Prometheus};
+use testkit::process::{free_port, wait_ready, ChildGuard, Prometheus};
 
 /// Rules per group, and the groups' interval.
 const GROUP_SIZE: usize = 100;

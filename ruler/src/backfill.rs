@@ -31,8 +31,8 @@ use promapi::Labels;
 use tokio::sync::Semaphore;
 use tokio::task::JoinHandle;
 
+use crate::cli::flags::RuleArgs;
 use crate::discovery::{DnsResolver, Endpoints};
-use crate::flags::RuleArgs;
 use crate::query::http::{HttpQuerier, Method};
 use crate::query::range::{Grid, HttpRangeSource, Matrix, RangeQuerier, RangeSource};
 use crate::query::{Querier, QueryError};
@@ -160,7 +160,7 @@ async fn from_flags(args: BackfillArgs) -> anyhow::Result<Summary> {
         external_labels: external_labels.clone(),
         external_url: String::new(),
     };
-    let groups = crate::run::load_groups(&args.rules.rule_file, &defaults)?;
+    let groups = crate::config::load_groups(&args.rules.rule_file, &defaults)?;
     anyhow::ensure!(!groups.is_empty(), "--rule-file {}: no rule groups", args.rules.rule_file.join(" "));
     let endpoints =
         Arc::new(Endpoints::parse(&args.query, None).map_err(|e| anyhow::anyhow!("--query {e}"))?);
@@ -553,8 +553,8 @@ mod tests {
     use std::sync::Mutex;
 
     use super::*;
+    use crate::config::rulefmt;
     use crate::query::fake::FakeQuerier;
-    use crate::rulefmt;
     use crate::rules::group::STALE_NAN;
     use crate::tsdb::Block;
 

@@ -1,41 +1,47 @@
 //! The ruler: evaluates Prometheus recording and alerting rules against a Thanos Querier.
 //!
 //! # Layout
-//! - [`rulefmt`]: the rule-file format (Prometheus' plus Thanos' `partial_response_strategy`), read
-//!   from YAML and validated; every problem names file:line, group and rule.
-//! - [`check`]: `ruler check rules`, promtool-style output over many files.
-//! - [`flags`]: `ruler run` flags (`thanos rule` names), grouped by component.
-//! - [`discovery`]: `--query` / `--alertmanagers.url` addresses, plain or looked up in DNS.
-//! - [`query`]: the [`query::Querier`] trait (instant query at a timestamp), its HTTP client and a fake.
-//! - [`template`]: Go-template rendering of alert labels and annotations, with Prometheus' functions.
-//! - [`rules`]: recording and alerting rules, alert states, one evaluation of a group at a timestamp.
-//! - [`metrics`]: `/metrics` (evaluations, failures, missed iterations, sends, reloads).
-//! - [`notifier`]: alerts to Alertmanager (API v2), with `--alert.label-drop` and external labels,
-//!   through a bounded, retrying queue per Alertmanager.
-//! - [`objstore`]: the Thanos object-storage configuration, opened as a bucket.
-//! - [`shipper`]: uploads blocks to the bucket as Thanos' shipper does (meta.json last, a shipper file).
-//! - [`sink`]: where results go ([`sink::Sink`]); the latest samples in memory, on `/federate`.
-//! - [`tsdb`]: Prometheus TSDB blocks: a writer byte-identical to Prometheus' and a strict reader.
-//! - [`storage`]: the data directory: write-ahead log, head, blocks, retention.
-//! - [`run`]: `ruler run`: scheduling on each group's grid, reload, ordered shutdown.
+//! From the command line down:
+//! - [`cli`]: `ruler run` flags (`thanos rule` names, by component) and command, `ruler check rules`.
+//! - [`config`]: the rule-file format (Prometheus' plus Thanos' `partial_response_strategy`), validated
+//!   with every problem at file:line, and `--rule-file` globs loaded into groups.
+//! - [`manager`]: `ruler run`'s wiring and ordered shutdown, the per-group scheduler ("when"), the
+//!   housekeeping loops (blocks, retention, upload, DNS) and the scheduler's clock.
 //! - [`backfill`]: `ruler backfill`: the same evaluations over a past range, from range queries, into
 //!   one block per 2h window.
-//! - [`api`]: the HTTP API.
+//! - [`rules`]: recording and alerting rules, alert states, one evaluation of a group at a timestamp
+//!   ("what": [`rules::group::Group::eval`]).
+//! - [`template`]: Go-template rendering of alert labels and annotations, with Prometheus' functions.
+//!
+//! External systems, each behind a narrow trait with a fake beside it where the scheduler uses it:
+//! - [`query`]: the [`query::Querier`] (instant query at a timestamp), its HTTP client, range answers
+//!   for backfill, and a fake.
+//! - [`notifier`]: the [`notifier::Notifier`]: Alertmanagers (API v2) with `--alert.label-drop` and
+//!   external labels, a bounded retrying queue per Alertmanager, and a fake.
+//! - [`discovery`]: `--query` / `--alertmanagers.url` addresses, plain or looked up in DNS.
+//! - [`objstore`] and [`shipper`]: the Thanos object-storage configuration, and uploads as Thanos'
+//!   shipper does (meta.json last, a shipper file).
+//!
+//! Storage and serving:
+//! - [`storage`]: the data directory: write-ahead log, head, blocks, retention, alert state kept for
+//!   restarts.
+//! - [`tsdb`]: Prometheus TSDB blocks and WAL: writers byte-identical to Prometheus', strict readers
+//!   (formats in `src/tsdb/FORMAT.md`).
+//! - [`web`]: the HTTP API (`/api/v1/rules`, `/api/v1/alerts`, reload, the console) and `/federate`.
+//! - [`metrics`]: `/metrics` (evaluations, failures, missed iterations, sends, reloads).
 
-pub mod api;
 pub mod backfill;
-pub mod check;
+pub mod cli;
+pub mod config;
 pub mod discovery;
-pub mod flags;
+pub mod manager;
 pub mod metrics;
 pub mod notifier;
 pub mod objstore;
 pub mod query;
-pub mod rulefmt;
 pub mod rules;
-pub mod run;
 pub mod shipper;
-pub mod sink;
 pub mod storage;
 pub mod template;
 pub mod tsdb;
+pub mod web;

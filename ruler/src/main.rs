@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use ruler::flags::{AlertArgs, HttpArgs, LogArgs, QueryArgs, RuleArgs, StorageArgs};
+use ruler::cli;
 
 /// Evaluates Prometheus recording and alerting rules against a Thanos Querier.
 #[derive(Debug, Parser)]
@@ -17,7 +17,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Evaluate rules against the querier and send alerts to Alertmanager.
-    Run(Box<RunArgs>),
+    Run(Box<cli::run::RunArgs>),
     /// Evaluate rules over a past range and write Thanos-ready blocks, one per 2h window.
     ///
     /// Each group is evaluated at the slots `ruler run` would have used (its grid, query_offset),
@@ -33,22 +33,6 @@ enum Command {
     },
 }
 
-#[derive(Debug, clap::Args)]
-struct RunArgs {
-    #[command(flatten)]
-    query: QueryArgs,
-    #[command(flatten)]
-    rules: RuleArgs,
-    #[command(flatten)]
-    alert: AlertArgs,
-    #[command(flatten)]
-    http: HttpArgs,
-    #[command(flatten)]
-    storage: StorageArgs,
-    #[command(flatten)]
-    log: LogArgs,
-}
-
 #[derive(Debug, Subcommand)]
 enum Check {
     /// Check rule files (Prometheus format plus Thanos' partial_response_strategy). Exit 1 on any problem.
@@ -61,41 +45,10 @@ enum Check {
 
 fn main() -> ExitCode {
     match Cli::parse().command {
-        Command::Run(args) => {
-            let RunArgs { query, rules, alert, http, storage, log } = *args;
-            init_logging(&log);
-            let bucket = match storage.prepare() {
-                Ok(b) => b,
-                Err(e) => {
-                    eprintln!("ruler run: {e}");
-                    return ExitCode::from(2);
-                }
-            };
-            let mut config = ruler::flags::run_config(&query, &rules, &alert, &storage, bucket);
-            config.console_dir = http.console_dir.clone();
-            let runtime = match tokio::runtime::Runtime::new() {
-                Ok(r) => r,
-                Err(e) => {
-                    eprintln!("ruler run: start runtime: {e}");
-                    return ExitCode::from(2);
-                }
-            };
-            let result = runtime.block_on(async move {
-                let listener = tokio::net::TcpListener::bind(&http.http_address).await?;
-                ruler::run::run(config, listener, shutdown_signal()).await
-            });
-            match result {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(e) => {
-                    tracing::error!("{e:#}");
-                    eprintln!("ruler run: {e:#}");
-                    ExitCode::from(1)
-                }
-            }
-        }
+        Command::Run(args) => cli::run::command(*args),
         Command::Backfill(args) => ruler::backfill::command(*args),
         Command::Check { what: Check::Rules { files } } => {
-            match ruler::check::check_rules(&files, &mut std::io::stdout().lock()) {
+            match cli::check::check_rules(&files, &mut std::io::stdout().lock()) {
                 Ok(true) => ExitCode::SUCCESS,
                 Ok(false) => ExitCode::from(1),
                 Err(e) => {
@@ -105,32 +58,6 @@ fn main() -> ExitCode {
             }
         }
     }
-}
-
-/// Logs to stderr in logfmt (`ts=… level=info target=… msg=…`, as Thanos logs) or JSON.
-fn init_logging(log: &LogArgs) {
-    let filter = tracing_subscriber::EnvFilter::new(&log.level);
-    if log.format == "json" {
-        tracing_subscriber::fmt().json().with_env_filter(filter).with_writer(std::io::stderr).init();
-    } else {
-        tracing_logfmt::builder()
-            .subscriber_builder()
-            .with_env_filter(filter)
-            .with_writer(std::io::stderr)
-            .init();
-    }
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            s.recv().await;
-        }
-    };
-    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
 }
 
 #[cfg(test)]

@@ -16,7 +16,6 @@ use ulid::Ulid;
 
 use crate::rules::alerting::Alert;
 use crate::rules::Sample;
-use crate::sink::Sink;
 use crate::tsdb::block::TMP_SUFFIX;
 use crate::tsdb::wal::{Record, Wal};
 use crate::tsdb::{BlockWriter, Error, Meta};
@@ -281,12 +280,6 @@ impl Storage {
             .filter(|(l, _)| l.get("__name__").is_some_and(|n| n == name))
             .filter_map(|(l, s)| s.last().map(|&(t, v)| (l.clone(), t, v)))
             .collect()
-    }
-}
-
-impl Sink for Storage {
-    fn append(&self, samples: &[Sample]) -> Result<(), String> {
-        self.append_samples(samples).map(|_| ()).map_err(|e| e.to_string())
     }
 }
 

@@ -13,11 +13,11 @@ use std::process::Command;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{ensure, Context, Result};
-use e2e::process::Prometheus;
 use futures::{StreamExt, TryStreamExt};
 use promapi::{ApiResponse, InstantQuery, Labels, QueryData, ThanosParams};
 use ruler::rules::group::{Defaults, Group};
 use ruler::tsdb::{Block, BLOCK_DURATION_MS};
+use testkit::process::Prometheus;
 
 const MIN: i64 = 60_000;
 /// Prometheus' staleness marker.
@@ -177,7 +177,7 @@ async fn every_output_equals_the_instant_query_at_its_time() -> Result<()> {
     assert_eq!(windows, want_windows, "one block per window holding every rule:\n{stderr}");
     assert!(stderr.contains(&format!("[{n}/{n}]", n = windows.len())), "progress: {stderr}");
 
-    let groups = ruler::run::load_groups(
+    let groups = ruler::config::load_groups(
         &[rules.display().to_string()],
         &Defaults { interval_ms: MIN, ..Default::default() },
     )?;

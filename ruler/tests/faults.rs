@@ -6,12 +6,14 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use axum::routing::post;
 use axum::Router;
-use e2e::process::{free_port, wait_ready, Alertmanager, ChildGuard};
 use promapi::rules::{Rule, RulesData};
 use promapi::ApiResponse;
+use testkit::process::{free_port, wait_ready, Alertmanager, ChildGuard};
 
 use crate::run::RULES;
-use crate::support::{am_alerts, eventually, get_json, named, prometheus_scraping_exporter, start_ruler};
+use crate::support::{
+    am_alerts, eventually, eventually_within, get_json, named, prometheus_scraping_exporter, start_ruler,
+};
 
 /// A query API that misbehaves on purpose, by expression: `garbage` answers 200 with a body that is
 /// not JSON, `unavailable` answers 503 with HTML, `slow` never answers in time, `wrongtype` answers
@@ -105,10 +107,12 @@ async fn alerts_wait_in_the_queue_while_alertmanager_is_down_and_sigterm_stops_c
     .await?;
 
     let am = Alertmanager::start_on(am_port).await?;
-    let alert = eventually("the queued alert to reach Alertmanager", || async {
-        Ok(named(&am_alerts(&am.url).await?, "ValueHigh").cloned())
-    })
-    .await?;
+    // The sender's backoff grows to 30 s while Alertmanager is down: wait longer than one step.
+    let alert =
+        eventually_within("the queued alert to reach Alertmanager", Duration::from_secs(45), || async {
+            Ok(named(&am_alerts(&am.url).await?, "ValueHigh").cloned())
+        })
+        .await?;
     assert_eq!(alert["annotations"]["summary"], "big is 1.235M");
     let m = reqwest::get(format!("{}/metrics", r.url)).await?.text().await?;
     assert!(

@@ -4,10 +4,10 @@
 use std::time::Duration;
 
 use anyhow::Result;
-use e2e::process::{free_port, wait_ready, Alertmanager, Prometheus};
 use promapi::rules::{AlertsData, Rule, RulesData};
 use promapi::ApiResponse;
 use serde_json::Value;
+use testkit::process::{free_port, wait_ready, Alertmanager, Prometheus};
 
 use crate::support::{
     am_alerts, eventually, exporter, get_json, named, prometheus_scraping_exporter, start_ruler,

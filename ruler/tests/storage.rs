@@ -6,10 +6,10 @@ use std::path::Path;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use e2e::process::{wait_ready, Alertmanager, Prometheus};
 use promapi::rules::AlertsData;
 use promapi::{ApiResponse, QueryData};
 use ruler::tsdb::{wal, Block};
+use testkit::process::{wait_ready, Alertmanager, Prometheus};
 
 use crate::run::RULES;
 use crate::support::{eventually, get_json, prometheus_scraping_exporter, start_ruler};

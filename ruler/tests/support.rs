@@ -5,8 +5,8 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Result};
 use axum::routing::get;
 use axum::Router;
-use e2e::process::{free_port, ChildGuard};
 use serde_json::Value;
+use testkit::process::{free_port, ChildGuard};
 
 const METRICS: &str = "e2e_value{id=\"big\"} 1234567\ne2e_value{id=\"small\"} 1\n";
 
@@ -21,10 +21,10 @@ pub async fn exporter() -> Result<std::net::SocketAddr> {
 }
 
 /// A real Prometheus (external label replica="a") scraping [`exporter`] every second.
-pub async fn prometheus_scraping_exporter() -> Result<e2e::process::Prometheus> {
+pub async fn prometheus_scraping_exporter() -> Result<testkit::process::Prometheus> {
     let exporter = exporter().await?;
     let scrape = format!("  - job_name: demo\n    static_configs:\n      - targets: ['{exporter}']\n");
-    e2e::process::Prometheus::start(&[("replica", "a")], &scrape, None).await
+    testkit::process::Prometheus::start(&[("replica", "a")], &scrape, None).await
 }
 
 pub struct Ruler {
@@ -66,12 +66,21 @@ pub async fn get_json<T: serde::de::DeserializeOwned>(url: &str) -> Result<T> {
 }
 
 /// Polls `probe` every 200 ms for up to 30 s.
-pub async fn eventually<T, F, Fut>(what: &str, mut probe: F) -> Result<T>
+pub async fn eventually<T, F, Fut>(what: &str, probe: F) -> Result<T>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Result<Option<T>>>,
 {
-    let deadline = Instant::now() + Duration::from_secs(30);
+    eventually_within(what, Duration::from_secs(30), probe).await
+}
+
+/// Polls `probe` every 200 ms for up to `limit`.
+pub async fn eventually_within<T, F, Fut>(what: &str, limit: Duration, mut probe: F) -> Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<Option<T>>>,
+{
+    let deadline = Instant::now() + limit;
     loop {
         if let Ok(Some(v)) = probe().await {
             return Ok(v);

@@ -7,10 +7,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{bail, ensure, Context, Result};
-use e2e::process::Prometheus;
 use promapi::Labels;
 use ruler::tsdb::{Block, BlockWriter, BLOCK_DURATION_MS};
 use serde_json::Value;
+use testkit::process::Prometheus;
 
 const H: i64 = 3_600_000;
 /// Prometheus' staleness marker.

@@ -8,7 +8,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use e2e::process::{free_port, wait_ready, ChildGuard};
 use futures::TryStreamExt;
 use object_store::path::Path as Key;
 use object_store::{ObjectMeta, ObjectStore, ObjectStoreExt};
@@ -16,6 +15,7 @@ use promapi::Labels;
 use ruler::objstore::BucketConfig;
 use ruler::shipper::{read_shipper_file, Pass, Shipper, SHIPPER_FILE};
 use ruler::tsdb::{Block, BlockWriter};
+use testkit::process::{free_port, wait_ready, ChildGuard};
 use ulid::Ulid;
 
 use crate::recording_bucket::RecordingBucket;

@@ -6,10 +6,10 @@ use std::collections::BTreeMap;
 use std::process::Command;
 
 use anyhow::{ensure, Context, Result};
-use e2e::process::Prometheus;
 use promapi::Labels;
 use ruler::tsdb::wal::{self, Wal, DEFAULT_SEGMENT_SIZE, PAGE_SIZE};
 use serde_json::Value;
+use testkit::process::Prometheus;
 
 use crate::support::eventually;
 use crate::tsdb::parse_dump;

@@ -5,11 +5,11 @@ use std::future::Future;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
-use e2e::process::{free_port, wait_ready, ChildGuard};
 use fantoccini::elements::Element;
 use fantoccini::wd::WebDriverCompatibleCommand;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{json, Value};
+use testkit::process::{free_port, wait_ready, ChildGuard};
 
 /// How long a step may take before the test fails (first wasm load included).
 pub const PATIENCE: Duration = Duration::from_secs(20);

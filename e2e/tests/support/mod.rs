@@ -30,7 +30,7 @@ pub async fn serve_console(api_url: &str) -> Result<String> {
 /// Like [`serve_console`], under a sub-path such as `/thanos` (the URL returned includes it).
 pub async fn serve_console_at(api_url: &str, prefix: &str) -> Result<String> {
     let config = serde_json::json!({ "apiUrl": api_url }).to_string();
-    let addr: SocketAddr = e2e::console::spawn(&dist_dir()?, Some(config), "127.0.0.1:0", prefix).await?;
+    let addr: SocketAddr = testkit::console::spawn(&dist_dir()?, Some(config), "127.0.0.1:0", prefix).await?;
     Ok(format!("http://{addr}{}", prefix.trim_end_matches('/')))
 }
 

@@ -11,8 +11,8 @@ use promapi::Labels;
 use super::alerting::{Alert, AlertingRule, RestoreOptions};
 use super::recording::RecordingRule;
 use super::{Health, RuleError, Sample};
+use crate::config::rulefmt;
 use crate::query::{Querier, QueryError, QueryOutput};
-use crate::rulefmt;
 use crate::template::{expand_with, uses_query, Queries, TemplateData};
 
 /// Prometheus' staleness marker: a NaN with this exact bit pattern.

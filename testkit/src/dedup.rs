@@ -1,5 +1,5 @@
 //! Thanos' penalty deduplication of two or more replicas of one series, written from its documented
-//! behaviour (`pkg/dedup/iter.go`, summarised in `shared/research/console-anchors.md` §2.2) for the
+//! behaviour (`pkg/dedup/iter.go`, described in `promapi/THANOS-API.md` §7) for the
 //! fixture querier. Not Thanos' code.
 //!
 //! The merged series follows one replica and switches to another only when the one in use has a gap

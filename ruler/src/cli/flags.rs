@@ -5,11 +5,11 @@ use std::time::Duration;
 use clap::Args;
 use promapi::Labels;
 
+use crate::manager::RunConfig;
 use crate::notifier::NotifyOptions;
 use crate::query::http::Method;
 use crate::rules::alerting::RestoreOptions;
 use crate::rules::group::{Defaults, EvalOptions};
-use crate::run::RunConfig;
 use crate::storage::StorageOptions;
 
 #[derive(Debug, Clone, Args)]
@@ -146,7 +146,7 @@ fn duration_ms(s: &str) -> Result<i64, String> {
 /// `name="value"` (the value Go-quoted, as `thanos rule --label` takes it).
 fn label(s: &str) -> Result<(String, String), String> {
     let (name, value) = s.split_once('=').ok_or_else(|| format!("{s:?}: expected name=\"value\""))?;
-    if !crate::rulefmt::is_label_name(name) {
+    if !crate::config::rulefmt::is_label_name(name) {
         return Err(format!("{name:?} is not a valid label name"));
     }
     let value = value

@@ -30,7 +30,7 @@ async fn main() -> anyhow::Result<()> {
         args.dist.display()
     );
     let config = args.api_url.map(|u| serde_json::json!({ "apiUrl": u }).to_string());
-    let addr = e2e::console::spawn(&args.dist, config, &args.listen, &args.prefix).await?;
+    let addr = testkit::console::spawn(&args.dist, config, &args.listen, &args.prefix).await?;
     println!("console listening on http://{addr}{}", args.prefix);
     std::future::pending::<()>().await;
     Ok(())

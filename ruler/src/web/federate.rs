@@ -1,6 +1,5 @@
-//! Where evaluation results go: [`Sink`], implemented by the local TSDB ([`crate::storage`]) and by
-//! [`MemorySink`], which keeps the latest sample of every series the rules produce for `/federate`
-//! (the Prometheus text format, as Prometheus serves its own).
+//! `/federate`: [`MemorySink`] keeps the latest stored sample of every series the rules produce, served
+//! in the Prometheus text format (as Prometheus serves its own) for the series a [`Selector`] picks.
 
 use std::collections::BTreeMap;
 use std::sync::RwLock;
@@ -12,20 +11,15 @@ use promql_parser::parser::{self, Expr};
 use crate::rules::group::STALE_NAN;
 use crate::rules::Sample;
 
-/// Takes the samples of one group evaluation, in order.
-pub trait Sink: Send + Sync {
-    /// Fails when the samples could not be kept (a storage error, said in words).
-    fn append(&self, samples: &[Sample]) -> Result<(), String>;
-}
-
 /// The latest sample of each series; a staleness marker removes the series.
 #[derive(Debug, Default)]
 pub struct MemorySink {
     latest: RwLock<BTreeMap<Labels, (i64, f64)>>,
 }
 
-impl Sink for MemorySink {
-    fn append(&self, samples: &[Sample]) -> Result<(), String> {
+impl MemorySink {
+    /// Keeps the samples of one group evaluation, in order.
+    pub fn append(&self, samples: &[Sample]) {
         let mut latest = self.latest.write().unwrap();
         for s in samples {
             if s.v.to_bits() == STALE_NAN {
@@ -34,7 +28,6 @@ impl Sink for MemorySink {
                 latest.insert(s.labels.clone(), (s.t, s.v));
             }
         }
-        Ok(())
     }
 }
 
@@ -105,13 +98,11 @@ mod tests {
             sample(&[("__name__", "job:up:sum"), ("job", "api")], 1_000, 1.0),
             sample(&[("__name__", "job:up:sum"), ("job", "db")], 1_000, 2.0),
             sample(&[("__name__", "other"), ("q", "a\"b")], 1_000, 0.5),
-        ])
-        .unwrap();
+        ]);
         sink.append(&[
             sample(&[("__name__", "job:up:sum"), ("job", "api")], 2_000, 3.0),
             sample(&[("__name__", "job:up:sum"), ("job", "db")], 2_000, f64::from_bits(STALE_NAN)),
-        ])
-        .unwrap();
+        ]);
         let ext: Labels =
             [("replica".to_string(), "a".to_string()), ("job".to_string(), "ignored".to_string())].into();
         let sel = |s: &str| vec![Selector::parse(s).unwrap()];

@@ -1,7 +1,7 @@
 //! A Thanos Query API fixture. **This is not Thanos**: it is a small server that answers
 //! `/api/v1/query` and `/api/v1/query_range` the way a Thanos Querier would for a fixed data set, so
 //! the console's Thanos behaviour can be tested where no Thanos binary exists. Semantics follow
-//! Thanos' documentation and code (summarised in `shared/research/console-anchors.md` §1–2):
+//! Thanos' documentation and code (summarised in `promapi/THANOS-API.md`):
 //!
 //! - Data: `fixture_up{job="api", instance="api-1"|"api-2"}`, each scraped by two Prometheus replicas
 //!   (`replica="a"|"b"`) every 15 s. Replica `a` scrapes on the 15 s grid but misses minutes 3–5 of

@@ -17,7 +17,7 @@ use tokio::sync::{mpsc, oneshot};
 use crate::metrics::Metrics;
 use crate::rules::alerting::AlertState;
 use crate::rules::group::{Group, Rule};
-use crate::sink::{MemorySink, Selector};
+use crate::web::federate::{MemorySink, Selector};
 
 /// The groups' latest state, as the API shows it, by `file;name`.
 pub type Published = Arc<RwLock<BTreeMap<String, api::RuleGroup>>>;

@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use crate::rulefmt;
+use crate::config::rulefmt;
 
 /// Checks `files`, writing a promtool-style report to `out`. Returns whether all files are valid.
 pub fn check_rules(files: &[PathBuf], out: &mut dyn Write) -> std::io::Result<bool> {

@@ -1,4 +1,4 @@
-//! Servers and processes for the end-to-end tests and the local demo.
+//! The test kit: servers and processes the ruler's tests, the end-to-end tests and the local demo share.
 //!
 //! # Layout
 //! - [`fixture`]: a Thanos Query API fixture (dedup, partial response) for what Prometheus cannot show.

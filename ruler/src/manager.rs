@@ -1,0 +1,12 @@
+//! `ruler run`: the wiring of the parts and their ordered shutdown ([`run()`]), the per-group
+//! scheduler ([`scheduler`]), the loops beside it ([`housekeeping`]), its clock ([`clock`]) and the
+//! settings gathered from the flags ([`RunConfig`]).
+
+pub mod clock;
+pub mod housekeeping;
+mod run;
+pub mod scheduler;
+mod settings;
+
+pub use run::{run, QUEUE_CAPACITY};
+pub use settings::RunConfig;

@@ -1,0 +1,165 @@
+//! `ruler run`'s wiring: opens storage, resolves addresses, starts the scheduler, the housekeeping
+//! loops, the notifier and the HTTP API, handles reloads, and shuts down in order.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use tokio::sync::{mpsc, oneshot, Notify};
+
+use crate::config::load_groups;
+use crate::discovery::{DnsResolver, Endpoints};
+use crate::manager::clock::SystemClock;
+use crate::manager::housekeeping::{housekeeping, refresh, shipping};
+use crate::manager::scheduler::{Restore, Scheduler, Shared};
+use crate::manager::RunConfig;
+use crate::metrics::Metrics;
+use crate::notifier::alertmanager::Alertmanagers;
+use crate::query::http::HttpQuerier;
+use crate::shipper::Shipper;
+use crate::storage::Storage;
+use crate::web::api::{self, ReloadRequest};
+
+/// Runs until `shutdown` completes: every group on its own task, and the HTTP API on `listener`.
+/// SIGHUP and `POST /-/reload` reload the rule files; if any file is bad, the running rules stay.
+pub async fn run(
+    config: RunConfig,
+    listener: tokio::net::TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let groups = load_groups(&config.rule_files, &config.defaults)?;
+    tracing::info!(groups = groups.len(), "rules loaded");
+    let metrics = Arc::new(Metrics::new());
+    let queriers =
+        Arc::new(Endpoints::parse(&config.query_urls, None).map_err(|e| anyhow::anyhow!("--query {e}"))?);
+    let alertmanagers = Arc::new(
+        Endpoints::parse(&config.alertmanager_urls, Some(9093))
+            .map_err(|e| anyhow::anyhow!("--alertmanagers.url {e}"))?,
+    );
+    let resolver = Arc::new(DnsResolver::new(config.nameserver).map_err(anyhow::Error::msg)?);
+    // First lookups before the first evaluation; then in the background.
+    let mut resolving = Vec::new();
+    for (what, endpoints, every) in [
+        ("query", &queriers, config.query_dns_interval),
+        ("alertmanager", &alertmanagers, config.alertmanager_dns_interval),
+    ] {
+        if endpoints.needs_dns() {
+            refresh(what, endpoints, &resolver, &metrics).await;
+            let (endpoints, resolver, metrics) = (endpoints.clone(), resolver.clone(), metrics.clone());
+            resolving.push(tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(every).await;
+                    refresh(what, &endpoints, &resolver, &metrics).await;
+                }
+            }));
+        }
+    }
+    let (storage, report) = Storage::open(&config.data_dir, config.storage.clone())
+        .with_context(|| format!("--data-dir {}", config.data_dir.display()))?;
+    tracing::info!(
+        blocks = report.blocks,
+        replayed = report.replayed_samples,
+        torn_bytes = report.torn_bytes,
+        removed_tmp = report.removed_tmp,
+        "storage opened"
+    );
+    // What alerts were before the restart, read before any evaluation adds to it.
+    let restore = Restore {
+        opts: config.restore,
+        states: storage.latest("ALERTS_FOR_STATE"),
+        kept_firing: storage.kept_firing(),
+    };
+    let storage = Arc::new(storage);
+    // Blocks are cut half a window after the window ends: check a few times per half window.
+    let every = Duration::from_millis((config.storage.block_ms as u64 / 4).clamp(250, 30_000));
+    let shipper = match &config.bucket {
+        Some(b) => {
+            Some(Shipper::new(&config.data_dir, b).map_err(|e| anyhow::anyhow!("--objstore.config: {e}"))?)
+        }
+        None => None,
+    };
+    // A pass after every housekeeping round (and one at start), on its own task: a slow bucket
+    // delays neither evaluations nor block cutting.
+    let ship = Arc::new(Notify::new());
+    let shipper_task = shipper.map(|s| {
+        ship.notify_one();
+        tokio::spawn(shipping(s, ship.clone(), metrics.clone()))
+    });
+    let housekeeping = tokio::spawn(housekeeping(storage.clone(), metrics.clone(), every, ship));
+    let client = reqwest::Client::builder().build()?;
+    let am_client = reqwest::Client::builder().timeout(config.send_timeout).build()?;
+    let notifier = Arc::new(Alertmanagers::start(
+        am_client,
+        alertmanagers,
+        &config.alertmanager_urls,
+        QUEUE_CAPACITY,
+        metrics.clone(),
+    ));
+    let shared = Arc::new(Shared {
+        querier: Arc::new(HttpQuerier::new(client, queriers, config.query_method)),
+        notifier: notifier.clone(),
+        storage,
+        sink: Arc::default(),
+        published: Arc::default(),
+        config: Arc::new(config),
+        metrics,
+        clock: Arc::new(SystemClock),
+    });
+    let mut scheduler = Scheduler::new(shared.clone(), Some(restore));
+    shared.metrics.reload_succeeded(shared.clock.now_ms());
+    scheduler.start(groups);
+
+    let (reload_tx, mut reload_rx) = mpsc::channel::<ReloadRequest>(4);
+    let app = api::router(api::ApiState {
+        published: shared.published.clone(),
+        metrics: shared.metrics.clone(),
+        reload: reload_tx,
+        sink: shared.sink.clone(),
+        external_labels: shared.config.defaults.external_labels.clone(),
+        console_dir: shared.config.console_dir.clone(),
+    });
+    tracing::info!(address = %listener.local_addr()?, "serving HTTP");
+    let (stop_http, http_stopped) = oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = http_stopped.await;
+            })
+            .await
+    });
+
+    let mut hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?;
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            _ = &mut shutdown => break,
+            Some(reply) = reload_rx.recv() => {
+                let _ = reply.send(scheduler.reload().await);
+            }
+            _ = hangup.recv() => {
+                let _ = scheduler.reload().await;
+            }
+        }
+    }
+    // Ordered: stop evaluating (an evaluation in progress finishes and queues its alerts), deliver
+    // what is queued, then stop the API.
+    tracing::info!("shutting down: stopping evaluation");
+    scheduler.stop_gracefully().await;
+    for task in resolving {
+        task.abort();
+    }
+    housekeeping.abort();
+    if let Some(task) = shipper_task {
+        task.abort();
+    }
+    let timeout = shared.config.send_timeout + Duration::from_secs(1);
+    tracing::info!("shutting down: sending queued alerts");
+    notifier.drain(timeout).await;
+    let _ = stop_http.send(());
+    server.await??;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Alerts each Alertmanager's queue holds (as `thanos rule`).
+pub const QUEUE_CAPACITY: usize = 10_000;

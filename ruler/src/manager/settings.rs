@@ -1,0 +1,35 @@
+//! Everything `ruler run` needs, gathered from the flags ([`crate::cli::flags`]).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::notifier::NotifyOptions;
+use crate::query::http::Method;
+use crate::rules::alerting::RestoreOptions;
+use crate::rules::group::{Defaults, EvalOptions};
+use crate::storage::StorageOptions;
+
+/// Everything `ruler run` needs, from the flags.
+#[derive(Debug, Clone)]
+pub struct RunConfig {
+    pub data_dir: PathBuf,
+    pub storage: StorageOptions,
+    pub restore: RestoreOptions,
+    pub rule_files: Vec<String>,
+    pub query_urls: Vec<String>,
+    pub query_method: Method,
+    pub query_dns_interval: Duration,
+    /// DNS server for lookups instead of the system's.
+    pub nameserver: Option<std::net::SocketAddr>,
+    pub alertmanager_urls: Vec<String>,
+    pub alertmanager_dns_interval: Duration,
+    pub send_timeout: Duration,
+    pub resend_delay: Duration,
+    pub defaults: Defaults,
+    pub notify: NotifyOptions,
+    pub eval: EvalOptions,
+    /// Where blocks are uploaded (`--objstore.config*`), if anywhere.
+    pub bucket: Option<crate::objstore::BucketConfig>,
+    /// The built console to serve at `/` (`--web.console-dir`), if any.
+    pub console_dir: Option<PathBuf>,
+}
