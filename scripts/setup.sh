@@ -19,6 +19,13 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
 fi
 
+for component in rustfmt clippy; do
+  if ! rustup component list --installed | grep -q "^${component}"; then
+    log "adding the ${component} component"
+    rustup component add "${component}"
+  fi
+done
+
 if ! trunk --version 2>/dev/null | grep -q "^trunk ${TRUNK_VERSION}\."; then
   log "installing trunk ${TRUNK_VERSION} (a few minutes)"
   cargo install --locked trunk --version "~${TRUNK_VERSION}"

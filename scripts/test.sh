@@ -5,6 +5,11 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 cd "$ROOT"
 
+log "gates: formatting and lints (native, and the console for wasm32)"
+cargo fmt --all --check
+cargo clippy --workspace --all-targets -- -D warnings
+cargo clippy -p app --lib --bins --target wasm32-unknown-unknown -- -D warnings
+
 build_console
 scripts/size.sh
 
