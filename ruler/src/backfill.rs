@@ -555,7 +555,7 @@ mod tests {
     use super::*;
     use crate::config::rulefmt;
     use crate::query::fake::FakeQuerier;
-    use crate::rules::group::STALE_NAN;
+    use crate::rules::STALE_NAN;
     use crate::tsdb::Block;
 
     const H: i64 = 3_600_000;

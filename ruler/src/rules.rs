@@ -8,6 +8,9 @@ pub mod recording;
 
 use promapi::Labels;
 
+/// Prometheus' staleness marker: a NaN with this exact bit pattern.
+pub const STALE_NAN: u64 = 0x7ff0_0000_0000_0002;
+
 /// A sample a rule produced: a recording rule's output, or an `ALERTS` / `ALERTS_FOR_STATE` series.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Sample {

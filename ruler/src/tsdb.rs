@@ -30,6 +30,9 @@ pub use block::{Block, BlockWriter, Series};
 pub use error::Error;
 pub use meta::Meta;
 
+use std::fs::File;
+use std::path::Path;
+
 use promapi::Labels;
 
 /// Prometheus' default block duration, 2h in ms: blocks cover aligned windows of it, and the head's
@@ -40,4 +43,9 @@ pub const BLOCK_DURATION_MS: i64 = 2 * 60 * 60 * 1000;
 pub(crate) fn fmt_labels(labels: &Labels) -> String {
     let pairs: Vec<String> = labels.iter().map(|(k, v)| format!("{k}={v:?}")).collect();
     format!("{{{}}}", pairs.join(", "))
+}
+
+/// Makes a directory's entries (new files, renames) durable.
+pub(crate) fn sync_dir(dir: &Path) -> Result<(), Error> {
+    File::open(dir).and_then(|f| f.sync_all()).map_err(Error::io("sync", dir))
 }

@@ -240,7 +240,7 @@ impl AlertingRule {
     pub fn restore(&mut self, states: &[(Labels, i64, f64)], now: i64, opts: RestoreOptions) -> usize {
         let mut restored = 0;
         for (labels, down_at, value) in states {
-            if value.to_bits() == super::group::STALE_NAN || now - down_at > opts.outage_tolerance_ms {
+            if value.to_bits() == super::STALE_NAN || now - down_at > opts.outage_tolerance_ms {
                 continue;
             }
             let mut key = labels.clone();

@@ -10,13 +10,10 @@ use promapi::Labels;
 
 use super::alerting::{Alert, AlertingRule, RestoreOptions};
 use super::recording::RecordingRule;
-use super::{Health, RuleError, Sample};
+use super::{Health, RuleError, Sample, STALE_NAN};
 use crate::config::rulefmt;
 use crate::query::{Querier, QueryError, QueryOutput};
 use crate::template::{expand_with, uses_query, Queries, TemplateData};
-
-/// Prometheus' staleness marker: a NaN with this exact bit pattern.
-pub const STALE_NAN: u64 = 0x7ff0_0000_0000_0002;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Rule {

@@ -19,7 +19,7 @@ use super::cut::chunk_bounds;
 use super::index::{ChunkMeta, IndexReader, IndexWriter, SeriesEntry};
 use super::meta::{Meta, Stats};
 use super::xor::{self, XorEncoder};
-use super::{fmt_labels, tombstones, Error, BLOCK_DURATION_MS};
+use super::{fmt_labels, sync_dir, tombstones, Error, BLOCK_DURATION_MS};
 use crate::rules::Sample;
 
 /// Suffix of a block being written; Prometheus ignores such directories and deletes them at start.
@@ -222,11 +222,6 @@ fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     f.sync_all().map_err(Error::io("sync", path))
 }
 
-/// Makes a directory's entries (new files, renames) durable.
-pub(crate) fn sync_dir(dir: &Path) -> Result<(), Error> {
-    File::open(dir).and_then(|f| f.sync_all()).map_err(Error::io("sync", dir))
-}
-
 /// A block read back: meta.json, index and chunk segments, all checked when opened.
 #[derive(Debug)]
 pub struct Block {
@@ -337,7 +332,7 @@ impl Block {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::group::STALE_NAN;
+    use crate::rules::STALE_NAN;
 
     const H: i64 = 3_600_000;
 

@@ -132,7 +132,7 @@ impl SegmentWriter {
     /// Flushes and syncs the last segment and the directory; returns the segment paths.
     pub fn finish(mut self) -> Result<Vec<PathBuf>, Error> {
         self.finish_segment()?;
-        super::block::sync_dir(&self.dir)?;
+        super::sync_dir(&self.dir)?;
         Ok(self.files)
     }
 }

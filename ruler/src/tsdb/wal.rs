@@ -22,14 +22,14 @@ pub mod reader;
 pub mod record;
 pub mod writer;
 
-use std::fs::{File, OpenOptions};
+use std::fs::OpenOptions;
 use std::path::{Path, PathBuf};
 
 pub use reader::{Damage, TornTail, WalReader};
 pub use record::{Record, RefSample, RefSeries};
 pub use writer::Wal;
 
-use super::Error;
+use super::{sync_dir, Error};
 
 /// Pages are the unit of writing; fragments never cross them.
 pub const PAGE_SIZE: usize = 32 * 1024;
@@ -188,11 +188,6 @@ fn number(name: &str) -> Option<u64> {
         return None;
     }
     name.parse().ok()
-}
-
-/// Makes a directory's entries durable.
-fn sync_dir(dir: &Path) -> Result<(), Error> {
-    File::open(dir).and_then(|f| f.sync_all()).map_err(Error::io("sync", dir))
 }
 
 #[cfg(test)]

@@ -345,7 +345,7 @@ fn read_value(r: &mut BitReader<'_>, prev: u64, leading: &mut u8, trailing: &mut
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::group::STALE_NAN;
+    use crate::rules::STALE_NAN;
 
     fn encode(samples: &[(i64, f64)]) -> Vec<u8> {
         let mut e = XorEncoder::new();

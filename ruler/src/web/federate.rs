@@ -8,8 +8,8 @@ use promapi::Labels;
 use promql_parser::label::Matcher;
 use promql_parser::parser::{self, Expr};
 
-use crate::rules::group::STALE_NAN;
 use crate::rules::Sample;
+use crate::rules::STALE_NAN;
 
 /// The latest sample of each series; a staleness marker removes the series.
 #[derive(Debug, Default)]
