@@ -104,6 +104,18 @@ pub enum Error {
     Block { window: i64, source: tsdb::Error },
     #[error("block {}: writer stopped: {reason}", rfc3339(*window))]
     Writer { window: i64, reason: String },
+    #[error(transparent)]
+    Rules(#[from] crate::config::LoadError),
+    #[error("--rule-file {0}: no rule groups")]
+    NoGroups(String),
+    #[error("--query {0}")]
+    Query(crate::discovery::AddressError),
+    #[error(transparent)]
+    Dns(#[from] crate::discovery::LookupError),
+    #[error("--query: no address resolved: {}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    Unresolved(Vec<crate::discovery::LookupError>),
+    #[error("HTTP client: {0}")]
+    Client(#[from] reqwest::Error),
 }
 
 /// Evaluation options: nothing is sent, so neither resends nor the querier-outage alert matter.
@@ -152,7 +164,7 @@ pub fn command(args: BackfillArgs) -> ExitCode {
     }
 }
 
-async fn from_flags(args: BackfillArgs) -> anyhow::Result<Summary> {
+async fn from_flags(args: BackfillArgs) -> Result<Summary, Error> {
     let external_labels: Labels = args.rules.label.iter().cloned().collect();
     let defaults = Defaults {
         interval_ms: args.rules.eval_interval,
@@ -161,14 +173,15 @@ async fn from_flags(args: BackfillArgs) -> anyhow::Result<Summary> {
         external_url: String::new(),
     };
     let groups = crate::config::load_groups(&args.rules.rule_file, &defaults)?;
-    anyhow::ensure!(!groups.is_empty(), "--rule-file {}: no rule groups", args.rules.rule_file.join(" "));
-    let endpoints =
-        Arc::new(Endpoints::parse(&args.query, None).map_err(|e| anyhow::anyhow!("--query {e}"))?);
+    if groups.is_empty() {
+        return Err(Error::NoGroups(args.rules.rule_file.join(" ")));
+    }
+    let endpoints = Arc::new(Endpoints::parse(&args.query, None).map_err(Error::Query)?);
     if endpoints.needs_dns() {
-        let resolver = DnsResolver::new(None).map_err(anyhow::Error::msg)?;
+        let resolver = DnsResolver::new(None)?;
         let failures = endpoints.refresh(&resolver).await;
         if endpoints.all().is_empty() {
-            anyhow::bail!("--query: no address resolved: {}", failures.join("; "));
+            return Err(Error::Unresolved(failures));
         }
     }
     let client = reqwest::Client::builder().timeout(REQUEST_TIMEOUT).build()?;
@@ -180,8 +193,8 @@ async fn from_flags(args: BackfillArgs) -> anyhow::Result<Summary> {
         external_labels,
         concurrency: usize::from(args.concurrency),
     };
-    Ok(backfill(groups, HttpRangeSource::new(client, endpoints), &fallback, &options, &mut std::io::stderr())
-        .await?)
+    backfill(groups, HttpRangeSource::new(client, endpoints), &fallback, &options, &mut std::io::stderr())
+        .await
 }
 
 /// One group's evaluations between `--start` and `--end`: what to fetch and on which grid.

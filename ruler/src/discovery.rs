@@ -13,6 +13,32 @@ use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::RwLock;
 
+/// Why a `--query` or `--alertmanagers.url` value cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AddressError {
+    #[error("{spec:?}: scheme {scheme:?} is not http or https")]
+    Scheme { spec: String, scheme: String },
+    #[error("{spec:?}: {problem}")]
+    Authority { spec: String, problem: String },
+    #[error("{0:?}: no host")]
+    NoHost(String),
+    #[error("{0:?}: a dns+ address needs a port")]
+    PortNeeded(String),
+    #[error("{0:?} is given twice")]
+    Twice(String),
+}
+
+/// Why a DNS lookup gave no addresses.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LookupError {
+    #[error("lookup {host}: {reason}")]
+    Ip { host: String, reason: String },
+    #[error("SRV lookup {name}: {reason}")]
+    Srv { name: String, reason: String },
+    #[error("system DNS configuration: {0}")]
+    Config(String),
+}
+
 /// How an address is looked up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lookup {
@@ -40,7 +66,7 @@ pub struct Address {
 impl Address {
     /// Parses `spec`. `default_port` applies where neither the address nor an SRV record gives
     /// one (9093 for Alertmanager; none for the query API, so `dns+` needs a port there).
-    pub fn parse(spec: &str, default_port: Option<u16>) -> Result<Address, String> {
+    pub fn parse(spec: &str, default_port: Option<u16>) -> Result<Address, AddressError> {
         let (lookup, rest) = match spec.split_once('+') {
             Some(("dns", rest)) => (Lookup::Ip, rest),
             Some(("dnssrv", rest)) => (Lookup::Srv, rest),
@@ -49,23 +75,24 @@ impl Address {
         };
         let (scheme, rest) = match rest.split_once("://") {
             Some((s, r)) if s == "http" || s == "https" => (s.to_string(), r),
-            Some((s, _)) => return Err(format!("{spec:?}: scheme {s:?} is not http or https")),
+            Some((s, _)) => return Err(AddressError::Scheme { spec: spec.into(), scheme: s.into() }),
             None => ("http".to_string(), rest),
         };
         let (authority, path) = match rest.find('/') {
             Some(i) => (&rest[..i], rest[i..].trim_end_matches('/')),
             None => (rest, ""),
         };
-        let (host, port) = split_port(authority).map_err(|e| format!("{spec:?}: {e}"))?;
+        let (host, port) = split_port(authority)
+            .map_err(|problem| AddressError::Authority { spec: spec.into(), problem })?;
         if host.is_empty() {
-            return Err(format!("{spec:?}: no host"));
+            return Err(AddressError::NoHost(spec.into()));
         }
         let port = port.or(match lookup {
             Lookup::Srv | Lookup::SrvNoA => None,
             _ => default_port,
         });
         if lookup == Lookup::Ip && port.is_none() {
-            return Err(format!("{spec:?}: a dns+ address needs a port"));
+            return Err(AddressError::PortNeeded(spec.into()));
         }
         Ok(Address { lookup, scheme, host: host.to_string(), port, path: path.to_string() })
     }
@@ -79,7 +106,7 @@ impl Address {
     }
 
     /// The base URLs this address stands for now.
-    pub async fn resolve<R: Resolve>(&self, resolver: &R) -> Result<Vec<String>, String> {
+    pub async fn resolve<R: Resolve>(&self, resolver: &R) -> Result<Vec<String>, LookupError> {
         let port = self.port;
         Ok(match self.lookup {
             Lookup::Static => vec![self.url(&self.host, port)],
@@ -122,16 +149,16 @@ fn split_port(authority: &str) -> Result<(&str, Option<u16>), String> {
 
 /// DNS lookups, behind a trait so address logic tests without a server.
 pub trait Resolve: Send + Sync {
-    fn ips(&self, host: &str) -> impl Future<Output = Result<Vec<IpAddr>, String>> + Send;
+    fn ips(&self, host: &str) -> impl Future<Output = Result<Vec<IpAddr>, LookupError>> + Send;
     /// SRV records as (target, port), the target without its trailing dot.
-    fn srv(&self, name: &str) -> impl Future<Output = Result<Vec<(String, u16)>, String>> + Send;
+    fn srv(&self, name: &str) -> impl Future<Output = Result<Vec<(String, u16)>, LookupError>> + Send;
 }
 
 /// The system's resolver (`/etc/resolv.conf`, `/etc/hosts`), or one name server.
 pub struct DnsResolver(hickory_resolver::TokioResolver);
 
 impl DnsResolver {
-    pub fn new(nameserver: Option<SocketAddr>) -> Result<DnsResolver, String> {
+    pub fn new(nameserver: Option<SocketAddr>) -> Result<DnsResolver, LookupError> {
         use hickory_resolver::config::{NameServerConfig, ResolverConfig};
         use hickory_resolver::name_server::TokioConnectionProvider;
         use hickory_resolver::proto::xfer::Protocol;
@@ -141,8 +168,9 @@ impl DnsResolver {
                 config.add_name_server(NameServerConfig::new(addr, Protocol::Udp));
                 hickory_resolver::Resolver::builder_with_config(config, TokioConnectionProvider::default())
             }
-            None => hickory_resolver::Resolver::builder_tokio()
-                .map_err(|e| format!("system DNS configuration: {e}"))?,
+            None => {
+                hickory_resolver::Resolver::builder_tokio().map_err(|e| LookupError::Config(e.to_string()))?
+            }
         };
         let mut builder = builder;
         // Re-resolution is periodic: answers must not outlive it in a cache.
@@ -152,16 +180,24 @@ impl DnsResolver {
 }
 
 impl Resolve for DnsResolver {
-    async fn ips(&self, host: &str) -> Result<Vec<IpAddr>, String> {
+    async fn ips(&self, host: &str) -> Result<Vec<IpAddr>, LookupError> {
         if let Ok(ip) = host.parse::<IpAddr>() {
             return Ok(vec![ip]);
         }
-        let found = self.0.lookup_ip(host).await.map_err(|e| format!("lookup {host}: {e}"))?;
+        let found = self
+            .0
+            .lookup_ip(host)
+            .await
+            .map_err(|e| LookupError::Ip { host: host.into(), reason: e.to_string() })?;
         Ok(found.iter().collect())
     }
 
-    async fn srv(&self, name: &str) -> Result<Vec<(String, u16)>, String> {
-        let found = self.0.srv_lookup(name).await.map_err(|e| format!("SRV lookup {name}: {e}"))?;
+    async fn srv(&self, name: &str) -> Result<Vec<(String, u16)>, LookupError> {
+        let found = self
+            .0
+            .srv_lookup(name)
+            .await
+            .map_err(|e| LookupError::Srv { name: name.into(), reason: e.to_string() })?;
         Ok(found.iter().map(|r| (r.target().to_utf8().trim_end_matches('.').to_string(), r.port())).collect())
     }
 }
@@ -175,12 +211,12 @@ pub struct Endpoints {
 
 impl Endpoints {
     /// Parses every spec; static ones are known at once, the others after [`Endpoints::refresh`].
-    pub fn parse(specs: &[String], default_port: Option<u16>) -> Result<Endpoints, String> {
+    pub fn parse(specs: &[String], default_port: Option<u16>) -> Result<Endpoints, AddressError> {
         let mut addresses = Vec::new();
         for s in specs {
             let a = Address::parse(s, default_port)?;
             if addresses.contains(&a) {
-                return Err(format!("{s:?} is given twice"));
+                return Err(AddressError::Twice(s.clone()));
             }
             addresses.push(a);
         }
@@ -211,7 +247,7 @@ impl Endpoints {
 
     /// Resolves every DNS address again. An address whose lookup fails keeps what it had; the
     /// failures are returned.
-    pub async fn refresh<R: Resolve>(&self, resolver: &R) -> Vec<String> {
+    pub async fn refresh<R: Resolve>(&self, resolver: &R) -> Vec<LookupError> {
         let mut failures = Vec::new();
         for (i, a) in self.addresses.iter().enumerate() {
             if a.lookup == Lookup::Static {
@@ -242,17 +278,17 @@ mod tests {
     struct Zone;
 
     impl Resolve for Zone {
-        async fn ips(&self, host: &str) -> Result<Vec<IpAddr>, String> {
+        async fn ips(&self, host: &str) -> Result<Vec<IpAddr>, LookupError> {
             match host {
                 "q1.svc" => Ok(vec!["10.0.0.1".parse().unwrap()]),
                 "q2.svc" => Ok(vec!["10.0.0.2".parse().unwrap(), "fd00::2".parse().unwrap()]),
-                _ => Err(format!("lookup {host}: no such host")),
+                _ => Err(LookupError::Ip { host: host.into(), reason: "no such host".into() }),
             }
         }
-        async fn srv(&self, name: &str) -> Result<Vec<(String, u16)>, String> {
+        async fn srv(&self, name: &str) -> Result<Vec<(String, u16)>, LookupError> {
             match name {
                 "_http._tcp.query.svc" => Ok(vec![("q1.svc".into(), 9090), ("q2.svc".into(), 19090)]),
-                _ => Err(format!("SRV lookup {name}: no such name")),
+                _ => Err(LookupError::Srv { name: name.into(), reason: "no such name".into() }),
             }
         }
     }
@@ -271,11 +307,16 @@ mod tests {
         );
         let a = Address::parse("http://[::1]:9090", None).unwrap();
         assert_eq!((a.lookup, a.host.as_str(), a.port), (Lookup::Static, "::1", Some(9090)));
-        assert!(Address::parse("dns+query.svc", None).unwrap_err().contains("needs a port"));
+        assert_eq!(
+            Address::parse("dns+query.svc", None),
+            Err(AddressError::PortNeeded("dns+query.svc".into()))
+        );
+        assert!(Address::parse("dns+query.svc", None).unwrap_err().to_string().contains("needs a port"));
         assert!(Address::parse("ftp://x:1", None).is_err());
         assert!(Address::parse("http://x:port", None).is_err());
         assert!(Endpoints::parse(&["http://a:1".into(), "http://a:1/".into()], None)
             .unwrap_err()
+            .to_string()
             .contains("twice"));
     }
 

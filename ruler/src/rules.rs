@@ -5,6 +5,7 @@ pub mod alerting;
 pub mod group;
 
 pub mod recording;
+pub mod restore;
 
 use promapi::Labels;
 

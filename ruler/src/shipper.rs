@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 use tokio::io::AsyncWriteExt;
 use ulid::Ulid;
 
-use crate::objstore::BucketConfig;
+use crate::objstore::{BucketConfig, BucketError};
 use crate::tsdb::Meta;
 
 /// The shipper file in the data directory (Thanos' `--shipper.meta-file-name` default).
@@ -62,9 +62,32 @@ struct ShipperFile {
     uploaded: Option<Vec<Ulid>>,
 }
 
+/// Why a block, or the record of what was shipped, could not be read or uploaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ShipError {
+    #[error(transparent)]
+    Bucket(#[from] BucketError),
+    /// A local file or directory could not be read; `what` says which and how.
+    #[error("{what}: {source}")]
+    Io { what: String, source: std::io::Error },
+    #[error(transparent)]
+    Meta(#[from] crate::tsdb::Error),
+    #[error("{path}: {source}")]
+    ShipperFile { path: String, source: serde_json::Error },
+    #[error("{path}: version {version}, expected {SHIPPER_FILE_VERSION}")]
+    ShipperVersion { path: String, version: u32 },
+    #[error("upload {file}: {source}")]
+    Upload { file: String, source: std::io::Error },
+}
+
+fn io(what: impl std::fmt::Display, path: &Path) -> impl FnOnce(std::io::Error) -> ShipError {
+    let what = format!("{what} {}", path.display());
+    move |source| ShipError::Io { what, source }
+}
+
 impl Shipper {
     /// A shipper of the blocks in `data_dir` to the bucket `config` describes.
-    pub fn new(data_dir: &Path, config: &BucketConfig) -> Result<Shipper, String> {
+    pub fn new(data_dir: &Path, config: &BucketConfig) -> Result<Shipper, BucketError> {
         Ok(Shipper::with_store(data_dir, config.open()?, &config.prefix))
     }
 
@@ -88,7 +111,7 @@ impl Shipper {
         let blocks = match local_blocks(&self.dir) {
             Ok(b) => b,
             Err(e) => {
-                pass.failures.push(e);
+                pass.failures.push(e.to_string());
                 return pass;
             }
         };
@@ -133,11 +156,11 @@ impl Shipper {
     }
 
     /// Uploads one block's files, chunks → index → meta.json.
-    async fn upload(&self, dir: &Path, ulid: Ulid) -> Result<(), String> {
+    async fn upload(&self, dir: &Path, ulid: Ulid) -> Result<(), ShipError> {
         let chunks = dir.join("chunks");
         let mut segments: Vec<String> = std::fs::read_dir(&chunks)
             .and_then(|entries| entries.map(|e| Ok(e?.file_name().to_string_lossy().into_owned())).collect())
-            .map_err(|e| format!("list {}: {e}", chunks.display()))?;
+            .map_err(io("list", &chunks))?;
         segments.sort();
         let files = segments
             .iter()
@@ -146,15 +169,16 @@ impl Shipper {
         for rel in files {
             self.put_file(&dir.join(&rel), &self.key(ulid, &rel))
                 .await
-                .map_err(|e| format!("upload {rel}: {e}"))?;
+                .map_err(|source| ShipError::Upload { file: rel.clone(), source })?;
         }
         Ok(())
     }
 
     /// Streams a file into an object: one request, or a multipart upload when it is large.
-    async fn put_file(&self, path: &Path, key: &Key) -> Result<(), String> {
-        let mut file =
-            tokio::fs::File::open(path).await.map_err(|e| format!("open {}: {e}", path.display()))?;
+    async fn put_file(&self, path: &Path, key: &Key) -> Result<(), std::io::Error> {
+        let mut file = tokio::fs::File::open(path)
+            .await
+            .map_err(|e| std::io::Error::new(e.kind(), format!("open {}: {e}", path.display())))?;
         let mut writer = BufWriter::new(self.store.clone(), key.clone());
         let copied = async {
             tokio::io::copy(&mut file, &mut writer).await?;
@@ -164,7 +188,7 @@ impl Shipper {
         if let Err(e) = copied {
             // A multipart upload left open costs storage on S3 until aborted.
             let _ = writer.abort().await;
-            return Err(e.to_string());
+            return Err(e);
         }
         Ok(())
     }
@@ -192,21 +216,21 @@ fn not_shippable(meta: &Meta, now_ms: i64) -> Option<&'static str> {
 }
 
 /// The block directories of `dir` (named by ULID) with their meta, oldest first.
-fn local_blocks(dir: &Path) -> Result<Vec<(PathBuf, Meta)>, String> {
+fn local_blocks(dir: &Path) -> Result<Vec<(PathBuf, Meta)>, ShipError> {
     let mut out = Vec::new();
-    let entries = std::fs::read_dir(dir).map_err(|e| format!("list {}: {e}", dir.display()))?;
+    let entries = std::fs::read_dir(dir).map_err(io("list", dir))?;
     for entry in entries {
-        let path = entry.map_err(|e| format!("list {}: {e}", dir.display()))?.path();
+        let path = entry.map_err(io("list", dir))?.path();
         let name = path.file_name().unwrap_or_default().to_string_lossy().into_owned();
         if Ulid::from_string(&name).is_err() || !path.is_dir() {
             continue;
         }
         let meta_path = path.join("meta.json");
         match std::fs::read(&meta_path) {
-            Ok(bytes) => out.push((path, Meta::parse(&bytes, &meta_path).map_err(|e| e.to_string())?)),
+            Ok(bytes) => out.push((path, Meta::parse(&bytes, &meta_path)?)),
             // Deleted by retention meanwhile.
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(format!("read {}: {e}", meta_path.display())),
+            Err(e) => return Err(io("read", &meta_path)(e)),
         }
     }
     out.sort_by_key(|(_, m)| (m.min_time, m.ulid));
@@ -214,16 +238,17 @@ fn local_blocks(dir: &Path) -> Result<Vec<(PathBuf, Meta)>, String> {
 }
 
 /// The blocks `<dir>/thanos.shipper.json` lists; none if there is no such file.
-pub fn read_shipper_file(dir: &Path) -> Result<BTreeSet<Ulid>, String> {
+pub fn read_shipper_file(dir: &Path) -> Result<BTreeSet<Ulid>, ShipError> {
     let path = dir.join(SHIPPER_FILE);
     let bytes = match std::fs::read(&path) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(BTreeSet::new()),
-        Err(e) => return Err(format!("read {}: {e}", path.display())),
+        Err(e) => return Err(io("read", &path)(e)),
     };
-    let file: ShipperFile = serde_json::from_slice(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+    let file: ShipperFile = serde_json::from_slice(&bytes)
+        .map_err(|source| ShipError::ShipperFile { path: path.display().to_string(), source })?;
     if file.version != SHIPPER_FILE_VERSION {
-        return Err(format!("{}: version {}, expected {SHIPPER_FILE_VERSION}", path.display(), file.version));
+        return Err(ShipError::ShipperVersion { path: path.display().to_string(), version: file.version });
     }
     Ok(file.uploaded.unwrap_or_default().into_iter().collect())
 }
@@ -281,18 +306,18 @@ mod tests {
     #[test]
     fn shipper_file_round_trips_in_thanos_format() {
         let dir = tempfile::tempdir().unwrap();
-        assert_eq!(read_shipper_file(dir.path()), Ok(BTreeSet::new()), "no file: nothing uploaded");
+        assert_eq!(read_shipper_file(dir.path()).unwrap(), BTreeSet::new(), "no file: nothing uploaded");
         let ulids: BTreeSet<Ulid> = [Ulid::new(), Ulid::new()].into();
         write_shipper_file(dir.path(), &ulids).unwrap();
-        assert_eq!(read_shipper_file(dir.path()), Ok(ulids.clone()));
+        assert_eq!(read_shipper_file(dir.path()).unwrap(), ulids.clone());
         let text = std::fs::read_to_string(dir.path().join(SHIPPER_FILE)).unwrap();
         assert!(text.starts_with("{\n\t\"version\": 1,\n\t\"uploaded\": [\n\t\t\""), "{text}");
         assert!(!dir.path().join(format!("{SHIPPER_FILE}.tmp")).exists());
         // As Go writes an empty list.
         std::fs::write(dir.path().join(SHIPPER_FILE), r#"{"version":1,"uploaded":null}"#).unwrap();
-        assert_eq!(read_shipper_file(dir.path()), Ok(BTreeSet::new()));
+        assert_eq!(read_shipper_file(dir.path()).unwrap(), BTreeSet::new());
         std::fs::write(dir.path().join(SHIPPER_FILE), r#"{"version":2,"uploaded":[]}"#).unwrap();
-        assert!(read_shipper_file(dir.path()).unwrap_err().contains("version 2"));
+        assert!(read_shipper_file(dir.path()).unwrap_err().to_string().contains("version 2"));
     }
 
     #[tokio::test]
@@ -313,7 +338,7 @@ mod tests {
         let stored =
             store.inner.get(&Key::from(format!("tenant/x/{a}/index"))).await.unwrap().bytes().await.unwrap();
         assert_eq!(stored, std::fs::read(data.path().join(a.to_string()).join("index")).unwrap());
-        assert_eq!(read_shipper_file(data.path()), Ok([a, b].into()));
+        assert_eq!(read_shipper_file(data.path()).unwrap(), [a, b].into());
 
         // Again, and after a restart: nothing new.
         assert_eq!(shipper.sync(now()).await, Pass::default());
@@ -325,12 +350,12 @@ mod tests {
         std::fs::remove_file(data.path().join(SHIPPER_FILE)).unwrap();
         assert_eq!(restarted.sync(now()).await, Pass::default());
         assert_eq!(store.puts.lock().unwrap().len(), 6);
-        assert_eq!(read_shipper_file(data.path()), Ok([a, b].into()));
+        assert_eq!(read_shipper_file(data.path()).unwrap(), [a, b].into());
 
         // A block deleted by retention is forgotten.
         std::fs::remove_dir_all(data.path().join(a.to_string())).unwrap();
         restarted.sync(now()).await;
-        assert_eq!(read_shipper_file(data.path()), Ok([b].into()));
+        assert_eq!(read_shipper_file(data.path()).unwrap(), [b].into());
         let listed: Vec<ObjectMeta> = store.list(None).try_collect().await.unwrap();
         assert_eq!(listed.len(), 6, "the bucket keeps it");
     }

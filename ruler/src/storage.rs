@@ -40,9 +40,8 @@ pub struct Storage {
     kept_firing: Mutex<KeptFiring>,
 }
 
-/// Alerts kept firing by `keep_firing_for`, by group (`file;name`) and rule, saved in
-/// [`KEPT_FIRING_FILE`] whenever they change.
-pub type KeptFiring = BTreeMap<String, Vec<(String, Alert)>>;
+// Alerts kept firing by `keep_firing_for` are saved in [`KEPT_FIRING_FILE`] whenever they change.
+pub use crate::rules::restore::KeptFiring;
 
 /// Beside the TSDB in the data directory; Prometheus ignores it.
 pub const KEPT_FIRING_FILE: &str = "keep_firing.json";

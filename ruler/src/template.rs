@@ -33,6 +33,20 @@ thread_local! {
     static QUERIES: RefCell<Queries> = RefCell::new(Queries::default());
 }
 
+/// Why a template cannot be rendered.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TemplateError {
+    /// An action left open (`{{ $labels.job `): gtmpl would never return on it.
+    #[error("unclosed action starting at byte {0}")]
+    Unclosed(usize),
+    /// gtmpl's parse error.
+    #[error("{0}")]
+    Parse(String),
+    /// gtmpl's execution error (a missing function, a wrong argument).
+    #[error("{0}")]
+    Render(String),
+}
+
 /// Results of the `query` calls of templates, by expression, and the expressions still to run.
 #[derive(Debug, Clone, Default)]
 pub struct Queries {
@@ -71,10 +85,10 @@ pub fn expand_with(name: &str, text: &str, data: &TemplateData<'_>, queries: &mu
 }
 
 /// Checks that `text` parses, for `ruler check rules`.
-pub fn check(text: &str) -> Result<(), String> {
+pub fn check(text: &str) -> Result<(), TemplateError> {
     actions_closed(text)?;
     let mut t = template();
-    t.parse(format!("{PREAMBLE}{text}")).map_err(|e| e.to_string())
+    t.parse(format!("{PREAMBLE}{text}")).map_err(|e| TemplateError::Parse(e.to_string()))
 }
 
 fn template() -> Template {
@@ -85,7 +99,7 @@ fn template() -> Template {
 
 /// gtmpl's lexer never returns on an action left open (`{{ $labels.job `), so that case is caught
 /// here first: every `{{` needs its `}}`, outside quoted strings.
-fn actions_closed(text: &str) -> Result<(), String> {
+fn actions_closed(text: &str) -> Result<(), TemplateError> {
     let b = text.as_bytes();
     let mut i = 0;
     while let Some(open) = text[i..].find("{{").map(|o| i + o) {
@@ -93,7 +107,7 @@ fn actions_closed(text: &str) -> Result<(), String> {
         let mut quote: Option<u8> = None;
         loop {
             if j >= b.len() {
-                return Err(format!("unclosed action starting at byte {open}"));
+                return Err(TemplateError::Unclosed(open));
             }
             match (quote, b[j]) {
                 (Some(q), c) if c == q => quote = None,
@@ -110,10 +124,10 @@ fn actions_closed(text: &str) -> Result<(), String> {
     Ok(())
 }
 
-fn render(text: &str, data: &TemplateData<'_>) -> Result<String, String> {
+fn render(text: &str, data: &TemplateData<'_>) -> Result<String, TemplateError> {
     actions_closed(text)?;
     let mut t = template();
-    t.parse(format!("{PREAMBLE}{text}")).map_err(|e| e.to_string())?;
+    t.parse(format!("{PREAMBLE}{text}")).map_err(|e| TemplateError::Parse(e.to_string()))?;
     let map = |l: &Labels| Value::Map(l.iter().map(|(k, v)| (k.clone(), Value::from(v.clone()))).collect());
     let mut root = HashMap::new();
     root.insert("Labels".to_string(), map(data.labels));
@@ -121,7 +135,7 @@ fn render(text: &str, data: &TemplateData<'_>) -> Result<String, String> {
     root.insert("ExternalURL".to_string(), Value::from(data.external_url.to_string()));
     root.insert("Value".to_string(), Value::from(data.value));
     EXTERNAL_URL.with(|u| *u.borrow_mut() = data.external_url.to_string());
-    t.render(&Context::from(Value::Object(root))).map_err(|e| e.to_string())
+    t.render(&Context::from(Value::Object(root))).map_err(|e| TemplateError::Render(e.to_string()))
 }
 
 static FUNCS: &[(&str, Func)] = &[

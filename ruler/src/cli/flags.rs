@@ -7,6 +7,7 @@ use promapi::Labels;
 
 use crate::manager::RunConfig;
 use crate::notifier::NotifyOptions;
+use crate::objstore::{BucketConfig, BucketError};
 use crate::query::http::Method;
 use crate::rules::alerting::RestoreOptions;
 use crate::rules::group::{Defaults, EvalOptions};
@@ -100,21 +101,33 @@ pub struct StorageArgs {
     pub objstore_config_file: Option<std::path::PathBuf>,
 }
 
+/// Why the data directory or the bucket configuration is unusable.
+#[derive(Debug, thiserror::Error)]
+pub enum PrepareError {
+    #[error("{what}: {source}")]
+    Io { what: String, source: std::io::Error },
+    #[error(transparent)]
+    Bucket(#[from] BucketError),
+}
+
 impl StorageArgs {
     /// Creates the data directory and checks the object storage configuration.
-    pub fn prepare(&self) -> Result<Option<crate::objstore::BucketConfig>, String> {
-        std::fs::create_dir_all(&self.data_dir)
-            .map_err(|e| format!("--data-dir {}: {e}", self.data_dir.display()))?;
+    pub fn prepare(&self) -> Result<Option<BucketConfig>, PrepareError> {
+        std::fs::create_dir_all(&self.data_dir).map_err(|source| PrepareError::Io {
+            what: format!("--data-dir {}", self.data_dir.display()),
+            source,
+        })?;
         let (what, yaml) = match (&self.objstore_config, &self.objstore_config_file) {
             (Some(y), _) => ("--objstore.config".to_string(), y.clone()),
             (None, Some(f)) => {
                 let what = format!("--objstore.config-file {}", f.display());
-                let y = std::fs::read_to_string(f).map_err(|e| format!("{what}: {e}"))?;
+                let y = std::fs::read_to_string(f)
+                    .map_err(|source| PrepareError::Io { what: what.clone(), source })?;
                 (what, y)
             }
             (None, None) => return Ok(None),
         };
-        crate::objstore::BucketConfig::parse(&what, &yaml).map(Some)
+        Ok(Some(BucketConfig::parse(&what, &yaml)?))
     }
 }
 

@@ -2,17 +2,25 @@
 
 use std::path::PathBuf;
 
-use anyhow::{bail, Context};
-
-use crate::config::rulefmt;
+use crate::config::rulefmt::{self, Problem};
 use crate::rules::group::{Defaults, Group};
 
+/// Why the rule files cannot be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("--rule-file {pattern}: {source}")]
+    Pattern { pattern: String, source: glob::PatternError },
+    /// Every problem of every file, each naming file:line.
+    #[error("invalid rule files:\n{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    Invalid(Vec<Problem>),
+}
+
 /// Expands the `--rule-file` globs (files named twice are read once) and loads every group.
-pub fn load_groups(patterns: &[String], defaults: &Defaults) -> anyhow::Result<Vec<Group>> {
+pub fn load_groups(patterns: &[String], defaults: &Defaults) -> Result<Vec<Group>, LoadError> {
     let mut files = Vec::new();
     for p in patterns {
-        let matches: Vec<PathBuf> =
-            glob::glob(p).with_context(|| format!("--rule-file {p}"))?.filter_map(Result::ok).collect();
+        let matches = glob::glob(p).map_err(|source| LoadError::Pattern { pattern: p.clone(), source })?;
+        let matches: Vec<PathBuf> = matches.filter_map(Result::ok).collect();
         for m in matches {
             if !files.contains(&m) {
                 files.push(m);
@@ -24,11 +32,11 @@ pub fn load_groups(patterns: &[String], defaults: &Defaults) -> anyhow::Result<V
     for f in &files {
         match rulefmt::load(f) {
             Ok(file) => groups.extend(file.groups.iter().map(|g| Group::new(f, g, defaults))),
-            Err(p) => problems.extend(p.into_iter().map(|p| p.to_string())),
+            Err(p) => problems.extend(p),
         }
     }
     if !problems.is_empty() {
-        bail!("invalid rule files:\n{}", problems.join("\n"));
+        return Err(LoadError::Invalid(problems));
     }
     Ok(groups)
 }

@@ -4,21 +4,46 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::Context;
 use tokio::sync::{mpsc, oneshot, Notify};
 
-use crate::config::load_groups;
-use crate::discovery::{DnsResolver, Endpoints};
+use crate::config::{load_groups, LoadError};
+use crate::discovery::{AddressError, DnsResolver, Endpoints, LookupError};
 use crate::manager::clock::SystemClock;
 use crate::manager::housekeeping::{housekeeping, refresh, shipping};
-use crate::manager::scheduler::{Restore, Scheduler, Shared};
+use crate::manager::scheduler::{Scheduler, Shared};
 use crate::manager::RunConfig;
 use crate::metrics::Metrics;
 use crate::notifier::alertmanager::Alertmanagers;
+use crate::objstore::BucketError;
 use crate::query::http::HttpQuerier;
+use crate::rules::restore::Restore;
 use crate::shipper::Shipper;
 use crate::storage::Storage;
 use crate::web::api::{self, ReloadRequest};
+
+/// Why `ruler run` could not start, or stopped with a failure.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Rules(#[from] LoadError),
+    #[error("--query {0}")]
+    Query(AddressError),
+    #[error("--alertmanagers.url {0}")]
+    Alertmanagers(AddressError),
+    #[error(transparent)]
+    Dns(#[from] LookupError),
+    #[error("--data-dir {dir}: {source}")]
+    Storage { dir: String, source: crate::tsdb::Error },
+    #[error("--objstore.config: {0}")]
+    Bucket(#[from] BucketError),
+    #[error("HTTP client: {0}")]
+    Client(#[from] reqwest::Error),
+    /// The listener, the signal handler or the HTTP server failed.
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    #[error("HTTP server task: {0}")]
+    Server(#[from] tokio::task::JoinError),
+}
 
 /// Runs until `shutdown` completes: every group on its own task, and the HTTP API on `listener`.
 /// SIGHUP and `POST /-/reload` reload the rule files; if any file is bad, the running rules stay.
@@ -26,17 +51,14 @@ pub async fn run(
     config: RunConfig,
     listener: tokio::net::TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-) -> anyhow::Result<()> {
+) -> Result<(), RunError> {
     let groups = load_groups(&config.rule_files, &config.defaults)?;
     tracing::info!(groups = groups.len(), "rules loaded");
     let metrics = Arc::new(Metrics::new());
-    let queriers =
-        Arc::new(Endpoints::parse(&config.query_urls, None).map_err(|e| anyhow::anyhow!("--query {e}"))?);
-    let alertmanagers = Arc::new(
-        Endpoints::parse(&config.alertmanager_urls, Some(9093))
-            .map_err(|e| anyhow::anyhow!("--alertmanagers.url {e}"))?,
-    );
-    let resolver = Arc::new(DnsResolver::new(config.nameserver).map_err(anyhow::Error::msg)?);
+    let queriers = Arc::new(Endpoints::parse(&config.query_urls, None).map_err(RunError::Query)?);
+    let alertmanagers =
+        Arc::new(Endpoints::parse(&config.alertmanager_urls, Some(9093)).map_err(RunError::Alertmanagers)?);
+    let resolver = Arc::new(DnsResolver::new(config.nameserver)?);
     // First lookups before the first evaluation; then in the background.
     let mut resolving = Vec::new();
     for (what, endpoints, every) in [
@@ -55,7 +77,7 @@ pub async fn run(
         }
     }
     let (storage, report) = Storage::open(&config.data_dir, config.storage.clone())
-        .with_context(|| format!("--data-dir {}", config.data_dir.display()))?;
+        .map_err(|source| RunError::Storage { dir: config.data_dir.display().to_string(), source })?;
     tracing::info!(
         blocks = report.blocks,
         replayed = report.replayed_samples,
@@ -73,9 +95,7 @@ pub async fn run(
     // Blocks are cut half a window after the window ends: check a few times per half window.
     let every = Duration::from_millis((config.storage.block_ms as u64 / 4).clamp(250, 30_000));
     let shipper = match &config.bucket {
-        Some(b) => {
-            Some(Shipper::new(&config.data_dir, b).map_err(|e| anyhow::anyhow!("--objstore.config: {e}"))?)
-        }
+        Some(b) => Some(Shipper::new(&config.data_dir, b)?),
         None => None,
     };
     // A pass after every housekeeping round (and one at start), on its own task: a slow bucket
@@ -134,7 +154,7 @@ pub async fn run(
         tokio::select! {
             _ = &mut shutdown => break,
             Some(reply) = reload_rx.recv() => {
-                let _ = reply.send(scheduler.reload().await);
+                let _ = reply.send(scheduler.reload().await.map_err(|e| e.to_string()));
             }
             _ = hangup.recv() => {
                 let _ = scheduler.reload().await;

@@ -9,15 +9,15 @@ use std::time::{Duration, Instant};
 use tokio::sync::Mutex;
 use tokio::task::JoinHandle;
 
-use crate::config::load_groups;
+use crate::config::{load_groups, LoadError};
 use crate::manager::clock::Clock;
 use crate::manager::RunConfig;
 use crate::metrics::Metrics;
 use crate::notifier::Notifier;
 use crate::query::Querier;
-use crate::rules::alerting::RestoreOptions;
 use crate::rules::group::Group;
-use crate::storage::{KeptFiring, Storage};
+use crate::rules::restore::Restore;
+use crate::storage::Storage;
 use crate::web::api::{snapshot, Published};
 use crate::web::federate::MemorySink;
 
@@ -33,13 +33,6 @@ pub struct Shared<Q, N> {
     pub config: Arc<RunConfig>,
     pub metrics: Arc<Metrics>,
     pub clock: Arc<dyn Clock>,
-}
-
-/// Alert state from before a restart (`ALERTS_FOR_STATE` samples), and how to restore it.
-pub struct Restore {
-    pub opts: RestoreOptions,
-    pub states: Vec<(promapi::Labels, i64, f64)>,
-    pub kept_firing: KeptFiring,
 }
 
 /// The running groups, one task each.
@@ -72,12 +65,11 @@ impl<Q: Querier + 'static, N: Notifier + 'static> Scheduler<Q, N> {
 
     /// Loads the rule files again; on success replaces the groups, keeping the alerts of groups that
     /// stay. On failure nothing changes, and the error is logged and returned.
-    pub async fn reload(&mut self) -> Result<(), String> {
+    pub async fn reload(&mut self) -> Result<(), LoadError> {
         let config = &self.shared.config;
         let mut groups = match load_groups(&config.rule_files, &config.defaults) {
             Ok(g) => g,
             Err(e) => {
-                let e = format!("{e:#}");
                 tracing::error!(error = %e, "reload failed; the previous rules keep running");
                 self.shared.metrics.reload_successful.set(0);
                 return Err(e);
@@ -146,10 +138,8 @@ async fn group_loop<Q: Querier, N: Notifier>(
             }
         }
         if let Some(r) = restore.take() {
-            let mut restored = group.restore(&r.states, next, r.opts);
-            if let Some(kept) = r.kept_firing.get(&key(&group)) {
-                restored += group.restore_kept_firing(kept, next);
-            }
+            let k = key(&group);
+            let restored = r.apply(&mut group, &k, next);
             if restored > 0 {
                 tracing::info!(group = %group.name, restored, "alert state restored");
             }
@@ -204,6 +194,7 @@ mod tests {
     use crate::notifier::NotifyOptions;
     use crate::query::fake::FakeQuerier;
     use crate::query::http::Method;
+    use crate::rules::alerting::RestoreOptions;
     use crate::rules::group::{Defaults, EvalOptions};
     use crate::storage::StorageOptions;
 

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use promapi::Labels;
 
-use super::alerting::{Alert, AlertingRule, RestoreOptions};
+use super::alerting::{Alert, AlertingRule};
 use super::recording::RecordingRule;
 use super::{Health, RuleError, Sample, STALE_NAN};
 use crate::config::rulefmt;
@@ -306,60 +306,6 @@ async fn template_queries<Q: Querier>(
 }
 
 impl Group {
-    /// After a restart: gives alerts back their state from `ALERTS_FOR_STATE` samples (see
-    /// [`AlertingRule::restore`]). Call after the first evaluation, which creates the alerts.
-    pub fn restore(&mut self, states: &[(Labels, i64, f64)], now: i64, opts: RestoreOptions) -> usize {
-        let mut restored = 0;
-        for (rule, _) in &mut self.rules {
-            if let Rule::Alerting(r) = rule {
-                let mine: Vec<(Labels, i64, f64)> =
-                    states.iter().filter(|(l, _, _)| l.get("alertname") == Some(&r.name)).cloned().collect();
-                restored += r.restore(&mine, now, opts);
-            }
-        }
-        restored
-    }
-
-    /// The alerts kept firing by `keep_firing_for`, by rule name (saved aside for restarts).
-    pub fn kept_firing(&self) -> Vec<(String, Alert)> {
-        let mut out = Vec::new();
-        for (rule, _) in &self.rules {
-            if let Rule::Alerting(r) = rule {
-                out.extend(r.kept_firing().into_iter().map(|a| (r.name.clone(), a)));
-            }
-        }
-        out
-    }
-
-    /// After a restart: brings back alerts that were kept firing (see [`AlertingRule::restore_kept_firing`]).
-    pub fn restore_kept_firing(&mut self, kept: &[(String, Alert)], now: i64) -> usize {
-        let mut restored = 0;
-        for (rule, _) in &mut self.rules {
-            if let Rule::Alerting(r) = rule {
-                let mine: Vec<Alert> =
-                    kept.iter().filter(|(n, _)| *n == r.name).map(|(_, a)| a.clone()).collect();
-                restored += r.restore_kept_firing(&mine, now);
-            }
-        }
-        restored
-    }
-
-    /// After a reload: takes over the alerts (and staleness bookkeeping) of `old`'s rules of the same
-    /// name, so a reload neither re-notifies nor restarts `for`.
-    pub fn copy_state(&mut self, old: &Group) {
-        for (rule, status) in &mut self.rules {
-            let Some((old_rule, old_status)) = old.rules.iter().find(|(r, _)| r.name() == rule.name()) else {
-                continue;
-            };
-            status.clone_from(old_status);
-            if let (Rule::Alerting(new), Rule::Alerting(prev)) = (rule, old_rule) {
-                new.active = prev.active.clone();
-            }
-        }
-        self.unavailable = old.unavailable.clone();
-        self.last_eval_ms = old.last_eval_ms;
-    }
-
     /// Advances the group's [`QUERY_UNAVAILABLE`] alert: firing while `failure` is set, resolved (and
     /// sent once more) when queries work again. Returns the alert if it is due to be sent.
     fn query_unavailable(&mut self, ts: i64, failure: Option<String>, resend_delay_ms: i64) -> Option<Alert> {
