@@ -22,7 +22,6 @@ use std::collections::{HashMap, VecDeque};
 use std::io::Write;
 use std::ops::Range;
 use std::path::PathBuf;
-use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -31,46 +30,18 @@ use promapi::Labels;
 use tokio::sync::Semaphore;
 use tokio::task::JoinHandle;
 
-use crate::cli::flags::RuleArgs;
-use crate::discovery::{DnsResolver, Endpoints};
-use crate::query::http::{HttpQuerier, Method};
-use crate::query::range::{Grid, HttpRangeSource, Matrix, RangeQuerier, RangeSource};
+use crate::query::range::{Matrix, RangeQuerier, RangeSource};
 use crate::query::{Querier, QueryError};
-use crate::rules::group::{Defaults, EvalOptions, Group, Rule};
-use crate::rules::Sample;
-use crate::tsdb::{self, BlockWriter, BLOCK_DURATION_MS};
+use crate::rules::group::{EvalOptions, Group, Rule};
+use crate::tsdb::{self, BLOCK_DURATION_MS};
 
+mod blocks;
 mod inline;
+mod plan;
 
+use blocks::{Blocks, Collector, OpenBlock};
 use inline::Inliner;
-
-/// `ruler backfill` flags: `--rule-file`, `--eval-interval`, `--rule-query-offset` and `--label` as
-/// `ruler run` takes them.
-#[derive(Debug, Clone, clap::Args)]
-#[command(mut_arg("label", |a| a.help(
-    "External label `name=\"value\"`; repeatable. Written to each block's meta.json (its Thanos section), \
-     not into the series; set the same as the ruler whose history this is"
-)))]
-pub struct BackfillArgs {
-    /// Query API to evaluate against: `http(s)://host:port[/prefix]`, or `dns+host:port`,
-    /// `dnssrv+…`, `dnssrvnoa+…` (looked up once). Repeatable: each is tried in turn.
-    #[arg(long = "query", required = true)]
-    pub query: Vec<String>,
-    #[command(flatten)]
-    pub rules: RuleArgs,
-    /// First evaluation time: RFC 3339 (`2024-01-02T03:04:05Z`) or unix seconds.
-    #[arg(long = "start", value_parser = parse_time)]
-    pub start: i64,
-    /// Last evaluation time: RFC 3339 or unix seconds.
-    #[arg(long = "end", value_parser = parse_time)]
-    pub end: i64,
-    /// Directory the blocks are written to (created if missing).
-    #[arg(long = "output-dir")]
-    pub output_dir: PathBuf,
-    /// Range queries in flight at once.
-    #[arg(long = "query.concurrency", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..))]
-    pub concurrency: u16,
-}
+use plan::{Job, Plan};
 
 /// Where and how the blocks are written.
 #[derive(Debug, Clone)]
@@ -104,178 +75,10 @@ pub enum Error {
     Block { window: i64, source: tsdb::Error },
     #[error("block {}: writer stopped: {reason}", rfc3339(*window))]
     Writer { window: i64, reason: String },
-    #[error(transparent)]
-    Rules(#[from] crate::config::LoadError),
-    #[error("--rule-file {0}: no rule groups")]
-    NoGroups(String),
-    #[error("--query {0}")]
-    Query(crate::discovery::AddressError),
-    #[error(transparent)]
-    Dns(#[from] crate::discovery::LookupError),
-    #[error("--query: no address resolved: {}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
-    Unresolved(Vec<crate::discovery::LookupError>),
-    #[error("HTTP client: {0}")]
-    Client(#[from] reqwest::Error),
 }
 
 /// Evaluation options: nothing is sent, so neither resends nor the querier-outage alert matter.
 const EVAL: EvalOptions = EvalOptions { resend_delay_ms: 60_000, outage_tolerance_ms: None };
-
-/// How long one request may take: the Thanos Querier's default `--query.timeout`, past which it
-/// gives up anyway.
-const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
-
-/// `ruler backfill` from its flags; progress and failures on stderr.
-pub fn command(args: BackfillArgs) -> ExitCode {
-    if args.end < args.start {
-        eprintln!("ruler backfill: --end {} is before --start {}", rfc3339(args.end), rfc3339(args.start));
-        return ExitCode::from(2);
-    }
-    let runtime = match tokio::runtime::Runtime::new() {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("ruler backfill: start runtime: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    let started = Instant::now();
-    match runtime.block_on(from_flags(args)) {
-        Ok(s) => {
-            eprintln!(
-                "ruler backfill: {} blocks, {} samples from {} evaluations in {:.1}s",
-                s.blocks.len(),
-                s.samples,
-                s.evaluations,
-                started.elapsed().as_secs_f64()
-            );
-            if s.failed > 0 {
-                eprintln!(
-                    "ruler backfill: {} evaluations failed (see above); their samples are missing",
-                    s.failed
-                );
-                return ExitCode::from(1);
-            }
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("ruler backfill: {e:#}");
-            ExitCode::from(1)
-        }
-    }
-}
-
-async fn from_flags(args: BackfillArgs) -> Result<Summary, Error> {
-    let external_labels: Labels = args.rules.label.iter().cloned().collect();
-    let defaults = Defaults {
-        interval_ms: args.rules.eval_interval,
-        query_offset_ms: args.rules.rule_query_offset,
-        external_labels: external_labels.clone(),
-        external_url: String::new(),
-    };
-    let groups = crate::config::load_groups(&args.rules.rule_file, &defaults)?;
-    if groups.is_empty() {
-        return Err(Error::NoGroups(args.rules.rule_file.join(" ")));
-    }
-    let endpoints = Arc::new(Endpoints::parse(&args.query, None).map_err(Error::Query)?);
-    if endpoints.needs_dns() {
-        let resolver = DnsResolver::new(None)?;
-        let failures = endpoints.refresh(&resolver).await;
-        if endpoints.all().is_empty() {
-            return Err(Error::Unresolved(failures));
-        }
-    }
-    let client = reqwest::Client::builder().timeout(REQUEST_TIMEOUT).build()?;
-    let fallback = HttpQuerier::new(client.clone(), endpoints.clone(), Method::Post);
-    let options = Options {
-        start: args.start,
-        end: args.end,
-        output_dir: args.output_dir,
-        external_labels,
-        concurrency: usize::from(args.concurrency),
-    };
-    backfill(groups, HttpRangeSource::new(client, endpoints), &fallback, &options, &mut std::io::stderr())
-        .await
-}
-
-/// One group's evaluations between `--start` and `--end`: what to fetch and on which grid.
-#[derive(Debug, Clone)]
-struct Plan {
-    /// First and last slot (evaluation times) in the range.
-    first: i64,
-    last: i64,
-    interval: i64,
-    query_offset: i64,
-    partial_response: bool,
-    /// The rules' expressions, each once, with the query sent for it (earlier outputs inlined).
-    exprs: Vec<(String, String)>,
-}
-
-impl Plan {
-    /// `g`'s plan; its recording rules are added to `inliner` for the rules after them. Reads that
-    /// cannot be inlined are reported on `progress`.
-    fn new(g: &Group, start: i64, end: i64, inliner: &mut Inliner, progress: &mut dyn Write) -> Plan {
-        let mut exprs: Vec<(String, String)> = Vec::new();
-        // Samples are stamped at the query time: the live slots minus query_offset.
-        let phase = (g.offset_ms() - g.query_offset_ms).rem_euclid(g.interval_ms);
-        for (rule, _) in &g.rules {
-            let query = match inliner.rewrite(rule.expr()) {
-                Ok(query) => query.unwrap_or_else(|| rule.expr().to_string()),
-                Err(why) => {
-                    let _ = writeln!(
-                        progress,
-                        "warning: group {:?}, rule {:?} reads what the querier holds: {why}",
-                        g.name,
-                        rule.name()
-                    );
-                    rule.expr().to_string()
-                }
-            };
-            if let Rule::Recording(r) = rule {
-                inliner.record(&r.name, &r.labels, &query, g.interval_ms, phase);
-            }
-            if !exprs.iter().any(|(e, _)| e == rule.expr()) {
-                exprs.push((rule.expr().to_string(), query));
-            }
-        }
-        Plan {
-            // The first slot at or after `start`.
-            first: g.eval_timestamp(start - 1) + g.interval_ms,
-            last: g.eval_timestamp(end),
-            interval: g.interval_ms,
-            query_offset: g.query_offset_ms,
-            partial_response: g.partial_response,
-            exprs,
-        }
-    }
-
-    /// Query times of the evaluations whose samples (stamped at the query time) fall in `window`.
-    fn grid_in(&self, window: &Range<i64>) -> Option<Grid> {
-        if self.exprs.is_empty() {
-            return None;
-        }
-        let lo = (window.start + self.query_offset).max(self.first);
-        let hi = (window.end - 1 + self.query_offset).min(self.last);
-        let k_lo = (lo - self.first + self.interval - 1).div_euclid(self.interval);
-        let k_hi = (hi - self.first).div_euclid(self.interval);
-        let slot = |k: i64| self.first + k * self.interval - self.query_offset;
-        (k_lo <= k_hi).then(|| Grid { start: slot(k_lo), end: slot(k_hi), step: self.interval })
-    }
-
-    /// Sample times this group's evaluations produce.
-    fn sample_span(&self) -> Option<(i64, i64)> {
-        (self.first <= self.last && !self.exprs.is_empty())
-            .then(|| (self.first - self.query_offset, self.last - self.query_offset))
-    }
-}
-
-/// One group's evaluations in one window.
-#[derive(Debug, Clone, Copy)]
-struct Job {
-    window: i64,
-    group: usize,
-    /// Query times.
-    grid: Grid,
-}
 
 type Fetch = JoinHandle<Result<Matrix, QueryError>>;
 
@@ -420,119 +223,6 @@ async fn replay<F: Querier>(
     Ok(failures)
 }
 
-/// One job's samples by series. Evaluations produce their series in the same order each time, so a
-/// sample is usually matched to its series by one comparison with the one after the previous match.
-struct Collector {
-    series: Vec<(Labels, Vec<(i64, f64)>)>,
-    index: HashMap<Labels, usize>,
-    /// Samples per series at most: one per evaluation.
-    capacity: usize,
-}
-
-impl Collector {
-    fn new(capacity: usize) -> Collector {
-        Collector { series: Vec::new(), index: HashMap::new(), capacity }
-    }
-
-    fn add(&mut self, samples: Vec<Sample>) {
-        let mut next = 0;
-        for s in samples {
-            let i = match self.series.get(next) {
-                Some((labels, _)) if *labels == s.labels => next,
-                _ => match self.index.get(&s.labels) {
-                    Some(&i) => i,
-                    None => {
-                        self.index.insert(s.labels.clone(), self.series.len());
-                        self.series.push((s.labels, Vec::with_capacity(self.capacity)));
-                        self.series.len() - 1
-                    }
-                },
-            };
-            self.series[i].1.push((s.t, s.v));
-            next = i + 1;
-        }
-    }
-}
-
-/// The block of the window being evaluated.
-struct OpenBlock {
-    window: i64,
-    writer: BlockWriter,
-    samples: u64,
-}
-
-/// A block being written in the background.
-struct Writing {
-    window: i64,
-    samples: u64,
-    series: usize,
-    task: JoinHandle<Result<ulid::Ulid, tsdb::Error>>,
-}
-
-/// Blocks of consecutive windows: the one being filled, and the one before, written in the background
-/// meanwhile.
-struct Blocks<'a> {
-    options: &'a Options,
-    open: Option<OpenBlock>,
-    writing: Option<Writing>,
-    progress: Progress<'a>,
-    summary: Summary,
-}
-
-impl Blocks<'_> {
-    /// The block of window `w`; if another is open, it is written first (in the background, once
-    /// the one before it is done).
-    async fn open(&mut self, w: i64) -> Result<&mut OpenBlock, Error> {
-        if self.open.as_ref().is_some_and(|b| b.window != w) {
-            self.close().await?;
-        }
-        if self.open.is_none() {
-            let range = window(w);
-            let o = self.options;
-            let writer = BlockWriter::new(&o.output_dir, range.start, range.end, o.external_labels.clone())
-                .map_err(|source| Error::Block { window: range.start, source })?;
-            self.open = Some(OpenBlock { window: w, writer, samples: 0 });
-        }
-        Ok(self.open.as_mut().expect("opened above"))
-    }
-
-    async fn close(&mut self) -> Result<(), Error> {
-        let Some(b) = self.open.take() else { return Ok(()) };
-        let series = b.writer.num_series();
-        let writer = b.writer;
-        let task = tokio::task::spawn_blocking(move || writer.finish());
-        let previous = self.writing.replace(Writing { window: b.window, samples: b.samples, series, task });
-        self.wait(previous).await
-    }
-
-    /// Waits for a block to be written and reports it.
-    async fn wait(&mut self, writing: Option<Writing>) -> Result<(), Error> {
-        let Some(b) = writing else { return Ok(()) };
-        let start = b.window * BLOCK_DURATION_MS;
-        let result = b.task.await.map_err(|e| Error::Writer { window: start, reason: e.to_string() })?;
-        match result {
-            Ok(ulid) => {
-                self.summary.blocks.push(self.options.output_dir.join(ulid.to_string()));
-                self.summary.samples += b.samples;
-                self.progress
-                    .window(b.window, format_args!("{} samples of {} series → {ulid}", b.samples, b.series));
-            }
-            Err(tsdb::Error::EmptyBlock) => {
-                self.progress.window(b.window, format_args!("no samples, no block"))
-            }
-            Err(source) => return Err(Error::Block { window: start, source }),
-        }
-        Ok(())
-    }
-
-    async fn finish(mut self) -> Result<Summary, Error> {
-        self.close().await?;
-        let last = self.writing.take();
-        self.wait(last).await?;
-        Ok(self.summary)
-    }
-}
-
 /// Progress on stderr (or wherever): a numbered line per window, and messages.
 struct Progress<'a> {
     out: &'a mut dyn Write,
@@ -553,13 +243,6 @@ impl Progress<'_> {
     }
 }
 
-/// `--start` / `--end`: RFC 3339 (`2024-01-02T03:04:05Z`, `2024-01-02T04:04:05.5+01:00`) or unix seconds
-/// (`1704164645`, `1704164645.5`), as promtool takes them. Returns unix ms.
-pub fn parse_time(s: &str) -> Result<i64, String> {
-    let bad = || format!("{s:?} is neither RFC 3339 (2024-01-02T03:04:05Z) nor unix seconds");
-    promapi::time::parse_time(s).ok_or_else(bad)
-}
-
 #[cfg(test)]
 mod tests {
     use std::path::Path;
@@ -568,34 +251,13 @@ mod tests {
     use super::*;
     use crate::config::rulefmt;
     use crate::query::fake::FakeQuerier;
+    use crate::query::range::Grid;
+    use crate::rules::group::Defaults;
+    use crate::rules::Sample;
     use crate::rules::STALE_NAN;
     use crate::tsdb::Block;
 
     const H: i64 = 3_600_000;
-
-    #[test]
-    fn times_parse_as_rfc3339_or_unix_seconds() {
-        let t = 1_700_000_000_000;
-        assert_eq!(parse_time("1700000000"), Ok(t));
-        assert_eq!(parse_time("1700000000.25"), Ok(t + 250));
-        assert_eq!(parse_time("2023-11-14T22:13:20Z"), Ok(t));
-        assert_eq!(parse_time("2023-11-14T22:13:20.5Z"), Ok(t + 500));
-        assert_eq!(parse_time("2023-11-14T22:13:20.123456789Z"), Ok(t + 123));
-        assert_eq!(parse_time("2023-11-14T23:43:20+01:30"), Ok(t));
-        assert_eq!(parse_time("2023-11-14T21:13:20-01:00"), Ok(t));
-        assert_eq!(parse_time("2023-11-14 22:13:20"), Ok(t), "no offset: UTC, as the Thanos UI's end time");
-        for bad in [
-            "",
-            "yesterday",
-            "2023-11-14",
-            "2023-13-14T22:13:20Z",
-            "2023-11-14T22:13:20.Z",
-            "2023-11-14T22:13:20+0100",
-            "inf",
-        ] {
-            assert!(parse_time(bad).is_err(), "{bad:?}");
-        }
-    }
 
     #[test]
     fn samples_collect_by_series_whatever_the_order() {

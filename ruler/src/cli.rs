@@ -1,6 +1,7 @@
-//! The command line: `ruler run`'s flags and command ([`run`], [`flags`]) and `ruler check rules`
-//! ([`check`]). `ruler backfill`'s arguments live with it in [`crate::backfill`].
+//! The command line: `ruler run`'s flags and command ([`run`], [`flags`]), `ruler backfill`'s
+//! ([`backfill`]) and `ruler check rules` ([`check`]).
 
+pub mod backfill;
 pub mod check;
 pub mod flags;
 pub mod run;

@@ -25,7 +25,7 @@ enum Command {
     /// partial_response): recording outputs, ALERTS and ALERTS_FOR_STATE, staleness markers.
     /// Alert states start empty at --start. Groups go in file order; a rule reading an earlier
     /// recording rule's output gets that rule's expression in its place, so it sees this run's values.
-    Backfill(Box<ruler::backfill::BackfillArgs>),
+    Backfill(Box<cli::backfill::BackfillArgs>),
     /// Check configuration files.
     Check {
         #[command(subcommand)]
@@ -46,7 +46,7 @@ enum Check {
 fn main() -> ExitCode {
     match Cli::parse().command {
         Command::Run(args) => cli::run::command(*args),
-        Command::Backfill(args) => ruler::backfill::command(*args),
+        Command::Backfill(args) => cli::backfill::command(*args),
         Command::Check { what: Check::Rules { files } } => {
             match cli::check::check_rules(&files, &mut std::io::stdout().lock()) {
                 Ok(true) => ExitCode::SUCCESS,
