@@ -24,6 +24,8 @@ PROM_B="$(free_port)"
 AM_PORT="$(free_port)"
 RULER_0="$(free_port)"
 RULER_1="$(free_port)"
+GRPC_0="$(free_port)"
+GRPC_1="$(free_port)"
 DEMO="$ROOT/.demo"
 mkdir -p "$DEMO"
 
@@ -71,10 +73,11 @@ pids+=($!)
 
 for i in 0 1; do
   port=$([ "$i" = 0 ] && echo "$RULER_0" || echo "$RULER_1")
+  grpc=$([ "$i" = 0 ] && echo "$GRPC_0" || echo "$GRPC_1")
   target/debug/ruler run --query="http://127.0.0.1:$PROM_A" --query="http://127.0.0.1:$PROM_B" --rule-file="$ROOT/scripts/demo/rules.yaml" \
     --label="rule_replica=\"$i\"" --alert.label-drop=rule_replica --alertmanagers.url="http://127.0.0.1:$AM_PORT" \
     --alert.query-url="http://127.0.0.1:$CONSOLE_PORT" --eval-interval=15s --http-address="127.0.0.1:$port" \
-    --data-dir="$DEMO/ruler-$i" >"$DEMO/ruler-$i.log" 2>&1 &
+    --grpc-address="127.0.0.1:$grpc" --data-dir="$DEMO/ruler-$i" >"$DEMO/ruler-$i.log" 2>&1 &
   pids+=($!)
 done
 
@@ -95,6 +98,7 @@ cat <<MSG
   node-exporter:         http://127.0.0.1:$NODE_PORT/metrics
   Alertmanager:          http://127.0.0.1:$AM_PORT/   (one DemoHeartbeat alert from both rulers)
   ruler replicas:        http://127.0.0.1:$RULER_0/api/v1/rules   http://127.0.0.1:$RULER_1/api/v1/alerts
+  ruler gRPC (StoreAPI, Info, Rules for a Thanos Querier's --endpoint):  127.0.0.1:$GRPC_0   127.0.0.1:$GRPC_1
 
   Open the console:
   http://127.0.0.1:$CONSOLE_PORT/graph?g0.expr=rate(node_cpu_seconds_total%7Bmode%3D%22user%22%7D%5B1m%5D)&g0.tab=0&g0.range_input=15m

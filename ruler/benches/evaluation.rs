@@ -111,6 +111,7 @@ async fn measure(n: usize, prom: &Prometheus, baseline_cpu_per_s: f64) -> Result
         format!("--query={}", prom.url),
         format!("--rule-file={}", dir.path().join("rules.yaml").display()),
         format!("--http-address=127.0.0.1:{port}"),
+        format!("--grpc-address=127.0.0.1:{}", free_port()?),
         format!("--data-dir={}", dir.path().join("data").display()),
         "--log.level=error".into(),
     ];

@@ -27,6 +27,8 @@
 //!   restarts.
 //! - [`tsdb`]: Prometheus TSDB blocks and WAL: writers byte-identical to Prometheus', strict readers
 //!   (formats in `src/tsdb/FORMAT.md`).
+//! - [`grpc`]: the gRPC API Thanos Queriers use: discovery (Info), fresh results from the head and
+//!   blocks (StoreAPI `Series`, `LabelNames`, `LabelValues`) and rules (Rules API).
 //! - [`web`]: the HTTP API (`/api/v1/rules`, `/api/v1/alerts`, reload, the console) and `/federate`.
 //! - [`metrics`]: `/metrics` (evaluations, failures, missed iterations, sends, reloads).
 
@@ -34,6 +36,7 @@ pub mod backfill;
 pub mod cli;
 pub mod config;
 pub mod discovery;
+pub mod grpc;
 pub mod manager;
 pub mod metrics;
 pub mod notifier;

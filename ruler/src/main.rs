@@ -16,7 +16,9 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Evaluate rules against the querier and send alerts to Alertmanager.
+    /// Evaluate rules against the querier and send alerts to Alertmanager; serve results and rules
+    /// to Thanos Queriers over gRPC. Also `ruler rule`, as `thanos rule` is called.
+    #[command(alias = "rule")]
     Run(Box<cli::run::RunArgs>),
     /// Evaluate rules over a past range and write Thanos-ready blocks, one per 2h window.
     ///

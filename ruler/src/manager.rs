@@ -8,5 +8,5 @@ mod run;
 pub mod scheduler;
 mod settings;
 
-pub use run::{run, RunError, QUEUE_CAPACITY};
-pub use settings::RunConfig;
+pub use run::{run, Listeners, RunError, QUEUE_CAPACITY};
+pub use settings::{GrpcConfig, RunConfig};

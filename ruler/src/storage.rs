@@ -6,10 +6,17 @@
 //! At start: half-written blocks are removed, the log is replayed (a torn tail from a crash is cut
 //! off), and samples already in a block are skipped, so a crash at any point loses nothing that
 //! `append` acknowledged and never shows half a block.
+//!
+//! Reads ([`select`]) see blocks and head together as of one instant, so a block cut while a reader
+//! goes through many series neither hides nor repeats a sample.
+
+mod select;
+
+pub use select::{RawChunk, SeriesChunks};
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use promapi::Labels;
 use ulid::Ulid;
@@ -18,7 +25,7 @@ use crate::rules::alerting::Alert;
 use crate::rules::Sample;
 use crate::tsdb::block::TMP_SUFFIX;
 use crate::tsdb::wal::{Record, Wal};
-use crate::tsdb::{BlockWriter, Error, Meta};
+use crate::tsdb::{Block, BlockWriter, Error, Meta};
 
 /// `--tsdb.*` settings.
 #[derive(Debug, Clone)]
@@ -51,6 +58,8 @@ struct State {
     head: Head,
     /// Samples before this are in blocks already.
     blocks_maxt: i64,
+    /// The blocks in the data directory, oldest first, opened for reading.
+    blocks: Vec<Arc<Block>>,
 }
 
 /// Samples not yet in a block, by series reference.
@@ -99,11 +108,13 @@ impl Storage {
         std::fs::create_dir_all(dir).map_err(Error::io("create", dir))?;
         let mut report = OpenReport::default();
         let mut blocks_maxt = i64::MIN;
+        let mut opened = Vec::new();
         for (path, meta) in blocks(dir, &mut report)? {
-            let _ = path;
             blocks_maxt = blocks_maxt.max(meta.max_time);
             report.blocks += 1;
+            opened.push(Arc::new(Block::open(&path)?));
         }
+        opened.sort_by_key(|b| b.meta().min_time);
         let wal_dir = dir.join("wal");
         // Records in log order: a series record always comes before its samples.
         let replay = crate::tsdb::wal::replay(&wal_dir)?;
@@ -134,7 +145,7 @@ impl Storage {
         let storage = Storage {
             dir: dir.to_path_buf(),
             opts,
-            state: Mutex::new(State { wal, head, blocks_maxt }),
+            state: Mutex::new(State { wal, head, blocks_maxt, blocks: opened }),
             kept_firing: Mutex::new(kept),
         };
         Ok((storage, report))
@@ -194,8 +205,11 @@ impl Storage {
                     w.add_series(labels, &samples[..n])?;
                 }
             }
-            written.push(w.finish()?);
-            // The block is synced and in place: now the head and the log may let go of it.
+            let id = w.finish()?;
+            written.push(id);
+            // The block is synced and in place: readers see it at once, and the head and the log may
+            // let go of its samples.
+            st.blocks.push(Arc::new(Block::open(self.dir.join(id.to_string()))?));
             st.blocks_maxt = maxt;
             for (_, samples) in st.head.series.values_mut() {
                 let n = samples.partition_point(|&(t, _)| t < maxt);
@@ -235,6 +249,8 @@ impl Storage {
         let mut report = OpenReport::default();
         for (path, meta) in blocks(&self.dir, &mut report)? {
             if meta.max_time < now_ms - self.opts.retention_ms {
+                // Readers holding the block keep reading what they opened.
+                self.state.lock().unwrap().blocks.retain(|b| b.meta().ulid != meta.ulid);
                 std::fs::remove_dir_all(&path).map_err(Error::io("delete", &path))?;
                 deleted += 1;
             }
@@ -305,17 +321,16 @@ fn blocks(dir: &Path, report: &mut OpenReport) -> Result<Vec<(PathBuf, Meta)>, E
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
-    use crate::tsdb::Block;
 
-    const H: i64 = 3_600_000;
+    pub(super) const H: i64 = 3_600_000;
 
-    fn sample(name: &str, t: i64, v: f64) -> Sample {
+    pub(super) fn sample(name: &str, t: i64, v: f64) -> Sample {
         Sample { labels: [("__name__".to_string(), name.to_string())].into(), t, v }
     }
 
-    fn opts() -> StorageOptions {
+    pub(super) fn opts() -> StorageOptions {
         StorageOptions {
             block_ms: 2 * H,
             retention_ms: 48 * H,

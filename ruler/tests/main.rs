@@ -3,6 +3,8 @@
 //! - `check`: `ruler check rules` against `promtool check rules` (Prometheus 2.42) on the same files.
 //! - `run`: `ruler run` against a real Prometheus and Alertmanager, beside Prometheus' own evaluation.
 //! - `storage`: the data directory: kill -9 at any moment, read by a real Prometheus, alert restore.
+//! - `grpc`: the gRPC API as a Thanos Querier calls it (Info, Series, LabelNames/Values, Rules)
+//!   against a ruler started with a `thanos rule` StatefulSet's flags.
 //! - `faults`: misbehaving querier, Alertmanager down then back, DNS discovery, SIGTERM.
 //! - `backfill`: `ruler backfill` against a real Prometheus: outputs equal instant queries, ALERTS,
 //!   one block per window, accepted by promtool.
@@ -19,6 +21,7 @@ mod support;
 mod backfill;
 mod check;
 mod faults;
+mod grpc;
 mod run;
 mod storage;
 mod tsdb;

@@ -40,6 +40,8 @@ pub fn start_ruler(
     extra: &[&str],
 ) -> Result<Ruler> {
     let port = free_port()?;
+    // Its own gRPC port: rulers run side by side.
+    let grpc = format!("127.0.0.1:{}", free_port()?);
     let mut args: Vec<String> = vec![
         "run".into(),
         format!("--query={prom}"),
@@ -50,6 +52,7 @@ pub fn start_ruler(
         "--alert.query-url=http://thanos.example:9090".into(),
         "--eval-interval=1s".into(),
         format!("--http-address=127.0.0.1:{port}"),
+        format!("--grpc-address={grpc}"),
         format!("--data-dir={}", dir.join(format!("data-{replica}")).display()),
     ];
     args.extend(extra.iter().map(|a| a.to_string()));

@@ -5,7 +5,9 @@ use std::time::Duration;
 use clap::Args;
 use promapi::Labels;
 
-use crate::manager::RunConfig;
+use crate::grpc::server::TlsFiles;
+use crate::grpc::store::Limits;
+use crate::manager::{GrpcConfig, RunConfig};
 use crate::notifier::NotifyOptions;
 use crate::objstore::{BucketConfig, BucketError};
 use crate::query::http::Method;
@@ -64,6 +66,8 @@ pub struct AlertArgs {
     #[arg(long = "alert.query-url", default_value = "")]
     pub query_url: String,
     /// Label removed from alerts before sending (e.g. the replica label of an HA pair); repeatable.
+    /// Quotes around the name (`--alert.label-drop="rule_replica"`, as Kubernetes passes it) are
+    /// taken off, with a warning.
     #[arg(long = "alert.label-drop")]
     pub label_drop: Vec<String>,
     /// Minimum time between two sends of the same alert.
@@ -143,6 +147,46 @@ pub struct HttpArgs {
 }
 
 #[derive(Debug, Clone, Args)]
+pub struct GrpcArgs {
+    /// Address the gRPC API listens on: StoreAPI, Info and Rules for Thanos Queriers
+    /// (`--endpoint`/`--store` on the Querier), health and reflection.
+    #[arg(long = "grpc-address", default_value = "0.0.0.0:10901")]
+    pub grpc_address: String,
+    /// How long calls in progress may go on after a shutdown signal.
+    #[arg(long = "grpc-grace-period", default_value = "2m", value_parser = duration_ms)]
+    pub grace_period: i64,
+    /// TLS certificate (PEM) of the gRPC server; plain HTTP/2 without it.
+    #[arg(long = "grpc-server-tls-cert", requires = "tls_key")]
+    pub tls_cert: Option<std::path::PathBuf>,
+    /// TLS key (PEM) of the gRPC server.
+    #[arg(long = "grpc-server-tls-key", requires = "tls_cert")]
+    pub tls_key: Option<std::path::PathBuf>,
+    /// CA (PEM) that client certificates must be signed by; clients must then present one (mTLS).
+    #[arg(long = "grpc-server-tls-client-ca", requires = "tls_cert")]
+    pub tls_client_ca: Option<std::path::PathBuf>,
+    /// Most series one Series call may return (0: no limit); more is refused with ResourceExhausted.
+    #[arg(long = "store.limits.request-series", default_value_t = 0)]
+    pub limit_series: u64,
+    /// Most samples one Series call may return (0: no limit), counted as chunks are read.
+    #[arg(long = "store.limits.request-samples", default_value_t = 0)]
+    pub limit_samples: u64,
+}
+
+impl GrpcArgs {
+    pub fn config(&self) -> GrpcConfig {
+        GrpcConfig {
+            grace: Duration::from_millis(self.grace_period as u64),
+            tls: self.tls_cert.clone().zip(self.tls_key.clone()).map(|(cert, key)| TlsFiles {
+                cert,
+                key,
+                client_ca: self.tls_client_ca.clone(),
+            }),
+            limits: Limits { series: self.limit_series, samples: self.limit_samples },
+        }
+    }
+}
+
+#[derive(Debug, Clone, Args)]
 pub struct LogArgs {
     /// debug, info, warn or error.
     #[arg(long = "log.level", default_value = "info")]
@@ -167,6 +211,20 @@ fn label(s: &str) -> Result<(String, String), String> {
         .and_then(|v| v.strip_suffix('"'))
         .ok_or_else(|| format!("{s:?}: the value must be double-quoted"))?;
     Ok((name.to_string(), value.replace("\\\"", "\"").replace("\\\\", "\\")))
+}
+
+/// A label name given to `flag`, without the quotes a manifest may have put around it (reported in
+/// `quoted`); an error naming the flag when it is no label name even so.
+pub fn label_name(flag: &str, raw: &str) -> Result<(String, bool), String> {
+    let unquoted = ['"', '\'']
+        .iter()
+        .find_map(|q| raw.strip_prefix(*q).and_then(|r| r.strip_suffix(*q)))
+        .filter(|_| raw.len() >= 2);
+    let name = unquoted.unwrap_or(raw);
+    if !crate::config::rulefmt::is_label_name(name) {
+        return Err(format!("{flag}={raw}: {name:?} is not a valid label name"));
+    }
+    Ok((name.to_string(), unquoted.is_some()))
 }
 
 /// The run configuration the flags describe; `bucket` is what [`StorageArgs::prepare`] returned.
@@ -215,6 +273,7 @@ pub fn run_config(
         },
         bucket,
         console_dir: None,
+        grpc: GrpcConfig::default(),
     }
 }
 
@@ -229,6 +288,18 @@ mod tests {
         assert!(label("a=b").is_err());
         assert!(label(r#"0a="b""#).is_err());
         assert!(label("nothing").is_err());
+    }
+
+    #[test]
+    fn label_names_lose_their_quotes() {
+        let f = "--alert.label-drop";
+        assert_eq!(label_name(f, "rule_replica"), Ok(("rule_replica".into(), false)));
+        assert_eq!(label_name(f, "\"rule_replica\""), Ok(("rule_replica".into(), true)));
+        assert_eq!(label_name(f, "'rule_replica'"), Ok(("rule_replica".into(), true)));
+        let e = label_name(f, "\"rule-replica\"").unwrap_err();
+        assert!(e.contains("--alert.label-drop") && e.contains("not a valid label name"), "{e}");
+        assert!(label_name(f, "\"").is_err());
+        assert!(label_name(f, "").is_err());
     }
 
     #[test]

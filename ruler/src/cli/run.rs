@@ -3,7 +3,8 @@
 
 use std::process::ExitCode;
 
-use super::flags::{AlertArgs, HttpArgs, LogArgs, QueryArgs, RuleArgs, StorageArgs};
+use super::flags::{label_name, AlertArgs, GrpcArgs, HttpArgs, LogArgs, QueryArgs, RuleArgs, StorageArgs};
+use crate::manager::Listeners;
 
 // The flags of `ruler run`, by component.
 #[derive(Debug, clap::Args)]
@@ -17,6 +18,8 @@ pub struct RunArgs {
     #[command(flatten)]
     http: HttpArgs,
     #[command(flatten)]
+    grpc: GrpcArgs,
+    #[command(flatten)]
     storage: StorageArgs,
     #[command(flatten)]
     log: LogArgs,
@@ -25,8 +28,27 @@ pub struct RunArgs {
 /// Runs until SIGTERM or Ctrl-C: 0 after an ordered shutdown, 1 on a failure while running, 2 when
 /// it cannot start.
 pub fn command(args: RunArgs) -> ExitCode {
-    let RunArgs { query, rules, alert, http, storage, log } = args;
+    let RunArgs { query, rules, mut alert, http, grpc, storage, log } = args;
     init_logging(&log);
+    for raw in std::mem::take(&mut alert.label_drop) {
+        match label_name("--alert.label-drop", &raw) {
+            Ok((name, quoted)) => {
+                if quoted {
+                    tracing::warn!(
+                        flag = "--alert.label-drop",
+                        given = raw,
+                        used = name,
+                        "quotes taken off a label name"
+                    );
+                }
+                alert.label_drop.push(name);
+            }
+            Err(e) => {
+                eprintln!("ruler run: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    }
     let bucket = match storage.prepare() {
         Ok(b) => b,
         Err(e) => {
@@ -36,6 +58,7 @@ pub fn command(args: RunArgs) -> ExitCode {
     };
     let mut config = super::flags::run_config(&query, &rules, &alert, &storage, bucket);
     config.console_dir = http.console_dir.clone();
+    config.grpc = grpc.config();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(r) => r,
         Err(e) => {
@@ -44,8 +67,9 @@ pub fn command(args: RunArgs) -> ExitCode {
         }
     };
     let result = runtime.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(&http.http_address).await?;
-        crate::manager::run(config, listener, shutdown_signal()).await
+        let http = tokio::net::TcpListener::bind(&http.http_address).await?;
+        let grpc = tokio::net::TcpListener::bind(&grpc.grpc_address).await?;
+        crate::manager::run(config, Listeners { http, grpc }, shutdown_signal()).await
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -8,6 +8,7 @@ use tokio::sync::{mpsc, oneshot, Notify};
 
 use crate::config::{load_groups, LoadError};
 use crate::discovery::{AddressError, DnsResolver, Endpoints, LookupError};
+use crate::grpc;
 use crate::manager::clock::SystemClock;
 use crate::manager::housekeeping::{housekeeping, refresh, shipping};
 use crate::manager::scheduler::{Scheduler, Shared};
@@ -43,15 +44,24 @@ pub enum RunError {
     Io(#[from] std::io::Error),
     #[error("HTTP server task: {0}")]
     Server(#[from] tokio::task::JoinError),
+    #[error(transparent)]
+    Grpc(#[from] crate::grpc::server::ServeError),
 }
 
-/// Runs until `shutdown` completes: every group on its own task, and the HTTP API on `listener`.
+/// Where the APIs listen, bound before the run starts.
+pub struct Listeners {
+    pub http: tokio::net::TcpListener,
+    pub grpc: tokio::net::TcpListener,
+}
+
+/// Runs until `shutdown` completes: every group on its own task, the HTTP API and the gRPC API.
 /// SIGHUP and `POST /-/reload` reload the rule files; if any file is bad, the running rules stay.
 pub async fn run(
     config: RunConfig,
-    listener: tokio::net::TcpListener,
+    listeners: Listeners,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), RunError> {
+    let Listeners { http: listener, grpc: grpc_listener } = listeners;
     let groups = load_groups(&config.rule_files, &config.defaults)?;
     tracing::info!(groups = groups.len(), "rules loaded");
     let metrics = Arc::new(Metrics::new());
@@ -138,6 +148,27 @@ pub async fn run(
         external_labels: shared.config.defaults.external_labels.clone(),
         console_dir: shared.config.console_dir.clone(),
     });
+    let identity = grpc::info::Identity {
+        storage: shared.storage.clone(),
+        external_labels: shared.config.defaults.external_labels.clone(),
+    };
+    let services = grpc::server::Services {
+        identity: identity.clone(),
+        store: grpc::store::StoreApi { identity, limits: shared.config.grpc.limits },
+        rules: grpc::rules::RulesApi {
+            published: shared.published.clone(),
+            external_labels: shared.config.defaults.external_labels.clone(),
+        },
+    };
+    tracing::info!(address = %grpc_listener.local_addr()?, tls = shared.config.grpc.tls.is_some(), "serving gRPC");
+    let (stop_grpc, grpc_stopped) = oneshot::channel::<()>();
+    let tls = shared.config.grpc.tls.clone();
+    let mut grpc_server = tokio::spawn(async move {
+        grpc::server::serve(grpc_listener, services, tls.as_ref(), async {
+            let _ = grpc_stopped.await;
+        })
+        .await
+    });
     tracing::info!(address = %listener.local_addr()?, "serving HTTP");
     let (stop_http, http_stopped) = oneshot::channel::<()>();
     let server = tokio::spawn(async move {
@@ -153,6 +184,12 @@ pub async fn run(
     loop {
         tokio::select! {
             _ = &mut shutdown => break,
+            // The gRPC server ended on its own: it could not start (a bad certificate) or failed.
+            ended = &mut grpc_server => {
+                scheduler.stop_gracefully().await;
+                ended??;
+                return Err(RunError::Io(std::io::Error::other("gRPC server stopped")));
+            }
             Some(reply) = reload_rx.recv() => {
                 let _ = reply.send(scheduler.reload().await.map_err(|e| e.to_string()));
             }
@@ -177,6 +214,15 @@ pub async fn run(
     notifier.drain(timeout).await;
     let _ = stop_http.send(());
     server.await??;
+    // Calls in progress (a long Series stream) get the grace period.
+    let _ = stop_grpc.send(());
+    match tokio::time::timeout(shared.config.grpc.grace, &mut grpc_server).await {
+        Ok(ended) => ended??,
+        Err(_) => {
+            tracing::warn!("gRPC calls still running after --grpc-grace-period: cut off");
+            grpc_server.abort();
+        }
+    }
     tracing::info!("stopped");
     Ok(())
 }

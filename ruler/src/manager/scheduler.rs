@@ -231,6 +231,7 @@ mod tests {
             eval: EvalOptions { resend_delay_ms: 60_000, outage_tolerance_ms: None },
             bucket: None,
             console_dir: None,
+            grpc: Default::default(),
         }
     }
 

@@ -9,6 +9,14 @@ use crate::rules::alerting::RestoreOptions;
 use crate::rules::group::{Defaults, EvalOptions};
 use crate::storage::StorageOptions;
 
+/// The gRPC server's settings (`--grpc-*`, `--store.limits.*`).
+#[derive(Debug, Clone, Default)]
+pub struct GrpcConfig {
+    pub grace: Duration,
+    pub tls: Option<crate::grpc::server::TlsFiles>,
+    pub limits: crate::grpc::store::Limits,
+}
+
 /// Everything `ruler run` needs, from the flags.
 #[derive(Debug, Clone)]
 pub struct RunConfig {
@@ -32,4 +40,5 @@ pub struct RunConfig {
     pub bucket: Option<crate::objstore::BucketConfig>,
     /// The built console to serve at `/` (`--web.console-dir`), if any.
     pub console_dir: Option<PathBuf>,
+    pub grpc: GrpcConfig,
 }

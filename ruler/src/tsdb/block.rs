@@ -299,6 +299,22 @@ impl Block {
         &self.dir
     }
 
+    /// Every series' index entry (labels and chunk metas), in label order.
+    pub fn entries(&self) -> &[SeriesEntry] {
+        self.index.series()
+    }
+
+    /// The index entry of the series with exactly `labels`, if the block has it.
+    pub fn entry(&self, labels: &Labels) -> Option<&SeriesEntry> {
+        let all = self.index.series();
+        all.binary_search_by(|e| e.labels.cmp(labels)).ok().map(|i| &all[i])
+    }
+
+    /// The XOR data of the chunk at `r` (2-byte count and bit stream), its checksum verified.
+    pub fn chunk(&self, r: u64) -> Result<&[u8], Error> {
+        self.chunks.chunk(r)
+    }
+
     /// Every series in label order with its samples, decoding chunk by chunk; a chunk whose samples do
     /// not start and end at its index times is an error.
     pub fn series(&self) -> impl Iterator<Item = Result<Series, Error>> + '_ {
