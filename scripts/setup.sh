@@ -5,7 +5,7 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TOOLS="${THANOS_CONSOLE_TOOLS:-$HOME/.local/share/thanos-console-tools}"
-APT_PACKAGES=(curl protobuf-compiler libprotobuf-dev prometheus prometheus-alertmanager prometheus-node-exporter chromium chromium-driver nginx dnsmasq-base)
+APT_PACKAGES=(curl openssl protobuf-compiler libprotobuf-dev prometheus prometheus-alertmanager prometheus-node-exporter chromium chromium-driver nginx dnsmasq-base)
 TRUNK_VERSION="0.21"   # trunk 0.22 needs a newer rustc than these machines have
 BINARYEN_VERSION="132" # Debian's binaryen 108 emits wasm that fails at run time
 

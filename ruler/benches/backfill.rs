@@ -14,7 +14,7 @@ use std::process::Command;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::{ensure, Context, Result};
-use testkit::process::{free_port, wait_ready, ChildGuard};
+use testkit::process::{cpu_seconds, free_port, wait_ready, ChildGuard};
 
 const MIN: i64 = 60_000;
 /// The history's resolution.
@@ -61,15 +61,6 @@ const RULES: &str = "groups:
       - record: zone:bench_requests:quantile
         expr: quantile by (zone) (0.9, rate(bench_requests_total[5m]))
 ";
-
-/// utime + stime of `pid`, in seconds.
-fn cpu_seconds(pid: u32) -> Result<f64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
-    // Fields after the command name, which is in parentheses and may contain spaces.
-    let rest = &stat[stat.rfind(')').context("bad stat")? + 2..];
-    let f: Vec<&str> = rest.split_whitespace().collect();
-    Ok((f[11].parse::<f64>()? + f[12].parse::<f64>()?) / 100.0) // USER_HZ is 100 on Linux
-}
 
 fn run(cmd: &mut Command) -> Result<String> {
     let out = cmd.output().with_context(|| format!("run {cmd:?}"))?;

@@ -9,10 +9,10 @@
 
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use axum::routing::get;
 use axum::Router;
-use testkit::process::{free_port, wait_ready, ChildGuard, Prometheus};
+use testkit::process::{cpu_seconds, free_port, memory_mib, wait_ready, ChildGuard, Prometheus};
 
 /// Rules per group, and the groups' interval.
 const GROUP_SIZE: usize = 100;
@@ -54,26 +54,6 @@ fn rules(n: usize) -> String {
         };
     }
     out
-}
-
-/// utime + stime of `pid`, in seconds.
-fn cpu_seconds(pid: u32) -> Result<f64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
-    // Fields after the command name, which is in parentheses and may contain spaces.
-    let rest = &stat[stat.rfind(')').context("bad stat")? + 2..];
-    let f: Vec<&str> = rest.split_whitespace().collect();
-    let ticks: f64 = f[11].parse::<f64>()? + f[12].parse::<f64>()?;
-    Ok(ticks / 100.0) // USER_HZ is 100 on Linux
-}
-
-/// VmRSS and VmHWM of `pid`, in MiB.
-fn memory_mib(pid: u32) -> Result<(f64, f64)> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
-    let field = |name: &str| -> Result<f64> {
-        let line = status.lines().find(|l| l.starts_with(name)).context("no such field")?;
-        Ok(line.split_whitespace().nth(1).context("no value")?.parse::<f64>()? / 1024.0)
-    };
-    Ok((field("VmRSS:")?, field("VmHWM:")?))
 }
 
 /// Sum of `prometheus_rule_group_iterations_total` minus the missed ones: rounds done × groups.

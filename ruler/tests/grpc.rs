@@ -19,7 +19,7 @@ use ruler::grpc::proto::thanos::{
 };
 use ruler::tsdb::xor;
 use testkit::process::{free_port, wait_ready, Alertmanager, ChildGuard, Prometheus};
-use tonic::transport::Channel;
+use tonic::transport::{Certificate, Channel, ClientTlsConfig, Identity};
 use tonic::Code;
 
 use crate::support::{am_alerts, eventually, exporter, get_json, named};
@@ -53,12 +53,18 @@ struct Stack {
     am: Alertmanager,
     http: String,
     grpc: Channel,
+    grpc_port: u16,
     rule_file: String,
     _ruler: ChildGuard,
     _dir: tempfile::TempDir,
 }
 
 async fn stack(extra: &[&str]) -> Result<Stack> {
+    stack_with(extra, None).await
+}
+
+/// [`stack`], dialling the ruler's gRPC over TLS when `tls` is given.
+async fn stack_with(extra: &[&str], tls: Option<ClientTlsConfig>) -> Result<Stack> {
     let dir = tempfile::tempdir()?;
     let rule_file = dir.path().join("e2e.rules.yaml");
     std::fs::write(&rule_file, RULES)?;
@@ -86,8 +92,22 @@ async fn stack(extra: &[&str]) -> Result<Stack> {
     let ruler = ChildGuard::spawn(env!("CARGO_BIN_EXE_ruler"), &args, Some(&dir.path().join("ruler.log")))?;
     let http = format!("http://127.0.0.1:{http_port}");
     wait_ready(&format!("{http}/-/ready"), Duration::from_secs(20)).await?;
-    let grpc = Channel::from_shared(format!("http://127.0.0.1:{grpc_port}"))?.connect().await?;
-    Ok(Stack { prom, am, http, grpc, rule_file: rule_file.display().to_string(), _ruler: ruler, _dir: dir })
+    let grpc = match tls {
+        None => Channel::from_shared(format!("http://127.0.0.1:{grpc_port}"))?.connect().await?,
+        Some(tls) => {
+            Channel::from_shared(format!("https://localhost:{grpc_port}"))?.tls_config(tls)?.connect().await?
+        }
+    };
+    Ok(Stack {
+        prom,
+        am,
+        http,
+        grpc,
+        grpc_port,
+        rule_file: rule_file.display().to_string(),
+        _ruler: ruler,
+        _dir: dir,
+    })
 }
 
 fn matcher(kind: label_matcher::Type, name: &str, value: &str) -> LabelMatcher {
@@ -554,5 +574,67 @@ async fn series_across_blocks_and_head_and_requests_that_cannot_be_served() -> R
     assert_eq!(series_frames(&s.grpc, odd).await.unwrap_err().code(), Code::InvalidArgument);
     // Still alive after all of it.
     assert_eq!(decode(&series_frames(&s.grpc, clock(last, last)).await?)?.len(), 1);
+    Ok(())
+}
+
+#[tokio::test]
+async fn grpc_over_tls_with_client_certificates() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let certs = testkit::certs::Certs::make(dir.path())?;
+    let pem = |p: &std::path::Path| std::fs::read(p);
+    let ca = Certificate::from_pem(pem(&certs.ca)?);
+    let with_cert = ClientTlsConfig::new()
+        .ca_certificate(ca.clone())
+        .identity(Identity::from_pem(pem(&certs.client_cert)?, pem(&certs.client_key)?));
+    let flags = [
+        format!("--grpc-server-tls-cert={}", certs.server_cert.display()),
+        format!("--grpc-server-tls-key={}", certs.server_key.display()),
+        format!("--grpc-server-tls-client-ca={}", certs.ca.display()),
+    ];
+    let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+    let s = stack_with(&flags, Some(with_cert)).await?;
+    let info = InfoClient::new(s.grpc.clone())
+        .info(ruler::grpc::proto::thanos::info::InfoRequest::default())
+        .await?;
+    assert_eq!(info.into_inner().component_type, "rule");
+
+    // Without a client certificate, or in plain text, no call gets through.
+    let port = s.grpc_port;
+    let no_cert = Channel::from_shared(format!("https://localhost:{port}"))?
+        .tls_config(ClientTlsConfig::new().ca_certificate(ca))?
+        .connect()
+        .await;
+    let refused = match no_cert {
+        Err(_) => true,
+        Ok(ch) => {
+            InfoClient::new(ch).info(ruler::grpc::proto::thanos::info::InfoRequest::default()).await.is_err()
+        }
+    };
+    assert!(refused, "a client without a certificate was served");
+    let plain = Channel::from_shared(format!("http://127.0.0.1:{port}"))?.connect().await;
+    let refused = match plain {
+        Err(_) => true,
+        Ok(ch) => {
+            InfoClient::new(ch).info(ruler::grpc::proto::thanos::info::InfoRequest::default()).await.is_err()
+        }
+    };
+    assert!(refused, "a plain-text client was served");
+
+    // A key file that is not there stops the ruler at start, naming the flag.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ruler"))
+        .args([
+            "run",
+            "--query=http://127.0.0.1:9",
+            &format!("--rule-file={}", dir.path().join("none-*.yaml").display()),
+            &format!("--http-address=127.0.0.1:{}", free_port()?),
+            &format!("--grpc-address=127.0.0.1:{}", free_port()?),
+            &format!("--data-dir={}", dir.path().join("data").display()),
+            &format!("--grpc-server-tls-cert={}", certs.server_cert.display()),
+            &format!("--grpc-server-tls-key={}", dir.path().join("missing.key").display()),
+        ])
+        .output()?;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("--grpc-server-tls-key") && stderr.contains("missing.key"), "{stderr}");
     Ok(())
 }

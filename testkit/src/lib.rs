@@ -4,8 +4,10 @@
 //! - [`fixture`]: a Thanos Query API fixture (dedup, partial response) for what Prometheus cannot show.
 //! - [`dedup`]: the penalty deduplication the fixture applies.
 //! - [`console`]: serves the built console (`dist/`) with deep links and a `config.json`.
-//! - [`process`]: free ports, child processes killed on drop, a real Prometheus.
+//! - [`process`]: free ports, child processes killed on drop, a real Prometheus, /proc readings.
+//! - [`certs`]: a CA with server and client certificates, made with openssl.
 
+pub mod certs;
 pub mod console;
 pub mod dedup;
 pub mod fixture;

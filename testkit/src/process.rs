@@ -262,3 +262,22 @@ impl Nginx {
         Ok(Nginx { dir, _child: child, _tmp: tmp })
     }
 }
+
+/// utime + stime of process `pid`, in seconds (from `/proc/<pid>/stat`), for benchmarks.
+pub fn cpu_seconds(pid: u32) -> Result<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
+    // Fields after the command name, which is in parentheses and may contain spaces.
+    let rest = &stat[stat.rfind(')').context("bad stat")? + 2..];
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    Ok((f[11].parse::<f64>()? + f[12].parse::<f64>()?) / 100.0) // USER_HZ is 100 on Linux
+}
+
+/// Resident memory of process `pid` now and at its peak (VmRSS, VmHWM), in MiB.
+pub fn memory_mib(pid: u32) -> Result<(f64, f64)> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+    let field = |name: &str| -> Result<f64> {
+        let line = status.lines().find(|l| l.starts_with(name)).context("no such field")?;
+        Ok(line.split_whitespace().nth(1).context("no value")?.parse::<f64>()? / 1024.0)
+    };
+    Ok((field("VmRSS:")?, field("VmHWM:")?))
+}

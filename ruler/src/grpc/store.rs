@@ -25,7 +25,7 @@ use super::proto::thanos::{
     chunk, series_response, AggrChunk, Chunk, InfoRequest, InfoResponse, LabelNamesRequest,
     LabelNamesResponse, LabelValuesRequest, LabelValuesResponse, Series, SeriesRequest, SeriesResponse,
 };
-use super::{to_wire, with_external};
+use super::{cmp_with_external, to_wire, with_external};
 use crate::storage::{SeriesChunks, Storage};
 
 /// Chunk bytes per frame, as Thanos frames remote reads (one chunk more is allowed).
@@ -109,12 +109,12 @@ impl Store for StoreApi {
                 self.limits.series
             )));
         }
-        // Sorted by what the reader sees: external labels can move a series.
-        let mut series: Vec<(Labels, Labels)> =
-            stored.into_iter().map(|l| (with_external(&l, self.external()), l)).collect();
-        series.sort();
+        // Sorted by what the reader sees (external labels can move a series); each set is held once.
+        let mut series = stored;
+        let external = self.external().clone();
+        series.sort_by(|a, b| cmp_with_external(a, b, &external));
         let (tx, rx) = mpsc::channel(QUEUE);
-        let sender = Sender { storage: self.storage().clone(), limits: self.limits, tx };
+        let sender = Sender { storage: self.storage().clone(), external, limits: self.limits, tx };
         tokio::spawn(sender.send_all(series, r.min_time, r.max_time, r.skip_chunks));
         Ok(Response::new(Box::pin(ReceiverStream::new(rx))))
     }
@@ -174,31 +174,29 @@ impl Store for StoreApi {
 /// Reads series a batch at a time and sends their frames, until done, an error, or the reader left.
 struct Sender {
     storage: Arc<Storage>,
+    external: Labels,
     limits: Limits,
     tx: mpsc::Sender<Result<SeriesResponse, Status>>,
 }
 
 impl Sender {
-    async fn send_all(self, series: Vec<(Labels, Labels)>, mint: i64, maxt: i64, skip_chunks: bool) {
+    async fn send_all(self, series: Vec<Labels>, mint: i64, maxt: i64, skip_chunks: bool) {
         let mut samples = 0u64;
         for batch in series.chunks(BATCH) {
             if skip_chunks {
-                for (shown, _) in batch {
-                    if !self.send(frame(shown, Vec::new())).await {
+                for stored in batch {
+                    if !self.send(frame(&with_external(stored, &self.external), Vec::new())).await {
                         return;
                     }
                 }
                 continue;
             }
-            let stored: Vec<Labels> = batch.iter().map(|(_, l)| l.clone()).collect();
-            let storage = self.storage.clone();
-            let read = tokio::task::spawn_blocking(move || storage.chunks(&stored, mint, maxt)).await;
-            let read = match read {
-                Ok(Ok(r)) => r,
-                Ok(Err(e)) => return self.fail(Status::internal(format!("reading series: {e}"))).await,
+            // A batch is a few hundred series: read in place, briefly.
+            let read = match self.storage.chunks(batch, mint, maxt) {
+                Ok(r) => r,
                 Err(e) => return self.fail(Status::internal(format!("reading series: {e}"))).await,
             };
-            for ((shown, _), SeriesChunks { chunks, .. }) in batch.iter().zip(read) {
+            for SeriesChunks { labels, chunks } in read {
                 samples += chunks.iter().map(|c| u64::from(sample_count(&c.data))).sum::<u64>();
                 if self.limits.samples > 0 && samples > self.limits.samples {
                     let msg = format!(
@@ -207,7 +205,7 @@ impl Sender {
                     );
                     return self.fail(Status::resource_exhausted(msg)).await;
                 }
-                for f in frames(shown, chunks) {
+                for f in frames(&with_external(&labels, &self.external), chunks) {
                     if !self.send(f).await {
                         return;
                     }
