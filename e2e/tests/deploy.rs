@@ -11,6 +11,7 @@ use reqwest::StatusCode;
 use testkit::process::{free_port, Nginx, Prometheus};
 
 use crate::support::browser::Browser;
+use crate::support::pages::graph::GraphPage;
 use crate::support::{dist_dir, exporter};
 
 const METRICS: &str = "# TYPE e2e_deploy_value gauge\n\
@@ -155,13 +156,12 @@ async fn nginx_serves_deep_links_hashed_assets_config_and_the_api() -> Result<()
 async fn a_link_through_nginx_shows_the_table_from_the_same_origin_api() -> Result<()> {
     let s = stack().await?;
     let b = Browser::start().await?;
-    b.goto(&format!("{}/graph?g0.expr=e2e_deploy_value&g0.tab=1", s.url)).await?;
-    b.wait_count("[data-testid=series-row]", 2).await?;
-    assert!(b.find_all("[data-testid=config-error]").await?.is_empty(), "config.json was not read");
+    let graph = GraphPage::open(&b, &s.url, "g0.expr=e2e_deploy_value&g0.tab=1").await?;
+    let panel = graph.panel(0);
+    panel.wait_rows(2).await?;
+    assert!(!graph.shows_config_error().await?, "config.json was not read");
 
-    let names = b.texts("[data-testid=series-name]").await?;
-    let values = b.texts("[data-testid=series-value]").await?;
-    let mut shown: Vec<(String, String)> = names.into_iter().zip(values).collect();
+    let mut shown = panel.table().await?;
     shown.sort();
     let QueryData::Vector(v) = instant(&reqwest::Client::new(), &s.prom.url, "e2e_deploy_value").await?
     else {

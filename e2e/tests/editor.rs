@@ -4,7 +4,8 @@
 use anyhow::Result;
 use testkit::process::Prometheus;
 
-use crate::support::browser::Browser;
+use crate::support::browser::{keys, Browser};
+use crate::support::pages::graph::GraphPage;
 use crate::support::serve_console;
 
 /// A console on a Prometheus that scrapes itself (so `up` has a series), with the Graph page open.
@@ -12,34 +13,23 @@ async fn editor() -> Result<(Prometheus, Browser)> {
     let prom = Prometheus::start(&[], "", None).await?;
     let console = serve_console(&prom.url).await?;
     let b = Browser::start().await?;
-    b.goto(&format!("{console}/graph?g0.tab=1")).await?;
-    b.find("[data-testid=expr]").await?;
+    GraphPage::open(&b, &console, "g0.tab=1").await?.panel(0).input().await?;
     Ok((prom, b))
 }
 
-/// Query requests the page has sent so far (resource timing sees every fetch).
-async fn queries_sent(b: &Browser) -> Result<u64> {
-    let n = b
-        .js("return performance.getEntriesByType('resource').filter(e => e.name.includes('/api/v1/query')).length;")
-        .await?;
-    Ok(n.as_u64().unwrap_or(0))
-}
-
-/// `(class, text)` of every span in the mirror.
-async fn mirror_spans(b: &Browser) -> Result<Vec<(String, String)>> {
-    let v = b
-        .js("return [...document.querySelectorAll('[data-testid=mirror] span')].map(s => [s.className, s.textContent]);")
-        .await?;
-    Ok(serde_json::from_value(v)?)
+/// The indexes of the highlighted spans marked as a bracket pair.
+fn marked(spans: &[(String, String)]) -> Vec<usize> {
+    spans.iter().enumerate().filter(|(_, (c, _))| c.contains("match")).map(|(i, _)| i).collect()
 }
 
 #[tokio::test]
 async fn typing_highlights_functions_and_durations() -> Result<()> {
     let (_prom, b) = editor().await?;
-    b.find("[data-testid=expr]").await?.send_keys("sum(rate(up[5m]))").await?;
+    let panel = GraphPage::on(&b).panel(0);
+    panel.input().await?.type_keys("sum(rate(up[5m]))").await?;
     let spans = b
         .wait_for("the mirror to colour the text", || async {
-            let spans = mirror_spans(&b).await?;
+            let spans = panel.highlighted().await?;
             Ok(spans.iter().any(|(c, t)| c == "tok-duration" && t == "5m").then_some(spans))
         })
         .await?;
@@ -47,67 +37,62 @@ async fn typing_highlights_functions_and_durations() -> Result<()> {
     assert!(spans.iter().any(|(c, t)| c == "tok-aggregation" && t == "sum"), "{spans:?}");
     assert!(spans.iter().any(|(c, t)| c == "tok-metric" && t == "up"), "{spans:?}");
     // The mirror holds exactly the textarea's text (plus the trailing filler space).
-    let text = b.js("return document.querySelector('[data-testid=mirror]').textContent;").await?;
-    assert_eq!(text.as_str(), Some("sum(rate(up[5m])) "));
+    assert_eq!(panel.highlighted_text().await?, "sum(rate(up[5m])) ");
     // The textarea's own text is invisible; the mirror's is what the user sees.
-    let color = b.js("return getComputedStyle(document.querySelector('[data-testid=expr]')).color;").await?;
-    assert_eq!(color.as_str(), Some("rgba(0, 0, 0, 0)"));
+    assert_eq!(panel.input_text_colour().await?, "rgba(0, 0, 0, 0)");
     b.close().await
 }
 
 #[tokio::test]
 async fn an_unclosed_bracket_is_underlined_and_enter_sends_nothing() -> Result<()> {
     let (_prom, b) = editor().await?;
-    let expr = b.find("[data-testid=expr]").await?;
-    expr.send_keys("sum(up").await?;
-    let err = b.wait_text("[data-testid=parse-error]", "Parse error").await?;
+    let graph = GraphPage::on(&b);
+    let panel = graph.panel(0);
+    let expr = panel.input().await?;
+    expr.type_keys("sum(up").await?;
+    let err = panel.wait_parse_error("Parse error").await?;
     assert!(err.len() > "Parse error: ".len(), "{err}");
-    let mark = b.find("[data-testid=error-mark]").await?.text().await?;
-    assert_eq!(mark, "(");
-    let deco = b
-        .js("return getComputedStyle(document.querySelector('[data-testid=error-mark]')).textDecorationStyle;")
-        .await?;
-    assert_eq!(deco.as_str(), Some("wavy"));
+    assert_eq!(panel.error_mark().await?, "(");
+    assert_eq!(panel.error_mark_style().await?, "wavy");
 
-    let before = queries_sent(&b).await?;
-    expr.send_keys("\u{E007}").await?; // Enter
+    let before = graph.queries_sent().await?;
+    expr.type_keys(keys::ENTER).await?;
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-    assert_eq!(queries_sent(&b).await?, before, "a query was sent");
-    assert!(b.find_all("[data-testid=stats]").await?.is_empty());
+    assert_eq!(graph.queries_sent().await?, before, "a query was sent");
+    assert!(!panel.shows_stats().await?);
 
     // Closing the bracket clears both.
-    expr.send_keys(")").await?;
-    b.wait_count("[data-testid=parse-error]", 0).await?;
-    assert!(b.find_all("[data-testid=error-mark]").await?.is_empty());
+    expr.type_keys(")").await?;
+    panel.wait_parse_error_gone().await?;
+    assert!(!panel.shows_error_mark().await?);
     b.close().await
 }
 
 #[tokio::test]
 async fn the_caret_after_a_bracket_marks_its_pair() -> Result<()> {
     let (_prom, b) = editor().await?;
-    let expr = b.find("[data-testid=expr]").await?;
-    expr.send_keys("sum(rate(up[5m]))").await?;
+    let panel = GraphPage::on(&b).panel(0);
+    let expr = panel.input().await?;
+    expr.type_keys("sum(rate(up[5m]))").await?;
     // The caret is after the last `)`: it and the first `(` are marked.
-    let marked = b
+    let marked_pair = b
         .wait_for("a marked bracket pair", || async {
-            let spans = mirror_spans(&b).await?;
-            let marked: Vec<usize> =
-                spans.iter().enumerate().filter(|(_, (c, _))| c.contains("match")).map(|(i, _)| i).collect();
+            let spans = panel.highlighted().await?;
+            let marked = marked(&spans);
             Ok((marked.len() == 2).then_some((spans, marked)))
         })
         .await?;
-    let (spans, marked) = marked;
-    assert_eq!(spans[marked[0]], ("tok-bracket match".to_string(), "(".to_string()));
-    assert_eq!(spans[marked[1]], ("tok-bracket match".to_string(), ")".to_string()));
-    assert_eq!(spans[marked[0] - 1].1, "sum", "{spans:?}");
-    assert_eq!(marked[1], spans.len() - 1, "{spans:?}");
+    let (spans, marked_at) = marked_pair;
+    assert_eq!(spans[marked_at[0]], ("tok-bracket match".to_string(), "(".to_string()));
+    assert_eq!(spans[marked_at[1]], ("tok-bracket match".to_string(), ")".to_string()));
+    assert_eq!(spans[marked_at[0] - 1].1, "sum", "{spans:?}");
+    assert_eq!(marked_at[1], spans.len() - 1, "{spans:?}");
 
     // Left arrow: the caret sits between `)` and `)`, after the inner call's `)`.
-    expr.send_keys("\u{E012}").await?;
+    expr.type_keys(keys::ARROW_LEFT).await?;
     b.wait_for("the inner pair to be marked", || async {
-        let spans = mirror_spans(&b).await?;
-        let marked: Vec<usize> =
-            spans.iter().enumerate().filter(|(_, (c, _))| c.contains("match")).map(|(i, _)| i).collect();
+        let spans = panel.highlighted().await?;
+        let marked = marked(&spans);
         Ok((marked.len() == 2 && spans.get(marked[0].wrapping_sub(1)).is_some_and(|s| s.1 == "rate"))
             .then_some(()))
     })
@@ -118,26 +103,25 @@ async fn the_caret_after_a_bracket_marks_its_pair() -> Result<()> {
 #[tokio::test]
 async fn format_prettifies_like_promql_parser_and_the_result_runs() -> Result<()> {
     let (_prom, b) = editor().await?;
+    let panel = GraphPage::on(&b).panel(0);
     let input = "sum by(job)(rate(up[5m]))";
     let want = promql_parser::parser::parse(input).map_err(anyhow::Error::msg)?.prettify();
     assert_ne!(want, input);
-    let expr = b.find("[data-testid=expr]").await?;
-    expr.send_keys(input).await?;
-    b.click("[data-testid=format]").await?;
-    b.wait_for("the text to be formatted", || async {
-        Ok((expr.prop("value").await?.as_deref() == Some(want.as_str())).then_some(()))
-    })
-    .await?;
-    b.click("[data-testid=execute]").await?;
-    let stats = b.wait_text("[data-testid=stats]", "Result series").await?;
-    assert!(b.find_all("[data-testid=error]").await?.is_empty(), "{stats}");
+    let expr = panel.input().await?;
+    expr.type_keys(input).await?;
+    panel.format().await?;
+    b.wait_for("the text to be formatted", || async { Ok((expr.value().await? == want).then_some(())) })
+        .await?;
+    panel.press_execute().await?;
+    let stats = panel.wait_stats("Result series").await?;
+    assert!(!panel.shows_error().await?, "{stats}");
     assert!(b.url().await?.contains("g0.expr="), "the formatted query is in the URL");
 
     // An invalid expression is left as it is, with the parse error shown.
     expr.clear().await?;
-    expr.send_keys("sum by(job)(up").await?;
-    b.click("[data-testid=format]").await?;
-    b.wait_text("[data-testid=parse-error]", "Parse error").await?;
-    assert_eq!(expr.prop("value").await?.as_deref(), Some("sum by(job)(up"));
+    expr.type_keys("sum by(job)(up").await?;
+    panel.format().await?;
+    panel.wait_parse_error("Parse error").await?;
+    assert_eq!(expr.value().await?, "sum by(job)(up");
     b.close().await
 }

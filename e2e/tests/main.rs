@@ -10,6 +10,9 @@
 //! - `panels`: several panels on a page (add, duplicate, remove) and embed mode.
 //! - `scale`: a million points: the chart draws, the legend and table cap with "show all".
 //! - `stores`: the Stores page and the store filter against the fixture's stores.
+//!
+//! They share `support`: the stack under test, the browser helpers, and the page objects
+//! (`support/pages/`) through which the scenarios drive the console (see `support/mod.rs`).
 
 mod support;
 

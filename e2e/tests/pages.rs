@@ -9,6 +9,10 @@ use promapi::{ApiResponse, QueryData};
 use testkit::process::Prometheus;
 
 use crate::support::browser::Browser;
+use crate::support::pages::alerts::AlertsPage;
+use crate::support::pages::graph::GraphPage;
+use crate::support::pages::rules::RulesPage;
+use crate::support::pages::status::StatusPage;
 use crate::support::{serve_console, serve_console_at};
 
 /// A recording rule without labels (Prometheus then leaves `labels` out), an alert that fires at once
@@ -58,51 +62,39 @@ async fn prometheus_with_rules() -> Result<(Prometheus, tempfile::TempDir)> {
     bail!("prometheus did not fire E2EScriptPayload and record e2e:up:count")
 }
 
-/// Texts lower-cased: badges are upper-cased by CSS, and WebDriver reads rendered text.
-async fn lower(b: &Browser, css: &str) -> Result<Vec<String>> {
-    Ok(b.texts(css).await?.into_iter().map(|t| t.to_lowercase()).collect())
-}
-
 #[tokio::test]
 async fn the_rules_page_lists_groups_and_rules_and_links_each_query_to_the_graph() -> Result<()> {
     let (prom, _rules) = prometheus_with_rules().await?;
     let console = serve_console(&prom.url).await?;
     let b = Browser::start().await?;
-    b.goto(&format!("{console}/rules")).await?;
-    b.wait_count("[data-testid=rule]", 3).await?;
+    let rules = RulesPage::open(&b, &console).await?;
+    rules.wait_rules(3).await?;
 
-    assert_eq!(b.texts("[data-testid=group-name]").await?, vec!["e2e-pages"]);
-    assert_eq!(
-        b.texts("[data-testid=rule-name]").await?,
-        vec!["e2e:up:count", "E2EScriptPayload", "E2ENeverFires"]
-    );
-    assert_eq!(lower(&b, "[data-testid=rule-health]").await?, vec!["ok", "ok", "ok"]);
-    assert_eq!(b.texts("[data-testid=group-health]").await?, vec!["3 rules, all ok"]);
-    let meta = b.texts("[data-testid=group-meta]").await?.join("");
+    assert_eq!(rules.group_names().await?, vec!["e2e-pages"]);
+    assert_eq!(rules.rule_names().await?, vec!["e2e:up:count", "E2EScriptPayload", "E2ENeverFires"]);
+    assert_eq!(rules.rule_health().await?, vec!["ok", "ok", "ok"]);
+    assert_eq!(rules.group_health().await?, vec!["3 rules, all ok"]);
+    let meta = rules.group_meta().await?.join("");
     assert!(
         meta.contains("Interval: 1s · Last evaluation: ") && meta.contains("Evaluation time: "),
         "{meta}"
     );
-    assert!(b.texts("[data-testid=group-file]").await?[0].ends_with("rules.yaml"));
-    let labels = b.texts("[data-testid=rule-labels]").await?;
+    assert!(rules.group_files().await?[0].ends_with("rules.yaml"));
+    let labels = rules.rule_labels().await?;
     assert!(labels.iter().any(|l| l.contains(r#"payload="<script>alert(1)</script>""#)), "{labels:?}");
 
-    let links = b.find_all("[data-testid=rule-expr]").await?;
-    let mut hrefs = Vec::new();
-    for l in &links {
-        hrefs.push(l.attr("href").await?.unwrap_or_default());
-    }
+    let hrefs = rules.query_links().await?;
     assert_eq!(hrefs[0], RECORD_LINK);
     assert_eq!(hrefs[1], app::pages::rules::graph_link("vector(1) > 0"));
-    assert_eq!(b.texts("[data-testid=rule-expr]").await?[0], "count by (job) (up)");
-    let nav = b.find("[data-testid=nav-rules]").await?;
-    assert_eq!(nav.attr("aria-current").await?.as_deref(), Some("page"));
+    assert_eq!(rules.queries().await?[0], "count by (job) (up)");
+    assert!(rules.top_bar().is_current("rules").await?);
 
     // The query link opens the graph page with the query's table.
-    links[0].click().await?;
-    b.wait_count("[data-testid=series-row]", 1).await?;
+    rules.open_query(0).await?;
+    let panel = GraphPage::on(&b).panel(0);
+    panel.wait_rows(1).await?;
     assert!(b.url().await?.starts_with(&format!("{console}/{RECORD_LINK}")), "{}", b.url().await?);
-    assert!(b.texts("[data-testid=series-name]").await?[0].contains(r#"job="prometheus""#));
+    assert!(panel.series_names().await?[0].contains(r#"job="prometheus""#));
     b.close().await
 }
 
@@ -111,54 +103,53 @@ async fn the_alerts_page_shows_payloads_as_text_and_filters_by_state_and_text() 
     let (prom, _rules) = prometheus_with_rules().await?;
     let console = serve_console(&prom.url).await?;
     let b = Browser::start().await?;
-    b.goto(&format!("{console}/alerts")).await?;
-    b.wait_count("[data-testid=alert]", 1).await?;
+    let alerts = AlertsPage::open(&b, &console).await?;
+    alerts.wait_alerts(1).await?;
 
-    assert_eq!(b.texts("[data-testid=alert-rule-name]").await?, vec!["E2EScriptPayload", "E2ENeverFires"]);
-    assert_eq!(lower(&b, "[data-testid=alert-rule-state]").await?, vec!["firing", "inactive"]);
+    assert_eq!(alerts.rule_names().await?, vec!["E2EScriptPayload", "E2ENeverFires"]);
+    assert_eq!(alerts.rule_states().await?, vec!["firing", "inactive"]);
     for (state, n) in [("inactive", "1"), ("pending", "0"), ("firing", "1")] {
-        assert_eq!(b.texts(&format!("[data-testid=count-{state}]")).await?, vec![n], "{state}");
+        assert_eq!(alerts.state_count(state).await?, vec![n], "{state}");
     }
-    assert_eq!(lower(&b, "[data-testid=alert-state]").await?, vec!["firing"]);
-    assert_eq!(b.texts("[data-testid=alert-value]").await?, vec!["1e+00"]);
-    let since = b.texts("[data-testid=alert-active-since]").await?.join("");
+    assert_eq!(alerts.alert_states().await?, vec!["firing"]);
+    assert_eq!(alerts.alert_values().await?, vec!["1e+00"]);
+    let since = alerts.alert_active_since().await?.join("");
     assert!(since.contains("UTC") && since.contains("ago"), "{since}");
 
     // The payloads are text: shown literally, and no element came of them (a script that ran would
     // also have opened an alert, which fails every later WebDriver command).
-    let annotations = b.texts("[data-testid=alert-annotations]").await?.join("\n");
+    let annotations = alerts.alert_annotations().await?.join("\n");
     assert!(annotations.contains("<script>alert(1)</script> value 1"), "{annotations}");
     assert!(annotations.contains("<img src=x onerror=alert(2)>"), "{annotations}");
-    let labels = b.texts("[data-testid=alert-labels]").await?.join("");
+    let labels = alerts.alert_labels().await?.join("");
     assert!(labels.contains(r#"payload="<script>alert(1)</script>""#), "{labels}");
     let created = b.js("return document.body.querySelectorAll('script, img, [onerror]').length").await?;
     assert_eq!(created.as_u64(), Some(0), "elements made from payloads");
 
     // A quiet rule is folded; opening it shows its definition.
-    assert_eq!(b.texts("[data-testid=rule-expr]").await?, vec!["vector(1) > 0"]);
-    let summaries = b.find_all("[data-testid=alert-rule] summary").await?;
-    summaries[1].click().await?;
-    b.wait_count("[data-testid=rule-expr]", 2).await?;
-    assert_eq!(b.texts("[data-testid=rule-expr]").await?[1], "vector(1) < 0");
+    assert_eq!(alerts.queries().await?, vec!["vector(1) > 0"]);
+    alerts.toggle_rule(1).await?;
+    alerts.wait_queries(2).await?;
+    assert_eq!(alerts.queries().await?[1], "vector(1) < 0");
 
     // Unticking firing hides the firing rule and its alert; ticking brings them back.
-    b.click("[data-testid=show-firing]").await?;
-    b.wait_count("[data-testid=alert-rule]", 1).await?;
-    assert_eq!(b.texts("[data-testid=alert-rule-name]").await?, vec!["E2ENeverFires"]);
-    assert!(b.find_all("[data-testid=alert]").await?.is_empty());
-    b.click("[data-testid=show-firing]").await?;
-    b.wait_count("[data-testid=alert]", 1).await?;
+    alerts.toggle_state("firing").await?;
+    alerts.wait_rules(1).await?;
+    assert_eq!(alerts.rule_names().await?, vec!["E2ENeverFires"]);
+    assert_eq!(alerts.alert_count().await?, 0);
+    alerts.toggle_state("firing").await?;
+    alerts.wait_alerts(1).await?;
 
     // The text filter matches label values; nothing matching says so.
-    b.type_into("[data-testid=alerts-filter]", "<script>").await?;
-    b.wait_count("[data-testid=alert-rule]", 1).await?;
-    assert_eq!(b.texts("[data-testid=alert-rule-name]").await?, vec!["E2EScriptPayload"]);
-    b.type_into("[data-testid=alerts-filter]", "no-such-alert").await?;
-    b.wait_text("[data-testid=empty]", "No alerting rules").await?;
+    alerts.filter("<script>").await?;
+    alerts.wait_rules(1).await?;
+    assert_eq!(alerts.rule_names().await?, vec!["E2EScriptPayload"]);
+    alerts.filter("no-such-alert").await?;
+    alerts.wait_empty("No alerting rules").await?;
 
     // The top bar leads to the graph page.
-    b.click("[data-testid=nav-graph]").await?;
-    b.find("[data-testid=expr]").await?;
+    alerts.top_bar().go_to("graph").await?;
+    GraphPage::on(&b).panel(0).input().await?;
     let url = b.url().await?;
     assert!(url == format!("{console}/graph") || url.starts_with(&format!("{console}/graph?")), "{url}");
     b.close().await
@@ -169,19 +160,18 @@ async fn the_pages_work_under_a_sub_path_and_show_an_unreachable_api() -> Result
     let (prom, _rules) = prometheus_with_rules().await?;
     let console = serve_console_at(&prom.url, "/monitoring/thanos").await?;
     let b = Browser::start().await?;
-    b.goto(&format!("{console}/rules")).await?;
-    b.wait_count("[data-testid=rule]", 3).await?;
+    let rules = RulesPage::open(&b, &console).await?;
+    rules.wait_rules(3).await?;
     // Links resolve below the sub-path.
-    let link = b.find("[data-testid=rule-expr]").await?;
-    assert_eq!(link.prop("href").await?, Some(format!("{console}/{RECORD_LINK}")));
-    b.click("[data-testid=nav-alerts]").await?;
-    b.wait_count("[data-testid=alert]", 1).await?;
+    assert_eq!(rules.first_query_url().await?, Some(format!("{console}/{RECORD_LINK}")));
+    rules.top_bar().go_to("alerts").await?;
+    AlertsPage::on(&b).wait_alerts(1).await?;
     assert_eq!(b.url().await?, format!("{console}/alerts"));
 
     let closed = testkit::process::free_port()?;
     let console = serve_console(&format!("http://127.0.0.1:{closed}")).await?;
-    b.goto(&format!("{console}/rules")).await?;
-    b.wait_text("[data-testid=error]", "Cannot load the rules. Cannot reach the query API").await?;
+    let rules = RulesPage::open(&b, &console).await?;
+    rules.wait_error("Cannot load the rules. Cannot reach the query API").await?;
     b.close().await
 }
 
@@ -190,32 +180,26 @@ async fn the_status_page_shows_build_runtime_and_filterable_flags() -> Result<()
     let prom = Prometheus::start(&[("replica", "a")], "", None).await?;
     let console = serve_console(&prom.url).await?;
     let b = Browser::start().await?;
-    b.goto(&format!("{console}/status")).await?;
-    b.wait_count("[data-testid=status-section]", 3).await?;
+    let status = StatusPage::open(&b, &console).await?;
+    status.wait_sections(3).await?;
     let version: serde_json::Value =
         reqwest::get(format!("{}/api/v1/status/buildinfo", prom.url)).await?.json().await?;
     let version = version["data"]["version"].as_str().unwrap_or_default().to_string();
-    let shown = b
-        .wait_for("the build version", || async {
-            let names = b.texts("[data-testid=status-name]").await?;
-            let values = b.texts("[data-testid=status-value]").await?;
-            Ok(names.iter().zip(&values).find(|(n, _)| *n == "version").map(|(_, v)| v.clone()))
-        })
-        .await?;
+    let shown = status.wait_value("version").await?;
     assert_eq!(shown, version);
     assert!(version.starts_with("2.42"), "{version}");
-    b.wait_text("[data-testid=status-name]", "goroutineCount").await?;
+    status.wait_name("goroutineCount").await?;
 
     // Flags: the filter keeps the matching rows (of all three sections, only flags are filtered).
-    b.wait_text("[data-testid=status-name]", "storage.tsdb.path").await?;
-    let before = b.find_all("[data-testid=status-row]").await?.len();
-    b.type_into("[data-testid=flags-filter]", "storage.tsdb.retention").await?;
+    status.wait_name("storage.tsdb.path").await?;
+    let before = status.row_count().await?;
+    status.filter_flags("storage.tsdb.retention").await?;
     b.wait_for("the flags to be filtered", || async {
-        let n = b.find_all("[data-testid=status-row]").await?.len();
+        let n = status.row_count().await?;
         Ok((n < before).then_some(()))
     })
     .await?;
-    let names = b.texts("[data-testid=status-name]").await?;
+    let names = status.names().await?;
     assert!(names.iter().any(|n| n == "storage.tsdb.retention.time"), "{names:?}");
     assert!(!names.iter().any(|n| n == "storage.tsdb.path"), "{names:?}");
     b.close().await
@@ -234,6 +218,7 @@ async fn the_ruler_serves_the_console_for_its_own_rules_and_alerts() -> Result<(
         format!("--query={}", prom.url),
         format!("--rule-file={}", dir.path().join("rules.yaml").display()),
         format!("--http-address=127.0.0.1:{port}"),
+        format!("--grpc-address=127.0.0.1:{}", testkit::process::free_port()?),
         format!("--data-dir={}", dir.path().join("data").display()),
         format!("--web.console-dir={}", crate::support::dist_dir()?.display()),
     ];
@@ -246,19 +231,19 @@ async fn the_ruler_serves_the_console_for_its_own_rules_and_alerts() -> Result<(
     let url = format!("http://127.0.0.1:{port}");
 
     let b = Browser::start().await?;
-    b.goto(&format!("{url}/alerts")).await?;
+    AlertsPage::open(&b, &url).await?;
     // The alert fires at the ruler's first evaluation (interval 1s); reload until it shows.
     b.wait_for("the ruler's alert on its Alerts page", || async {
-        b.goto(&format!("{url}/alerts")).await?;
+        let alerts = AlertsPage::open(&b, &url).await?;
         tokio::time::sleep(Duration::from_millis(500)).await;
-        let names = b.texts("[data-testid=alert-rule-name]").await.unwrap_or_default();
-        let firing = b.find_all("[data-testid=alert]").await.map(|a| a.len()).unwrap_or(0);
+        let names = alerts.rule_names().await.unwrap_or_default();
+        let firing = alerts.alert_count().await.unwrap_or(0);
         Ok((names.iter().any(|n| n.contains("E2EScriptPayload")) && firing == 1).then_some(()))
     })
     .await?;
-    b.goto(&format!("{url}/rules")).await?;
-    b.wait_text("[data-testid=group-name]", "e2e-pages").await?;
-    b.wait_count("[data-testid=rule]", 3).await?;
+    let rules = RulesPage::open(&b, &url).await?;
+    rules.wait_group("e2e-pages").await?;
+    rules.wait_rules(3).await?;
     // API paths the ruler lacks stay API errors, not the console's page.
     let missing = reqwest::get(format!("{url}/api/v1/nothing")).await?;
     assert_eq!(missing.status(), 404);

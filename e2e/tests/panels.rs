@@ -8,6 +8,8 @@ use tokio::sync::Semaphore;
 
 use crate::prometheus::prometheus_with_data;
 use crate::support::browser::Browser;
+use crate::support::pages::embed::EmbedPage;
+use crate::support::pages::graph::GraphPage;
 use crate::support::{big_answer, serve_api, serve_console};
 
 /// The page URL's query, decoded, as `key=value` pairs.
@@ -26,12 +28,13 @@ async fn panels_are_duplicated_edited_and_removed_each_with_its_url_state() -> R
     let prom = prometheus_with_data(1).await?;
     let console = serve_console(&prom.url).await?;
     let b = Browser::start().await?;
-    b.goto(&format!("{console}/graph?g0.expr=e2e_demo_value&g0.tab=1")).await?;
-    b.wait_count("[data-testid=panel-0] [data-testid=series-row]", 3).await?;
+    let graph = GraphPage::open(&b, &console, "g0.expr=e2e_demo_value&g0.tab=1").await?;
+    let (first, second) = (graph.panel(0), graph.panel(1));
+    first.wait_rows(3).await?;
 
     // A copy runs the same query on its own and appears in the URL as g1.
-    b.click("[data-testid=panel-0] [data-testid=duplicate-panel]").await?;
-    b.wait_count("[data-testid=panel-1] [data-testid=series-row]", 3).await?;
+    first.duplicate().await?;
+    second.wait_rows(3).await?;
     let pairs = url_pairs(&b).await?;
     ensure!(
         get(&pairs, "g1.expr") == Some("e2e_demo_value") && get(&pairs, "g1.tab") == Some("1"),
@@ -40,9 +43,9 @@ async fn panels_are_duplicated_edited_and_removed_each_with_its_url_state() -> R
 
     // Editing the copy changes only the copy.
     let one = r#"e2e_demo_value{id="one"}"#;
-    b.type_into("[data-testid=panel-1] [data-testid=expr]", &format!("{one}\n")).await?;
-    b.wait_count("[data-testid=panel-1] [data-testid=series-row]", 1).await?;
-    b.wait_count("[data-testid=panel-0] [data-testid=series-row]", 3).await?;
+    second.execute(one).await?;
+    second.wait_rows(1).await?;
+    first.wait_rows(3).await?;
     let pairs = url_pairs(&b).await?;
     ensure!(
         get(&pairs, "g0.expr") == Some("e2e_demo_value") && get(&pairs, "g1.expr") == Some(one),
@@ -50,26 +53,26 @@ async fn panels_are_duplicated_edited_and_removed_each_with_its_url_state() -> R
     );
 
     // Removing the first leaves the copy as g0, with its result.
-    b.click("[data-testid=panel-0] [data-testid=remove-panel]").await?;
-    b.wait_count("section.panel", 1).await?;
-    b.wait_count("[data-testid=panel-0] [data-testid=series-row]", 1).await?;
+    first.remove().await?;
+    graph.wait_panels(1).await?;
+    first.wait_rows(1).await?;
     let pairs = url_pairs(&b).await?;
     ensure!(get(&pairs, "g0.expr") == Some(one) && get(&pairs, "g1.expr").is_none(), "{pairs:?}");
 
     // A new panel is empty and stays out of the URL until it has an expression.
-    b.click("[data-testid=add-panel]").await?;
-    b.wait_count("section.panel", 2).await?;
+    graph.add_panel().await?;
+    graph.wait_panels(2).await?;
     ensure!(url_pairs(&b).await? == pairs, "an empty panel changes nothing in the URL");
-    b.type_into("[data-testid=panel-1] [data-testid=expr]", "e2e_demo_value * 2\n").await?;
-    b.click("[data-testid=panel-1] [data-testid=tab-table]").await?;
-    b.wait_count("[data-testid=panel-1] [data-testid=series-row]", 3).await?;
+    second.execute("e2e_demo_value * 2").await?;
+    second.show_table().await?;
+    second.wait_rows(3).await?;
     ensure!(get(&url_pairs(&b).await?, "g1.expr") == Some("e2e_demo_value * 2"));
 
     // Reloading the URL brings both panels back.
     let url = b.url().await?;
     b.goto(&url).await?;
-    b.wait_count("[data-testid=panel-0] [data-testid=series-row]", 1).await?;
-    b.wait_count("[data-testid=panel-1] [data-testid=series-row]", 3).await?;
+    first.wait_rows(1).await?;
+    second.wait_rows(3).await?;
     b.close().await
 }
 
@@ -80,39 +83,34 @@ async fn an_embedded_panel_is_alone_read_only_and_keeps_its_flag() -> Result<()>
     let b = Browser::start().await?;
 
     // `/embed`: one panel, the query as text, no navigation, no editor, no switches.
-    b.goto(&format!("{console}/embed?g0.expr=e2e_demo_value&g0.tab=1&g1.expr=up")).await?;
-    b.wait_count("[data-testid=series-row]", 3).await?;
-    ensure!(b.find_all("section.panel").await?.len() == 1, "only g0");
-    ensure!(b
-        .find_all(".topbar, [data-testid=expr], [data-testid=add-panel], [data-testid=remove-panel]")
-        .await?
-        .is_empty());
-    ensure!(b.texts("[data-testid=embed-expr]").await? == ["e2e_demo_value"]);
-    let open = b.find("[data-testid=open-console]").await?.attr("href").await?.unwrap_or_default();
+    let embed = EmbedPage::open(&b, &console, "g0.expr=e2e_demo_value&g0.tab=1&g1.expr=up").await?;
+    embed.panel().wait_rows(3).await?;
+    ensure!(embed.panel_count().await? == 1, "only g0");
+    ensure!(embed.navigation_and_editing_controls().await? == 0);
+    ensure!(embed.expression_shown().await? == ["e2e_demo_value"]);
+    let open = embed.open_console_link().await?;
     ensure!(open.starts_with("graph?g0.expr=e2e_demo_value&g0.tab=1"), "{open}");
 
     // `?embed=1` on the graph page: the flag stays in the URL when the panel's state changes.
-    b.goto(&format!("{console}/graph?g0.expr=e2e_demo_value&g0.tab=1&embed=1")).await?;
-    b.wait_count("[data-testid=series-row]", 3).await?;
-    b.click("[data-testid=tab-graph]").await?;
-    b.wait_count("[data-testid=legend-item]", 3).await?;
+    let graph = GraphPage::open(&b, &console, "g0.expr=e2e_demo_value&g0.tab=1&embed=1").await?;
+    let panel = graph.panel(0);
+    panel.wait_rows(3).await?;
+    panel.show_graph().await?;
+    panel.wait_legend(3).await?;
     let pairs = url_pairs(&b).await?;
     ensure!(get(&pairs, "embed") == Some("1") && get(&pairs, "g0.tab") == Some("0"), "{pairs:?}");
-    ensure!(b.find_all(".topbar").await?.is_empty());
+    ensure!(!graph.top_bar().is_shown().await?);
     // The chart takes the frame's width.
-    let widths = b
-        .js("const c = document.querySelector('[data-testid=canvas]'); return [c.width, document.documentElement.clientWidth];")
-        .await?;
-    let (canvas, page) = (widths[0].as_f64().unwrap_or(0.0), widths[1].as_f64().unwrap_or(0.0));
+    let (canvas, page) = panel.chart_and_frame_width().await?;
     ensure!(canvas > page - 40.0 && canvas <= page, "canvas {canvas} px in a {page} px frame");
 
     // Editable when config.json says so.
     let config = serde_json::json!({ "apiUrl": prom.url, "embed": { "editable": true } }).to_string();
     let addr =
         testkit::console::spawn(&crate::support::dist_dir()?, Some(config), "127.0.0.1:0", "/").await?;
-    b.goto(&format!("http://{addr}/embed?g0.expr=e2e_demo_value&g0.tab=1")).await?;
-    b.type_into("[data-testid=expr]", "e2e_demo_value{id=\"two\"}\n").await?;
-    b.wait_count("[data-testid=series-row]", 1).await?;
+    let embed = EmbedPage::open(&b, &format!("http://{addr}"), "g0.expr=e2e_demo_value&g0.tab=1").await?;
+    embed.panel().execute("e2e_demo_value{id=\"two\"}").await?;
+    embed.panel().wait_rows(1).await?;
     b.close().await
 }
 
@@ -145,24 +143,20 @@ async fn a_panel_removed_while_its_query_runs_leaves_the_page_alive() -> Result<
     let console = serve_console(&api).await?;
     let b = Browser::start().await?;
 
-    b.goto(&format!("{console}/graph?g0.expr=slow&g0.tab=0&g1.expr=slow&g1.tab=0")).await?;
-    b.find("[data-testid=panel-1] [data-testid=remove-panel]").await?;
+    let graph = GraphPage::open(&b, &console, "g0.expr=slow&g0.tab=0&g1.expr=slow&g1.tab=0").await?;
+    let (first, second) = (graph.panel(0), graph.panel(1));
+    second.wait_shown().await?;
     b.js("window.__errors = []; addEventListener('error', e => __errors.push(String(e.message)));").await?;
-    b.click("[data-testid=panel-1] [data-testid=remove-panel]").await?;
-    b.wait_count("[data-testid=remove-panel]", 1).await?;
-    // Once the remaining panel has drawn its first slice of lines, leave for the table: checked at
-    // every frame, which the page paints between two slices.
-    b.js(r#"const tick = () => performance.getEntriesByName('console:draw-slice').length
-                ? document.querySelector('[data-testid=panel-0] [data-testid=tab-table]').click()
-                : requestAnimationFrame(tick);
-            requestAnimationFrame(tick);"#)
-        .await?;
+    second.remove().await?;
+    graph.wait_panels(1).await?;
+    // Once the remaining panel has drawn its first slice of lines, leave for the table.
+    first.show_table_once_drawing_starts().await?;
     release.add_permits(2);
-    b.wait_count("[data-testid=series-row]", 1_000).await?;
+    first.wait_rows(1_000).await?;
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     // Alive: a click still adds a panel, and nothing threw.
-    b.click("[data-testid=add-panel]").await?;
-    b.wait_count("[data-testid=remove-panel]", 2).await?;
+    graph.add_panel().await?;
+    graph.wait_panels(2).await?;
     let errors = b.js("return window.__errors").await?;
     ensure!(errors == serde_json::json!([]), "uncaught errors in the page: {errors}");
     let drawn = b.marks("console:drawn").await?;

@@ -5,6 +5,7 @@ use promapi::{ApiResponse, QueryData};
 use testkit::process::Prometheus;
 
 use crate::support::browser::Browser;
+use crate::support::pages::graph::GraphPage;
 use crate::support::{exporter, serve_console};
 
 /// Values the test controls, with a label value that needs escaping.
@@ -44,12 +45,10 @@ async fn a_link_shows_the_table_with_the_values_the_api_returns() -> Result<()> 
     let prom = prometheus_with_data(1).await?;
     let console = serve_console(&prom.url).await?;
     let b = Browser::start().await?;
-    b.goto(&format!("{console}/graph?g0.expr=e2e_demo_value&g0.tab=1")).await?;
-    b.wait_count("[data-testid=series-row]", 3).await?;
+    let panel = GraphPage::open(&b, &console, "g0.expr=e2e_demo_value&g0.tab=1").await?.panel(0);
+    panel.wait_rows(3).await?;
 
-    let names = b.texts("[data-testid=series-name]").await?;
-    let values = b.texts("[data-testid=series-value]").await?;
-    let mut shown: Vec<(String, String)> = names.into_iter().zip(values).collect();
+    let mut shown = panel.table().await?;
     shown.sort();
     let QueryData::Vector(v) = instant(&reqwest::Client::new(), &prom.url, "e2e_demo_value").await? else {
         anyhow::bail!("not a vector")
@@ -61,7 +60,7 @@ async fn a_link_shows_the_table_with_the_values_the_api_returns() -> Result<()> 
     want.sort();
     assert_eq!(shown, want);
     assert!(shown.iter().any(|(n, v)| n.contains(r#"id="q\"uote""#) && v == "-0.125"), "{shown:?}");
-    assert!(b.texts("[data-testid=stats]").await?[0].contains("Result series: 3"));
+    assert!(panel.stats().await?[0].contains("Result series: 3"));
     b.close().await
 }
 
@@ -71,37 +70,24 @@ async fn the_graph_draws_lines_a_legend_and_a_hover_readout() -> Result<()> {
     let prom = prometheus_with_data(10).await?;
     let console = serve_console(&prom.url).await?;
     let b = Browser::start().await?;
-    b.goto(&format!("{console}/graph?g0.expr=e2e_demo_value&g0.tab=0&g0.range_input=1m")).await?;
-    b.wait_count("[data-testid=legend-item]", 3).await?;
-    let legend = b.texts("[data-testid=legend-item]").await?;
+    let panel =
+        GraphPage::open(&b, &console, "g0.expr=e2e_demo_value&g0.tab=0&g0.range_input=1m").await?.panel(0);
+    panel.wait_legend(3).await?;
+    let legend = panel.legend().await?;
     assert!(legend.iter().any(|l| l.contains(r#"id="one""#)), "{legend:?}");
 
     // Count the pixels drawn in the first series colour: axes and grid are grey, the background white.
     let colored = b
         .wait_for("the canvas to show coloured lines", || async {
-            let n = b
-                .js(r#"const c = document.querySelector('[data-testid=canvas]');
-                       const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-                       let n = 0;
-                       for (let i = 0; i < d.length; i += 4) {
-                         const [r, g, b] = [d[i], d[i+1], d[i+2]];
-                         if (Math.max(r, g, b) - Math.min(r, g, b) > 60) n++;
-                       }
-                       return n;"#)
-                .await?
-                .as_u64()
-                .unwrap_or(0);
+            let n = panel.chart_pixels().await?.coloured;
             Ok((n > 200).then_some(n))
         })
         .await?;
     assert!(colored > 200);
 
     // Hover near the right edge of the plot: the read-out names a series and a value.
-    b.js(r#"const c = document.querySelector('[data-testid=canvas]');
-            const r = c.getBoundingClientRect();
-            c.dispatchEvent(new MouseEvent('mousemove', {clientX: r.left + r.width - 30, clientY: r.top + r.height / 2, bubbles: true}));"#)
-        .await?;
-    let hover = b.wait_text("[data-testid=hover]", "e2e_demo_value").await?;
+    panel.hover_near_right_edge().await?;
+    let hover = panel.wait_hover("e2e_demo_value").await?;
     assert!(hover.contains("UTC"), "{hover}");
     b.close().await
 }
@@ -111,26 +97,26 @@ async fn the_tree_explains_each_node_and_runs_it_as_its_own_query() -> Result<()
     let prom = prometheus_with_data(1).await?;
     let console = serve_console(&prom.url).await?;
     let b = Browser::start().await?;
-    b.goto(&format!("{console}/graph?g0.expr=sum%20by%20(id)%20(e2e_demo_value)%20%3E%200&g0.tab=1")).await?;
-    b.wait_count("[data-testid=series-row]", 2).await?;
-    b.click("[data-testid=tree-toggle]").await?;
-    b.wait_count("[data-testid=tree-node]", 4).await?;
-    let exprs = b.texts("[data-testid=node-expr]").await?;
+    let query = "g0.expr=sum%20by%20(id)%20(e2e_demo_value)%20%3E%200&g0.tab=1";
+    let panel = GraphPage::open(&b, &console, query).await?.panel(0);
+    panel.wait_rows(2).await?;
+    panel.toggle_tree().await?;
+    panel.wait_tree_nodes(4).await?;
+    let exprs = panel.tree_expressions().await?;
     assert_eq!(
         exprs,
         ["sum by (id) (e2e_demo_value) > 0", "sum by (id) (e2e_demo_value)", "e2e_demo_value", "0"]
     );
-    let words = b.texts("[data-testid=node-words]").await?;
+    let words = panel.tree_explanations().await?;
     assert!(words[0].contains("a filter") && words[0].contains("with the scalar"), "{words:?}");
     assert!(words[1].starts_with("Sums") && words[1].contains("`id`"), "{words:?}");
     assert!(words[2].contains("named `e2e_demo_value`"), "{words:?}");
 
     // Each node runs as its own instant query: the selector has all three series and their labels.
-    let runs = b.find_all("[data-testid=node-run]").await?;
-    runs[2].click().await?;
-    let result = b.wait_text("[data-testid=node-result]", "series").await?;
+    panel.run_tree_node(2).await?;
+    let result = panel.wait_tree_result("series").await?;
     assert_eq!(result, "3 series · labels: id, instance, job");
-    runs[1].click().await?;
-    b.wait_text("[data-testid=node-result]", "3 series · labels: id").await?;
+    panel.run_tree_node(1).await?;
+    panel.wait_tree_result("3 series · labels: id").await?;
     b.close().await
 }

@@ -8,6 +8,7 @@ use axum::routing::post;
 use axum::Router;
 
 use crate::support::browser::Browser;
+use crate::support::pages::graph::GraphPage;
 use crate::support::{big_answer, serve_api, serve_console};
 
 const SERIES: usize = 5_000;
@@ -32,9 +33,9 @@ async fn a_million_points_draw_and_the_lists_cap_with_show_all() -> Result<()> {
     let console = serve_console(&api).await?;
     let b = Browser::start().await?;
 
-    b.goto(&format!("{console}/graph?g0.expr=big&g0.tab=0&g0.range_input=1h")).await?;
+    let panel = GraphPage::open(&b, &console, "g0.expr=big&g0.tab=0&g0.range_input=1h").await?.panel(0);
     b.wait_mark("console:drawn").await?;
-    b.wait_count("[data-testid=legend-item]", 500).await?;
+    panel.wait_legend(500).await?;
     let (decode, draw) = (b.marks("console:decode-slice").await?, b.marks("console:draw-slice").await?);
     // The decode always pauses once before drawing; more pauses mean more slices.
     assert!(
@@ -44,12 +45,12 @@ async fn a_million_points_draw_and_the_lists_cap_with_show_all() -> Result<()> {
     let started = std::time::Instant::now();
     b.js("return 1").await?;
     ensure!(started.elapsed().as_millis() < 1_000, "the page answers at once once drawn");
-    b.click("[data-testid=legend-show-all]").await?;
-    b.wait_count("[data-testid=legend-item]", SERIES).await?;
+    panel.show_whole_legend().await?;
+    panel.wait_legend(SERIES).await?;
 
-    b.click("[data-testid=tab-table]").await?;
-    b.wait_count("[data-testid=series-row]", 1_000).await?;
-    b.click("[data-testid=show-all]").await?;
-    b.wait_count("[data-testid=series-row]", SERIES).await?;
+    panel.show_table().await?;
+    panel.wait_rows(1_000).await?;
+    panel.show_all_rows().await?;
+    panel.wait_rows(SERIES).await?;
     b.close().await
 }

@@ -14,6 +14,17 @@ use testkit::process::{free_port, wait_ready, ChildGuard};
 /// How long a step may take before the test fails (first wasm load included).
 pub const PATIENCE: Duration = Duration::from_secs(20);
 
+/// WebDriver's codes for the keys a scenario presses, for `send_keys`.
+pub mod keys {
+    pub const TAB: &str = "\u{E004}";
+    pub const ENTER: &str = "\u{E007}";
+    pub const SHIFT: &str = "\u{E008}";
+    pub const ESCAPE: &str = "\u{E00C}";
+    pub const ARROW_LEFT: &str = "\u{E012}";
+    pub const ARROW_UP: &str = "\u{E013}";
+    pub const ARROW_DOWN: &str = "\u{E015}";
+}
+
 /// chromedriver's `goog/cdp/execute`: one DevTools command in the session's page.
 #[derive(Debug)]
 struct Cdp(Value);
@@ -87,6 +98,11 @@ impl Browser {
         Ok(self.client.find_all(Locator::Css(css)).await?)
     }
 
+    /// How many elements match `css` now (no waiting).
+    pub async fn count(&self, css: &str) -> Result<usize> {
+        Ok(self.find_all(css).await?.len())
+    }
+
     /// Texts of all elements matching `css`, in document order.
     pub async fn texts(&self, css: &str) -> Result<Vec<String>> {
         let mut out = Vec::new();
@@ -100,7 +116,8 @@ impl Browser {
         self.find(css).await?.click().await.with_context(|| format!("click {css}"))
     }
 
-    /// Replaces a text field's value and fires `change` (by leaving the field with Tab).
+    /// Replaces a text field's value with `text`, typed as keys: end it with `\t` to leave the field
+    /// (which fires `change`), or with `\n` to press Enter.
     pub async fn type_into(&self, css: &str, text: &str) -> Result<()> {
         let e = self.find(css).await?;
         e.clear().await?;
@@ -110,6 +127,16 @@ impl Browser {
 
     pub async fn url(&self) -> Result<String> {
         Ok(self.client.current_url().await?.to_string())
+    }
+
+    /// Waits until the page's URL contains `needle` (`present`) or no longer does; returns the URL.
+    pub async fn wait_url(&self, needle: &str, present: bool) -> Result<String> {
+        let what = format!("the URL {} {needle}", if present { "to contain" } else { "not to contain" });
+        self.wait_for(&what, || async {
+            let url = self.url().await?;
+            Ok((url.contains(needle) == present).then_some(url))
+        })
+        .await
     }
 
     pub async fn js(&self, script: &str) -> Result<Value> {

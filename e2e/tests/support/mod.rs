@@ -1,8 +1,18 @@
-//! Test support: the stack under test (built console + API server) and a headless Chromium driven
-//! over WebDriver, layered as find → act → check.
+//! Test support: the stack under test (built console, API servers, the ruler) and a headless
+//! Chromium driven over WebDriver, in three layers:
+//!
+//! 1. [`browser`]: the session and generic helpers that know no page (`find`, `click`, `texts`,
+//!    `wait_count`, `wait_text`, `wait_url`, `choose`, performance marks, DevTools commands). They
+//!    wait for what a user would see (polling up to [`browser::PATIENCE`]), never a fixed sleep.
+//! 2. [`pages`]: page objects (graph page and its panels, embed, Rules, Alerts, Stores, Status, the
+//!    top bar) built on those helpers. They hold the `data-testid` selectors and name their
+//!    methods by what a user does or sees (`panel.execute(..)`, `panel.table()`, `rules.rule_names()`).
+//! 3. The scenarios (`tests/*.rs`): start the stack, drive the page objects, assert on what they
+//!    return.
 
 pub mod browser;
 pub mod exporter;
+pub mod pages;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

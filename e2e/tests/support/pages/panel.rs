@@ -1,0 +1,589 @@
+//! One query panel, as on the graph page (`panel(i)`) or alone in an embed: the expression editor and
+//! its completion, the tabs, the table, the legend and chart, the query's stats, warnings and errors,
+//! the Thanos switches and the expression tree. Every selector is scoped to the panel's section.
+
+use anyhow::{Context, Result};
+use fantoccini::elements::Element;
+use serde_json::Value;
+
+use crate::support::browser::Browser;
+
+/// A panel, found by its position on the page (`g0` is panel 0).
+pub struct Panel<'a> {
+    b: &'a Browser,
+    /// The panel's section: `[data-testid=panel-N]`.
+    root: String,
+}
+
+/// The chart's pixels: a fingerprint that changes whenever anything drawn changes, and how many are
+/// strongly coloured (axes and grid are grey, the background plain).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChartPixels {
+    pub fingerprint: u64,
+    pub coloured: u64,
+}
+
+/// The expression editor's text field, kept across steps as a user keeps the focus in it.
+pub struct ExpressionInput(Element);
+
+impl ExpressionInput {
+    /// Types `keys` at the caret ([`crate::support::browser::keys`] has Enter, Tab, the arrows…).
+    pub async fn type_keys(&self, keys: &str) -> Result<()> {
+        Ok(self.0.send_keys(keys).await?)
+    }
+
+    pub async fn clear(&self) -> Result<()> {
+        Ok(self.0.clear().await?)
+    }
+
+    /// The text in the field.
+    pub async fn value(&self) -> Result<String> {
+        Ok(self.0.prop("value").await?.unwrap_or_default())
+    }
+}
+
+/// The chart's pixels, read from the canvas `c`.
+const PIXELS: &str = r#"const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let h = 0, n = 0;
+    for (let i = 0; i < d.length; i += 4) {
+      h = (h * 31 + d[i] * 3 + d[i+1] * 5 + d[i+2] * 7) % 4294967291;
+      if (Math.max(d[i], d[i+1], d[i+2]) - Math.min(d[i], d[i+1], d[i+2]) > 60) n++;
+    }
+    return [h, n];"#;
+
+impl<'a> Panel<'a> {
+    pub(super) fn new(b: &'a Browser, index: usize) -> Panel<'a> {
+        Panel { b, root: format!("[data-testid=panel-{index}]") }
+    }
+
+    /// The selector of the element with test id `id` in this panel.
+    fn css(&self, id: &str) -> String {
+        format!("{} [data-testid={id}]", self.root)
+    }
+
+    /// Waits until the panel is on the page.
+    pub async fn wait_shown(&self) -> Result<()> {
+        self.b.find(&self.root).await.map(drop)
+    }
+
+    // The expression editor.
+
+    /// Waits for the expression field and returns it, to type into.
+    pub async fn input(&self) -> Result<ExpressionInput> {
+        Ok(ExpressionInput(self.b.find(&self.css("expr")).await?))
+    }
+
+    /// Replaces the expression with `expr` and runs it with Enter.
+    pub async fn execute(&self, expr: &str) -> Result<()> {
+        self.b.type_into(&self.css("expr"), &format!("{expr}\n")).await
+    }
+
+    /// Clicks Execute: runs the expression as it stands.
+    pub async fn press_execute(&self) -> Result<()> {
+        self.b.click(&self.css("execute")).await
+    }
+
+    /// Clicks Format.
+    pub async fn format(&self) -> Result<()> {
+        self.b.click(&self.css("format")).await
+    }
+
+    /// Waits until the parse error shown contains `needle`; returns it.
+    pub async fn wait_parse_error(&self, needle: &str) -> Result<String> {
+        self.b.wait_text(&self.css("parse-error"), needle).await
+    }
+
+    /// Waits until no parse error is shown.
+    pub async fn wait_parse_error_gone(&self) -> Result<()> {
+        self.b.wait_count(&self.css("parse-error"), 0).await
+    }
+
+    pub async fn shows_parse_error(&self) -> Result<bool> {
+        Ok(self.b.count(&self.css("parse-error")).await? > 0)
+    }
+
+    /// Waits for the wavy mark under the text at a parse error; returns the text it marks.
+    pub async fn error_mark(&self) -> Result<String> {
+        Ok(self.b.find(&self.css("error-mark")).await?.text().await?)
+    }
+
+    /// The error mark's computed `text-decoration-style`.
+    pub async fn error_mark_style(&self) -> Result<String> {
+        let script = format!(
+            "return getComputedStyle(document.querySelector({:?})).textDecorationStyle;",
+            self.css("error-mark")
+        );
+        self.b.js(&script).await?.as_str().map(String::from).context("no error mark")
+    }
+
+    pub async fn shows_error_mark(&self) -> Result<bool> {
+        Ok(self.b.count(&self.css("error-mark")).await? > 0)
+    }
+
+    /// `(class, text)` of every span of the highlighted text (the mirror behind the field).
+    pub async fn highlighted(&self) -> Result<Vec<(String, String)>> {
+        let script = format!(
+            "return [...document.querySelectorAll({:?})].map(s => [s.className, s.textContent]);",
+            format!("{} span", self.css("mirror"))
+        );
+        Ok(serde_json::from_value(self.b.js(&script).await?)?)
+    }
+
+    /// All the highlighted text (the mirror's).
+    pub async fn highlighted_text(&self) -> Result<String> {
+        let script = format!("return document.querySelector({:?}).textContent;", self.css("mirror"));
+        self.b.js(&script).await?.as_str().map(String::from).context("no highlighted text")
+    }
+
+    /// The computed colour of the field's own text.
+    pub async fn input_text_colour(&self) -> Result<String> {
+        let script =
+            format!("return getComputedStyle(document.querySelector({:?})).color;", self.css("expr"));
+        self.b.js(&script).await?.as_str().map(String::from).context("no expression field")
+    }
+
+    // Completion.
+
+    /// The labels of the completion list's entries.
+    pub async fn completion_labels(&self) -> Result<Vec<String>> {
+        let script = format!(
+            "return [...document.querySelectorAll({:?})].map(e => e.textContent);",
+            format!("{} .c-label", self.css("completion-item"))
+        );
+        Ok(serde_json::from_value(self.b.js(&script).await?)?)
+    }
+
+    /// The labels of the list's entries, once it offers one labelled `want`.
+    pub async fn wait_offered(&self, want: &str) -> Result<Vec<String>> {
+        self.b
+            .wait_for(&format!("the list to offer {want}"), || async {
+                let labels = self.completion_labels().await?;
+                Ok(labels.iter().any(|l| l == want).then_some(labels))
+            })
+            .await
+    }
+
+    /// The completion entries' whole texts (label, kind, signature, doc).
+    pub async fn completion_entries(&self) -> Result<Vec<String>> {
+        self.b.texts(&self.css("completion-item")).await
+    }
+
+    pub async fn shows_completion(&self) -> Result<bool> {
+        Ok(self.b.count(&self.css("completion")).await? > 0)
+    }
+
+    /// Waits until the completion list is closed.
+    pub async fn wait_completion_closed(&self) -> Result<()> {
+        self.b.wait_count(&self.css("completion"), 0).await
+    }
+
+    /// Whether the completion list is longer than its view, and whether its selected entry shows.
+    pub async fn completion_scroll(&self) -> Result<(bool, bool)> {
+        let script = format!(
+            "const l = document.querySelector({:?});
+             const s = l.querySelector('.selected').getBoundingClientRect(), r = l.getBoundingClientRect();
+             return [l.scrollHeight > l.clientHeight + 40, s.top >= r.top - 0.5 && s.bottom <= r.bottom + 0.5];",
+            self.css("completion")
+        );
+        Ok(serde_json::from_value(self.b.js(&script).await?)?)
+    }
+
+    // Panel actions and tabs.
+
+    pub async fn duplicate(&self) -> Result<()> {
+        self.b.click(&self.css("duplicate-panel")).await
+    }
+
+    pub async fn remove(&self) -> Result<()> {
+        self.b.click(&self.css("remove-panel")).await
+    }
+
+    pub async fn show_table(&self) -> Result<()> {
+        self.b.click(&self.css("tab-table")).await
+    }
+
+    pub async fn show_graph(&self) -> Result<()> {
+        self.b.click(&self.css("tab-graph")).await
+    }
+
+    /// Clicks the Table tab from the page itself at the first frame after the chart has drawn its
+    /// first slice of lines (checked at every frame, which the page paints between two slices).
+    pub async fn show_table_once_drawing_starts(&self) -> Result<()> {
+        let script = format!(
+            "const tick = () => performance.getEntriesByName('console:draw-slice').length
+                 ? document.querySelector({:?}).click()
+                 : requestAnimationFrame(tick);
+             requestAnimationFrame(tick);",
+            self.css("tab-table")
+        );
+        self.b.js(&script).await.map(drop)
+    }
+
+    // The table.
+
+    /// Waits until the table shows exactly `n` rows.
+    pub async fn wait_rows(&self, n: usize) -> Result<()> {
+        self.b.wait_count(&self.css("series-row"), n).await
+    }
+
+    pub async fn row_count(&self) -> Result<usize> {
+        self.b.count(&self.css("series-row")).await
+    }
+
+    /// The series names of the table's rows.
+    pub async fn series_names(&self) -> Result<Vec<String>> {
+        self.b.texts(&self.css("series-name")).await
+    }
+
+    /// The table's rows as `(series name, value)`, in page order.
+    pub async fn table(&self) -> Result<Vec<(String, String)>> {
+        let names = self.series_names().await?;
+        let values = self.b.texts(&self.css("series-value")).await?;
+        Ok(names.into_iter().zip(values).collect())
+    }
+
+    /// Clicks the table's "Show all".
+    pub async fn show_all_rows(&self) -> Result<()> {
+        self.b.click(&self.css("show-all")).await
+    }
+
+    // What the query returned: stats, warnings, errors.
+
+    /// The stats line(s) under the expression.
+    pub async fn stats(&self) -> Result<Vec<String>> {
+        self.b.texts(&self.css("stats")).await
+    }
+
+    /// Waits until the stats contain `needle`; returns them.
+    pub async fn wait_stats(&self, needle: &str) -> Result<String> {
+        self.b.wait_text(&self.css("stats"), needle).await
+    }
+
+    pub async fn shows_stats(&self) -> Result<bool> {
+        Ok(self.b.count(&self.css("stats")).await? > 0)
+    }
+
+    /// Waits until a warning contains `needle`; returns it.
+    pub async fn wait_warning(&self, needle: &str) -> Result<String> {
+        self.b.wait_text(&self.css("warning"), needle).await
+    }
+
+    /// Waits for the "partial result" notice; returns its text.
+    pub async fn wait_partial_notice(&self) -> Result<String> {
+        Ok(self.b.find(&self.css("partial-notice")).await?.text().await?)
+    }
+
+    pub async fn shows_partial_notice(&self) -> Result<bool> {
+        Ok(self.b.count(&self.css("partial-notice")).await? > 0)
+    }
+
+    /// Waits until the query's error contains `needle`; returns it.
+    pub async fn wait_error(&self, needle: &str) -> Result<String> {
+        self.b.wait_text(&self.css("error"), needle).await
+    }
+
+    pub async fn shows_error(&self) -> Result<bool> {
+        Ok(self.b.count(&self.css("error")).await? > 0)
+    }
+
+    // The Thanos switches.
+
+    pub async fn toggle_dedup(&self) -> Result<()> {
+        self.b.click(&self.css("dedup")).await
+    }
+
+    pub async fn toggle_partial_response(&self) -> Result<()> {
+        self.b.click(&self.css("partial-response")).await
+    }
+
+    /// Types the replica labels and leaves the field.
+    pub async fn set_replica_labels(&self, labels: &str) -> Result<()> {
+        self.b.type_into(&self.css("replica-labels"), &format!("{labels}\t")).await
+    }
+
+    /// Picks a max source resolution (`5m`, `1h`, …).
+    pub async fn choose_resolution(&self, value: &str) -> Result<()> {
+        Ok(self.b.find(&self.css("resolution")).await?.select_by_value(value).await?)
+    }
+
+    /// Picks the query engine (`prometheus`, `thanos`).
+    pub async fn choose_engine(&self, value: &str) -> Result<()> {
+        Ok(self.b.find(&self.css("engine")).await?.select_by_value(value).await?)
+    }
+
+    pub async fn shows_analyze_switch(&self) -> Result<bool> {
+        Ok(self.b.count(&self.css("analyze")).await? > 0)
+    }
+
+    /// Opens the engine's analysis under the result.
+    pub async fn open_analysis(&self) -> Result<()> {
+        self.b.click(&format!("{} summary", self.css("analysis"))).await
+    }
+
+    /// The operator names of the engine's analysis.
+    pub async fn analysis_operators(&self) -> Result<Vec<String>> {
+        self.b.texts(&format!("{} [data-testid=operator-name]", self.css("analysis"))).await
+    }
+
+    /// Waits for the analysis; returns all its text.
+    pub async fn analysis_text(&self) -> Result<String> {
+        Ok(self.b.find(&self.css("analysis")).await?.text().await?)
+    }
+
+    /// Clicks Explain.
+    pub async fn explain(&self) -> Result<()> {
+        self.b.click(&self.css("explain")).await
+    }
+
+    /// Waits until the explain tree shows exactly `n` operators.
+    pub async fn wait_explained_operators(&self, n: usize) -> Result<()> {
+        self.b.wait_count(&format!("{} [data-testid=operator]", self.css("explain-tree")), n).await
+    }
+
+    /// Waits until the Explain button is gone.
+    pub async fn wait_explain_gone(&self) -> Result<()> {
+        self.b.wait_count(&self.css("explain"), 0).await
+    }
+
+    /// Opens the store filter.
+    pub async fn open_store_filter(&self) -> Result<()> {
+        self.b.click(&format!("{} summary", self.css("store-filter"))).await
+    }
+
+    /// Waits until the store filter offers exactly `n` stores.
+    pub async fn wait_store_choices(&self, n: usize) -> Result<()> {
+        self.b.wait_count(&self.css("store-choice"), n).await
+    }
+
+    /// Ticks the store at `address` in the (open) store filter.
+    pub async fn choose_store(&self, address: &str) -> Result<()> {
+        self.b.click(&format!("{}[value='{address}']", self.css("store-choice"))).await
+    }
+
+    /// Waits until the store filter's summary contains `needle`.
+    pub async fn wait_store_filter(&self, needle: &str) -> Result<String> {
+        self.b.wait_text(&format!("{} summary", self.css("store-filter")), needle).await
+    }
+
+    // The expression tree.
+
+    pub async fn toggle_tree(&self) -> Result<()> {
+        self.b.click(&self.css("tree-toggle")).await
+    }
+
+    /// Waits until the tree shows exactly `n` nodes.
+    pub async fn wait_tree_nodes(&self, n: usize) -> Result<()> {
+        self.b.wait_count(&self.css("tree-node"), n).await
+    }
+
+    /// Each node's expression, in tree order.
+    pub async fn tree_expressions(&self) -> Result<Vec<String>> {
+        self.b.texts(&self.css("node-expr")).await
+    }
+
+    /// Each node's explanation in words, for the nodes that have one.
+    pub async fn tree_explanations(&self) -> Result<Vec<String>> {
+        self.b.texts(&self.css("node-words")).await
+    }
+
+    /// Clicks Run on the `i`th node (tree order).
+    pub async fn run_tree_node(&self, i: usize) -> Result<()> {
+        super::click_nth(self.b, &self.css("node-run"), i).await
+    }
+
+    /// Waits until a node's result contains `needle`; returns it.
+    pub async fn wait_tree_result(&self, needle: &str) -> Result<String> {
+        self.b.wait_text(&self.css("node-result"), needle).await
+    }
+
+    // The graph: time controls, options, legend, chart, hover.
+
+    /// Types the step (seconds) and leaves the field.
+    pub async fn set_step(&self, step: &str) -> Result<()> {
+        self.b.type_into(&self.css("step"), &format!("{step}\t")).await
+    }
+
+    pub async fn toggle_stacked(&self) -> Result<()> {
+        self.b.click(&self.css("opt-stacked")).await
+    }
+
+    pub async fn toggle_log_scale(&self) -> Result<()> {
+        self.b.click(&self.css("opt-log")).await
+    }
+
+    pub async fn toggle_zero_baseline(&self) -> Result<()> {
+        self.b.click(&self.css("opt-zero")).await
+    }
+
+    /// Picks the display (`lines`, `heatmap`).
+    pub async fn choose_display(&self, value: &str) -> Result<()> {
+        self.b.choose(&self.css("opt-heatmap"), value).await
+    }
+
+    /// How many histograms the heatmap offers to pick from.
+    pub async fn heatmap_choice_count(&self) -> Result<u64> {
+        let script = format!(
+            "return document.querySelectorAll({:?}).length",
+            format!("{} option", self.css("heatmap-pick"))
+        );
+        Ok(self.b.js(&script).await?.as_u64().unwrap_or(0))
+    }
+
+    /// The names of the histograms the heatmap offers.
+    pub async fn heatmap_choices(&self) -> Result<Vec<String>> {
+        self.b.texts(&format!("{} option", self.css("heatmap-pick"))).await
+    }
+
+    /// Picks the histogram the heatmap draws (`value` is its position, "0", "1", …).
+    pub async fn choose_heatmap(&self, value: &str) -> Result<()> {
+        self.b.choose(&self.css("heatmap-pick"), value).await
+    }
+
+    /// Whether the heatmap says there is no histogram to draw.
+    pub async fn shows_heatmap_empty(&self) -> Result<bool> {
+        Ok(self.b.count(&self.css("heatmap-empty")).await? > 0)
+    }
+
+    /// Waits until the legend lists exactly `n` series.
+    pub async fn wait_legend(&self, n: usize) -> Result<()> {
+        self.b.wait_count(&self.css("legend-item"), n).await
+    }
+
+    /// The legend's entries, in order.
+    pub async fn legend(&self) -> Result<Vec<String>> {
+        self.b.texts(&self.css("legend-item")).await
+    }
+
+    /// Clicks the `i`th legend entry (shows that series alone, or all again).
+    pub async fn click_legend(&self, i: usize) -> Result<()> {
+        super::click_nth(self.b, &self.css("legend-item"), i).await
+    }
+
+    /// Ctrl-clicks the `i`th legend entry (adds it to the series shown).
+    pub async fn ctrl_click_legend(&self, i: usize) -> Result<()> {
+        let script = format!(
+            "document.querySelectorAll({:?})[{i}].dispatchEvent(new MouseEvent('click', {{ctrlKey: true, bubbles: true}}));",
+            self.css("legend-item")
+        );
+        self.b.js(&script).await.map(drop)
+    }
+
+    /// Waits until exactly `n` legend entries are shown as visible.
+    pub async fn wait_legend_visible(&self, n: usize) -> Result<()> {
+        self.b.wait_count(&format!("{}[data-visible=true]", self.css("legend-item")), n).await
+    }
+
+    /// The legend's HTML, to print when a scenario fails.
+    pub async fn legend_html(&self) -> Result<Value> {
+        self.b.js(&format!("return document.querySelector({:?}).outerHTML;", self.css("legend"))).await
+    }
+
+    /// Clicks the legend's "show all".
+    pub async fn show_whole_legend(&self) -> Result<()> {
+        self.b.click(&self.css("legend-show-all")).await
+    }
+
+    /// The chart's pixels now.
+    pub async fn chart_pixels(&self) -> Result<ChartPixels> {
+        let script = format!("const c = document.querySelector({:?});\n{PIXELS}", self.css("canvas"));
+        let v = self.b.js(&script).await?;
+        Ok(ChartPixels { fingerprint: v[0].as_u64().unwrap_or(0), coloured: v[1].as_u64().unwrap_or(0) })
+    }
+
+    /// Waits until the chart differs from the fingerprint `before` and has coloured pixels; returns
+    /// the new fingerprint.
+    pub async fn wait_chart_change(&self, what: &str, before: u64) -> Result<u64> {
+        self.b
+            .wait_for(what, || async {
+                let p = self.chart_pixels().await?;
+                Ok((p.fingerprint != before && p.coloured > 100).then_some(p.fingerprint))
+            })
+            .await
+    }
+
+    /// The canvas's width and the frame's (the document's client width), in px.
+    pub async fn chart_and_frame_width(&self) -> Result<(f64, f64)> {
+        let script = format!(
+            "const c = document.querySelector({:?}); return [c.width, document.documentElement.clientWidth];",
+            self.css("canvas")
+        );
+        let v = self.b.js(&script).await?;
+        Ok((v[0].as_f64().unwrap_or(0.0), v[1].as_f64().unwrap_or(0.0)))
+    }
+
+    /// A mouse event of `kind` on the chart at `x` (a JS expression over its bounding rect `r`),
+    /// half-way down.
+    async fn pointer(&self, kind: &str, x: &str) -> Result<()> {
+        let script = format!(
+            "const c = document.querySelector({:?});
+             const r = c.getBoundingClientRect();
+             c.dispatchEvent(new MouseEvent('{kind}', {{clientX: {x}, clientY: r.top + r.height / 2, button: 0, bubbles: true}}));",
+            self.css("canvas")
+        );
+        self.b.js(&script).await.map(drop)
+    }
+
+    /// Moves the pointer over the chart at `fx` of its width, half-way down.
+    pub async fn hover_at(&self, fx: f64) -> Result<()> {
+        self.pointer("mousemove", &format!("r.left + r.width * {fx}")).await
+    }
+
+    /// Moves the pointer over the chart 30 px from its right edge, half-way down.
+    pub async fn hover_near_right_edge(&self) -> Result<()> {
+        self.pointer("mousemove", "r.left + r.width - 30").await
+    }
+
+    /// Drags across the chart from `from` to `to` (fractions of its width).
+    pub async fn drag(&self, from: f64, to: f64) -> Result<()> {
+        self.pointer("mousedown", &format!("r.left + r.width * {from}")).await?;
+        self.pointer("mousemove", &format!("r.left + r.width * {to}")).await?;
+        self.pointer("mouseup", &format!("r.left + r.width * {to}")).await
+    }
+
+    /// The hover read-out(s) now.
+    pub async fn hover_texts(&self) -> Result<Vec<String>> {
+        self.b.texts(&self.css("hover")).await
+    }
+
+    /// Waits until the hover read-out contains `needle`; returns it.
+    pub async fn wait_hover(&self, needle: &str) -> Result<String> {
+        self.b.wait_text(&self.css("hover"), needle).await
+    }
+
+    /// Hovers near the right edge until the read-out lists `n` series; returns their rows.
+    pub async fn wait_hover_series(&self, n: usize) -> Result<Vec<String>> {
+        let rows = self
+            .b
+            .wait_for(&format!("{n} series in the hover read-out"), || async {
+                self.hover_at(0.9).await?;
+                let rows = self.b.texts(&self.css("hover-series")).await?;
+                Ok((rows.len() == n).then_some(rows))
+            })
+            .await;
+        if rows.is_err() {
+            eprintln!(
+                "on failure, hover {:?} all {:?}",
+                self.hover_texts().await?,
+                self.b.texts(&self.css("hover-series")).await?
+            );
+        }
+        rows
+    }
+
+    /// Clicks CSV and returns the text of the file it hands to the browser (the Blob given to
+    /// `URL.createObjectURL`).
+    pub async fn download_csv(&self) -> Result<String> {
+        self.b
+            .js(r#"window.__csv = null;
+                   if (!window.__origCreate) window.__origCreate = URL.createObjectURL;
+                   URL.createObjectURL = blob => { window.__csv = blob; return window.__origCreate(blob); };"#)
+            .await?;
+        self.b.click(&self.css("csv")).await?;
+        self.b
+            .wait_for("the CSV blob", || async {
+                let v = self.b.js("return window.__csv ? window.__csv.text() : null;").await?;
+                Ok(v.as_str().map(String::from))
+            })
+            .await
+    }
+}
