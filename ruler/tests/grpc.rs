@@ -301,7 +301,11 @@ async fn a_querier_finds_the_ruler_reads_its_fresh_results_and_its_rules() -> Re
     assert_eq!(varint_field(&old.encode_to_vec(), 4), Some(2));
 
     // Read-after-write: the evaluation the API reports is readable at once.
-    for _ in 0..3 {
+    let mut checked = 0;
+    for _ in 0..10 {
+        if checked == 3 {
+            break;
+        }
         let rules: ApiResponse<RulesData> = get_json(&format!("{}/api/v1/rules", s.http)).await?;
         let fresh = rules.data.unwrap().groups.into_iter().find(|g| g.name == "fresh").unwrap();
         let Some(t) = promapi::time::parse_time(&fresh.last_evaluation).filter(|t| *t > 0) else {
@@ -322,7 +326,11 @@ async fn a_querier_finds_the_ruler_reads_its_fresh_results_and_its_rules() -> Re
             Some(&vec![(t, t as f64 / 1000.0)]),
             "the sample of the evaluation at {t}"
         );
+        checked += 1;
+        // The next evaluation, a second later.
+        tokio::time::sleep(Duration::from_millis(1_100)).await;
     }
+    assert_eq!(checked, 3, "evaluations read back right after they were reported");
 
     // Recording results equal Prometheus' answer for the rule's expression at the same instants,
     // once a few seconds of them exist (Prometheus scrapes the exporter every second).
