@@ -245,17 +245,18 @@ impl Storage {
 
     /// Deletes blocks that ended more than the retention before `now_ms`; returns how many.
     pub fn apply_retention(&self, now_ms: i64) -> Result<usize, Error> {
-        let mut deleted = 0;
-        let mut report = OpenReport::default();
-        for (path, meta) in blocks(&self.dir, &mut report)? {
-            if meta.max_time < now_ms - self.opts.retention_ms {
-                // Readers holding the block keep reading what they opened.
-                self.state.lock().unwrap().blocks.retain(|b| b.meta().ulid != meta.ulid);
-                std::fs::remove_dir_all(&path).map_err(Error::io("delete", &path))?;
-                deleted += 1;
-            }
+        let expired: Vec<Arc<Block>> = {
+            let mut st = self.state.lock().unwrap();
+            let (old, kept) =
+                st.blocks.drain(..).partition(|b| b.meta().max_time < now_ms - self.opts.retention_ms);
+            st.blocks = kept;
+            old
+        };
+        // Readers holding a block keep reading what they opened.
+        for b in &expired {
+            std::fs::remove_dir_all(b.dir()).map_err(Error::io("delete", b.dir()))?;
         }
-        Ok(deleted)
+        Ok(expired.len())
     }
 
     /// What was kept firing when the ruler last ran.

@@ -3,61 +3,44 @@
 //! ruler's own values, as Thanos decides them; only the rest reach the stored series.
 
 use promapi::Labels;
-use regex::Regex;
+use promql_parser::label::Matcher as PromMatcher;
+use promql_parser::parser::token;
 
 use super::proto::thanos::{label_matcher, LabelMatcher};
 
-/// One matcher, ready to test values.
+/// One matcher, ready to test values: promql-parser's, which anchors regexes as Prometheus does and
+/// accepts Go's literal braces (`a{b}`), as `/federate` selectors do.
 #[derive(Debug, Clone)]
 pub struct Matcher {
     pub name: String,
-    test: Test,
-}
-
-#[derive(Debug, Clone)]
-enum Test {
-    Equal(String),
-    NotEqual(String),
-    Regex(Regex),
-    NotRegex(Regex),
+    inner: PromMatcher,
 }
 
 /// A matcher that cannot be used; the request is invalid.
 #[derive(Debug, thiserror::Error)]
 pub enum MatcherError {
-    #[error("matcher on {name:?}: bad regex {value:?}: {source}")]
-    Regex { name: String, value: String, source: Box<regex::Error> },
+    #[error("matcher on {name:?}: bad regex {value:?}: {reason}")]
+    Regex { name: String, value: String, reason: String },
     #[error("matcher on {name:?}: unknown type {kind}")]
     Type { name: String, kind: i32 },
 }
 
 impl Matcher {
     pub fn parse(m: &LabelMatcher) -> Result<Matcher, MatcherError> {
-        let regex = || {
-            // Anchored as Prometheus anchors it.
-            Regex::new(&format!("^(?:{})$", m.value)).map_err(|e| MatcherError::Regex {
-                name: m.name.clone(),
-                value: m.value.clone(),
-                source: Box::new(e),
-            })
-        };
-        let test = match label_matcher::Type::try_from(m.r#type) {
-            Ok(label_matcher::Type::Eq) => Test::Equal(m.value.clone()),
-            Ok(label_matcher::Type::Neq) => Test::NotEqual(m.value.clone()),
-            Ok(label_matcher::Type::Re) => Test::Regex(regex()?),
-            Ok(label_matcher::Type::Nre) => Test::NotRegex(regex()?),
+        let op = match label_matcher::Type::try_from(m.r#type) {
+            Ok(label_matcher::Type::Eq) => token::T_EQL,
+            Ok(label_matcher::Type::Neq) => token::T_NEQ,
+            Ok(label_matcher::Type::Re) => token::T_EQL_REGEX,
+            Ok(label_matcher::Type::Nre) => token::T_NEQ_REGEX,
             Err(_) => return Err(MatcherError::Type { name: m.name.clone(), kind: m.r#type }),
         };
-        Ok(Matcher { name: m.name.clone(), test })
+        let inner = PromMatcher::new_matcher(op, m.name.clone(), m.value.clone())
+            .map_err(|reason| MatcherError::Regex { name: m.name.clone(), value: m.value.clone(), reason })?;
+        Ok(Matcher { name: m.name.clone(), inner })
     }
 
     pub fn matches_value(&self, v: &str) -> bool {
-        match &self.test {
-            Test::Equal(x) => v == x,
-            Test::NotEqual(x) => v != x,
-            Test::Regex(r) => r.is_match(v),
-            Test::NotRegex(r) => !r.is_match(v),
-        }
+        self.inner.is_match(v)
     }
 
     pub fn matches(&self, labels: &Labels) -> bool {
@@ -116,6 +99,7 @@ mod tests {
         assert!(yes(m(Eq, "missing", "")), "a missing label is empty");
         assert!(yes(m(Re, "missing", ".*")));
         assert!(!yes(m(Re, "missing", ".+")));
+        assert!(yes(m(Re, "job", "api-1|x{y}")), "Go's literal braces");
         let bad = Matcher::parse(&m(Re, "job", "(")).unwrap_err().to_string();
         assert!(bad.contains("bad regex"), "{bad}");
         let bad = LabelMatcher { r#type: 9, name: "job".into(), value: String::new() };

@@ -7,18 +7,9 @@ use std::sync::Arc;
 use promapi::Labels;
 
 use super::Storage;
-use crate::tsdb::cut::chunk_bounds;
-use crate::tsdb::xor::XorEncoder;
+use crate::tsdb::cut::encode;
+pub use crate::tsdb::cut::RawChunk;
 use crate::tsdb::{Block, Error};
-
-/// One chunk: the bare XOR data (2-byte sample count and bit stream) and the times of its first and
-/// last sample.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RawChunk {
-    pub min_t: i64,
-    pub max_t: i64,
-    pub data: Vec<u8>,
-}
 
 /// One series and its chunks overlapping a range, oldest first.
 #[derive(Debug, Clone, PartialEq)]
@@ -102,14 +93,7 @@ impl Storage {
                     });
                 }
             }
-            let ts: Vec<i64> = samples.iter().map(|&(t, _)| t).collect();
-            for r in chunk_bounds(&ts, self.opts.block_ms) {
-                let mut e = XorEncoder::new();
-                for &(t, v) in &samples[r.clone()] {
-                    e.append(t, v);
-                }
-                chunks.push(RawChunk { min_t: ts[r.start], max_t: ts[r.end - 1], data: e.into_bytes() });
-            }
+            chunks.extend(encode(&samples, self.opts.block_ms));
             out.push(SeriesChunks { labels: labels.clone(), chunks });
         }
         Ok(out)

@@ -15,10 +15,10 @@ use promapi::Labels;
 use ulid::Ulid;
 
 use super::chunks::{ChunkReader, SegmentWriter, DEFAULT_SEGMENT_SIZE};
-use super::cut::chunk_bounds;
+use super::cut::encode;
 use super::index::{ChunkMeta, IndexReader, IndexWriter, SeriesEntry};
 use super::meta::{Meta, Stats};
-use super::xor::{self, XorEncoder};
+use super::xor;
 use super::{fmt_labels, sync_dir, tombstones, Error, BLOCK_DURATION_MS};
 use crate::rules::Sample;
 
@@ -173,23 +173,13 @@ impl BlockWriter {
         let mut segments = SegmentWriter::new(&tmp.join("chunks"), self.segment_size)?;
         let mut stats = Stats::default();
         for (labels, samples) in &self.series {
-            let ts: Vec<i64> = samples.iter().map(|&(t, _)| t).collect();
-            let bounds = chunk_bounds(&ts, self.chunk_range);
-            let encoded: Vec<Vec<u8>> = bounds
-                .iter()
-                .map(|r| {
-                    let mut e = XorEncoder::new();
-                    for &(t, v) in &samples[r.clone()] {
-                        e.append(t, v);
-                    }
-                    e.into_bytes()
-                })
-                .collect();
-            let refs = segments.write_series(&encoded.iter().map(Vec::as_slice).collect::<Vec<_>>())?;
-            let metas: Vec<ChunkMeta> = bounds
+            let encoded = encode(samples, self.chunk_range);
+            let refs =
+                segments.write_series(&encoded.iter().map(|c| c.data.as_slice()).collect::<Vec<_>>())?;
+            let metas: Vec<ChunkMeta> = encoded
                 .iter()
                 .zip(refs)
-                .map(|(r, chunk_ref)| ChunkMeta { min_t: ts[r.start], max_t: ts[r.end - 1], chunk_ref })
+                .map(|(c, chunk_ref)| ChunkMeta { min_t: c.min_t, max_t: c.max_t, chunk_ref })
                 .collect();
             index.add_series(labels, &metas)?;
             stats.num_series += 1;

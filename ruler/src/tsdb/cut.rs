@@ -7,6 +7,8 @@
 
 use std::ops::Range;
 
+use super::xor::XorEncoder;
+
 /// The head's target number of samples per chunk (Gorilla's sweet spot; also what Thanos assumes).
 pub const SAMPLES_PER_CHUNK: usize = 120;
 
@@ -45,6 +47,30 @@ pub fn chunk_bounds(ts: &[i64], chunk_range: i64) -> Vec<Range<usize>> {
     }
     out.push(start..ts.len());
     out
+}
+
+/// One chunk: the times of its first and last sample, and its bare XOR data (2-byte sample count
+/// and bit stream, without a segment file's framing).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawChunk {
+    pub min_t: i64,
+    pub max_t: i64,
+    pub data: Vec<u8>,
+}
+
+/// Samples in strictly increasing time order, cut by [`chunk_bounds`] and each chunk XOR-encoded.
+pub fn encode(samples: &[(i64, f64)], chunk_range: i64) -> Vec<RawChunk> {
+    let ts: Vec<i64> = samples.iter().map(|&(t, _)| t).collect();
+    chunk_bounds(&ts, chunk_range)
+        .into_iter()
+        .map(|r| {
+            let mut e = XorEncoder::new();
+            for &(t, v) in &samples[r.clone()] {
+                e.append(t, v);
+            }
+            RawChunk { min_t: ts[r.start], max_t: ts[r.end - 1], data: e.into_bytes() }
+        })
+        .collect()
 }
 
 #[cfg(test)]
