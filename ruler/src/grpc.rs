@@ -21,6 +21,7 @@ pub mod store;
 
 use promapi::Labels;
 
+use crate::tsdb::LabelSet;
 use proto::thanos::Label;
 
 /// Labels as the wire carries them: sorted by name (a `Labels` map already is).
@@ -30,13 +31,28 @@ pub fn to_wire(labels: &Labels) -> Vec<Label> {
 
 /// `labels` with `external` merged in; on a clash the external label's value wins, as in Thanos.
 pub fn with_external(labels: &Labels, external: &Labels) -> Labels {
-    merged(labels, external).map(|(k, v)| (k.clone(), v.clone())).collect()
+    merged(pairs(labels), external).map(|(k, v)| (k.to_string(), v.to_string())).collect()
 }
 
-/// The pairs of [`with_external`]`(labels, external)` in name order, without building it.
-fn merged<'a>(labels: &'a Labels, external: &'a Labels) -> impl Iterator<Item = (&'a String, &'a String)> {
-    let mut own = labels.iter().filter(|(k, _)| !external.contains_key(*k)).peekable();
-    let mut ext = external.iter().peekable();
+/// A stored series' labels as the wire carries them, `external` merged in as [`with_external`] does.
+pub fn to_wire_with_external(labels: &LabelSet, external: &Labels) -> Vec<Label> {
+    merged(labels.pairs(), external)
+        .map(|(name, value)| Label { name: name.to_string(), value: value.to_string() })
+        .collect()
+}
+
+fn pairs(labels: &Labels) -> impl Iterator<Item = (&str, &str)> + Clone {
+    labels.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+}
+
+/// The pairs of `labels` (in name order) with `external` merged in, in name order, without building
+/// the merged set.
+fn merged<'a>(
+    labels: impl Iterator<Item = (&'a str, &'a str)>,
+    external: &'a Labels,
+) -> impl Iterator<Item = (&'a str, &'a str)> {
+    let mut own = labels.filter(|(k, _)| !external.contains_key(*k)).peekable();
+    let mut ext = pairs(external).peekable();
     std::iter::from_fn(move || match (own.peek(), ext.peek()) {
         (Some(a), Some(b)) if a.0 < b.0 => own.next(),
         (Some(_), Some(_)) | (None, Some(_)) => ext.next(),
@@ -47,8 +63,8 @@ fn merged<'a>(labels: &'a Labels, external: &'a Labels) -> impl Iterator<Item = 
 
 /// Orders label sets as they read once `external` is merged into each (the order a Querier expects
 /// of a Series stream), without building the merged sets.
-pub fn cmp_with_external(a: &Labels, b: &Labels, external: &Labels) -> std::cmp::Ordering {
-    merged(a, external).cmp(merged(b, external))
+pub fn cmp_with_external(a: &LabelSet, b: &LabelSet, external: &Labels) -> std::cmp::Ordering {
+    merged(a.pairs(), external).cmp(merged(b.pairs(), external))
 }
 
 #[cfg(test)]
@@ -76,13 +92,16 @@ mod tests {
             assert_eq!(with_external(a, &ext), by_hand, "the external value wins");
             for b in &sets {
                 assert_eq!(
-                    cmp_with_external(a, b, &ext),
+                    cmp_with_external(&LabelSet::from(a), &LabelSet::from(b), &ext),
                     with_external(a, &ext).cmp(&with_external(b, &ext)),
                     "{a:?} {b:?}"
                 );
             }
         }
         // Merging can reorder: {x=1} < {x=1,y=1}, but with z=0 added the second comes first.
-        assert_eq!(cmp_with_external(&sets[0], &sets[1], &ext), std::cmp::Ordering::Greater);
+        let (x, xy) = (LabelSet::from(&sets[0]), LabelSet::from(&sets[1]));
+        assert_eq!(cmp_with_external(&x, &xy, &ext), std::cmp::Ordering::Greater);
+        let wire = to_wire_with_external(&xy, &ext);
+        assert_eq!(wire.iter().map(|l| l.name.as_str()).collect::<Vec<_>>(), ["b", "x", "y", "z"]);
     }
 }

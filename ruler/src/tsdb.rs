@@ -8,6 +8,7 @@
 //! - [`meta`]: `meta.json`, with the Thanos section.
 //! - [`index`]: the `index` file: symbols, series, postings, offset tables, TOC.
 //! - [`chunks`]: chunk segment files and chunk references.
+//! - [`label_set`]: a label set packed into one string, for reads that hold many.
 //! - [`cut`]: where chunks end, as Prometheus' head decides.
 //! - [`xor`]: the XOR (Gorilla) chunk encoding.
 //! - [`tombstones`]: the (empty) `tombstones` file.
@@ -21,6 +22,7 @@ pub mod cut;
 pub mod encoding;
 pub mod error;
 pub mod index;
+pub mod label_set;
 pub mod meta;
 pub mod tombstones;
 pub mod wal;
@@ -28,6 +30,7 @@ pub mod xor;
 
 pub use block::{Block, BlockWriter, Series};
 pub use error::Error;
+pub use label_set::LabelSet;
 pub use meta::Meta;
 
 use std::fs::File;

@@ -7,6 +7,7 @@ use promql_parser::label::Matcher as PromMatcher;
 use promql_parser::parser::token;
 
 use super::proto::thanos::{label_matcher, LabelMatcher};
+use crate::tsdb::LabelSet;
 
 /// One matcher, ready to test values: promql-parser's, which anchors regexes as Prometheus does and
 /// accepts Go's literal braces (`a{b}`), as `/federate` selectors do.
@@ -43,8 +44,8 @@ impl Matcher {
         self.inner.is_match(v)
     }
 
-    pub fn matches(&self, labels: &Labels) -> bool {
-        self.matches_value(labels.get(&self.name).map_or("", String::as_str))
+    pub fn matches(&self, labels: &LabelSet) -> bool {
+        self.matches_value(labels.get(&self.name).unwrap_or(""))
     }
 }
 
@@ -87,7 +88,7 @@ mod tests {
     fn prometheus_semantics() {
         use label_matcher::Type::*;
         let l = labels(&[("__name__", "up"), ("job", "api-1")]);
-        let yes = |x: LabelMatcher| Matcher::parse(&x).unwrap().matches(&l);
+        let yes = |x: LabelMatcher| Matcher::parse(&x).unwrap().matches(&LabelSet::from(&l));
         assert!(yes(m(Eq, "job", "api-1")));
         assert!(!yes(m(Eq, "job", "api")));
         assert!(yes(m(Neq, "job", "api")));

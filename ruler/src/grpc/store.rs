@@ -22,12 +22,12 @@ use super::info::Identity;
 use super::matchers::{select, Matcher, Selection};
 use super::proto::thanos::store_server::Store;
 use super::proto::thanos::{
-    chunk, series_response, AggrChunk, Chunk, InfoRequest, InfoResponse, LabelNamesRequest,
+    chunk, series_response, AggrChunk, Chunk, InfoRequest, InfoResponse, Label, LabelNamesRequest,
     LabelNamesResponse, LabelValuesRequest, LabelValuesResponse, Series, SeriesRequest, SeriesResponse,
 };
-use super::{cmp_with_external, to_wire, with_external};
+use super::{cmp_with_external, to_wire_with_external};
 use crate::storage::{SeriesChunks, Storage};
-use crate::tsdb::xor;
+use crate::tsdb::{xor, LabelSet};
 
 /// Chunk bytes per frame, as Thanos frames remote reads (one chunk more is allowed).
 pub const FRAME_BYTES: usize = 1 << 20;
@@ -75,7 +75,7 @@ impl StoreApi {
     }
 
     /// The stored labels of the series matching `matchers` with samples in `[mint, maxt]`.
-    async fn matching(&self, mint: i64, maxt: i64, matchers: Vec<Matcher>) -> Result<Vec<Labels>, Status> {
+    async fn matching(&self, mint: i64, maxt: i64, matchers: Vec<Matcher>) -> Result<Vec<LabelSet>, Status> {
         let storage = self.storage().clone();
         tokio::task::spawn_blocking(move || {
             storage.series_labels(mint, maxt, |l| matchers.iter().all(|m| m.matches(l)))
@@ -130,12 +130,12 @@ impl Store for StoreApi {
         };
         let (start, end) = range(r.start, r.end);
         let series = self.matching(start, end, matchers).await?;
-        let mut names: std::collections::BTreeSet<String> =
-            series.iter().flat_map(|l| l.keys().cloned()).collect();
+        let mut names: std::collections::BTreeSet<&str> =
+            series.iter().flat_map(|l| l.pairs().map(|(k, _)| k)).collect();
         if !names.is_empty() {
-            names.extend(self.external().keys().cloned());
+            names.extend(self.external().keys().map(String::as_str));
         }
-        let mut names: Vec<String> = names.into_iter().collect();
+        let mut names: Vec<String> = names.into_iter().map(str::to_string).collect();
         if r.limit > 0 {
             names.truncate(r.limit as usize);
         }
@@ -160,9 +160,9 @@ impl Store for StoreApi {
             Some(v) if !series.is_empty() => vec![v.clone()],
             Some(_) => Vec::new(),
             None => {
-                let set: std::collections::BTreeSet<&String> =
+                let set: std::collections::BTreeSet<&str> =
                     series.iter().filter_map(|l| l.get(&r.label)).collect();
-                set.into_iter().cloned().collect()
+                set.into_iter().map(str::to_string).collect()
             }
         };
         if r.limit > 0 {
@@ -181,12 +181,12 @@ struct Sender {
 }
 
 impl Sender {
-    async fn send_all(self, series: Vec<Labels>, mint: i64, maxt: i64, skip_chunks: bool) {
+    async fn send_all(self, series: Vec<LabelSet>, mint: i64, maxt: i64, skip_chunks: bool) {
         let mut samples = 0u64;
         for batch in series.chunks(BATCH) {
             if skip_chunks {
                 for stored in batch {
-                    if !self.send(frame(&with_external(stored, &self.external), Vec::new())).await {
+                    if !self.send(frame(to_wire_with_external(stored, &self.external), Vec::new())).await {
                         return;
                     }
                 }
@@ -211,7 +211,7 @@ impl Sender {
                     );
                     return self.fail(Status::resource_exhausted(msg)).await;
                 }
-                for f in frames(&with_external(&labels, &self.external), chunks) {
+                for f in frames(to_wire_with_external(&labels, &self.external), chunks) {
                     if !self.send(f).await {
                         return;
                     }
@@ -230,15 +230,13 @@ impl Sender {
     }
 }
 
-fn frame(labels: &Labels, chunks: Vec<AggrChunk>) -> SeriesResponse {
-    SeriesResponse {
-        result: Some(series_response::Result::Series(Series { labels: to_wire(labels), chunks })),
-    }
+fn frame(labels: Vec<Label>, chunks: Vec<AggrChunk>) -> SeriesResponse {
+    SeriesResponse { result: Some(series_response::Result::Series(Series { labels, chunks })) }
 }
 
 /// One series' frames: chunks gathered up to [`FRAME_BYTES`] each; none for a series without chunks
 /// (a Querier fails on a chunkless series unless it asked to skip chunks).
-pub fn frames(labels: &Labels, chunks: Vec<crate::storage::RawChunk>) -> Vec<SeriesResponse> {
+pub fn frames(labels: Vec<Label>, chunks: Vec<crate::storage::RawChunk>) -> Vec<SeriesResponse> {
     let mut out = Vec::new();
     let mut current = Vec::new();
     let mut bytes = 0;
@@ -251,7 +249,7 @@ pub fn frames(labels: &Labels, chunks: Vec<crate::storage::RawChunk>) -> Vec<Ser
             ..Default::default()
         });
         if bytes >= FRAME_BYTES {
-            out.push(frame(labels, std::mem::take(&mut current)));
+            out.push(frame(labels.clone(), std::mem::take(&mut current)));
             bytes = 0;
         }
     }
@@ -263,15 +261,23 @@ pub fn frames(labels: &Labels, chunks: Vec<crate::storage::RawChunk>) -> Vec<Ser
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+
+    use futures::StreamExt;
+
     use super::*;
-    use crate::storage::RawChunk;
+    use crate::grpc::proto::thanos::{label_matcher, LabelMatcher};
+    use crate::rules::Sample;
+    use crate::storage::{RawChunk, StorageOptions};
+
+    const H: i64 = 3_600_000;
 
     #[test]
     fn frames_hold_about_a_mebibyte_and_never_an_empty_series() {
-        let labels: Labels = [("__name__".to_string(), "x".to_string())].into();
+        let labels = vec![Label { name: "__name__".into(), value: "x".into() }];
         let chunk =
             |i: i64| RawChunk { min_t: i, max_t: i, data: [0, 1, 0, 0, 0, 0, 0, 0, 0, 0].repeat(40_000) };
-        let out = frames(&labels, (0..7).map(chunk).collect());
+        let out = frames(labels.clone(), (0..7).map(chunk).collect());
         let counts: Vec<usize> = out
             .iter()
             .map(|f| match &f.result {
@@ -280,6 +286,71 @@ mod tests {
             })
             .collect();
         assert_eq!(counts, [3, 3, 1], "400 kB chunks: a frame closes once it passes 1 MiB");
-        assert!(frames(&labels, Vec::new()).is_empty());
+        assert!(frames(labels, Vec::new()).is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_stream_open_across_a_block_cut_loses_and_repeats_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let external: Labels = [("replica".to_string(), "a".to_string())].into();
+        let opts =
+            StorageOptions { block_ms: 2 * H, retention_ms: 48 * H, external_labels: external.clone() };
+        let storage = Arc::new(Storage::open(dir.path(), opts).unwrap().0);
+        // 2,000 series, far more than a batch and the queued frames: most are read after the cut.
+        let t0 = 100 * 2 * H;
+        let steps = 2 * H / 60_000 + 5;
+        for step in 0..steps {
+            let batch: Vec<Sample> = (0..2_000)
+                .map(|i| Sample {
+                    labels: [("__name__".into(), "s".into()), ("i".into(), format!("{i:04}"))].into(),
+                    t: t0 + step * 60_000,
+                    v: (i * step) as f64,
+                })
+                .collect();
+            storage.append_samples(&batch).unwrap();
+        }
+        let api = StoreApi {
+            identity: Identity { storage: storage.clone(), external_labels: external },
+            limits: Limits::default(),
+        };
+        let request = SeriesRequest {
+            min_time: t0,
+            max_time: t0 + 3 * H,
+            matchers: vec![LabelMatcher {
+                r#type: label_matcher::Type::Eq as i32,
+                name: "__name__".into(),
+                value: "s".into(),
+            }],
+            ..Default::default()
+        };
+        let mut stream = api.series(Request::new(request)).await.unwrap().into_inner();
+        let mut frames = vec![stream.next().await.unwrap().unwrap()];
+        // Let the sender fill its queue, then cut the first window into a block under it.
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        assert_eq!(storage.compact(t0 + 3 * H).unwrap().len(), 1);
+        while let Some(f) = stream.next().await {
+            frames.push(f.unwrap());
+        }
+
+        let mut seen: BTreeMap<String, Vec<(i64, f64)>> = BTreeMap::new();
+        let mut order = Vec::new();
+        for f in frames {
+            let Some(series_response::Result::Series(s)) = f.result else { panic!("not a series frame") };
+            let i = s.labels.iter().find(|l| l.name == "i").unwrap().value.clone();
+            if order.last() != Some(&i) {
+                assert!(!seen.contains_key(&i), "series {i} is not contiguous");
+                order.push(i.clone());
+            }
+            for c in s.chunks {
+                let raw = c.raw.unwrap();
+                seen.entry(i.clone()).or_default().extend(xor::decode(&raw.data).unwrap());
+            }
+        }
+        assert_eq!(seen.len(), 2_000);
+        for (i, samples) in &seen {
+            let n: i64 = i.parse().unwrap();
+            let want: Vec<(i64, f64)> = (0..steps).map(|s| (t0 + s * 60_000, (n * s) as f64)).collect();
+            assert_eq!(samples, &want, "series {i}: every sample once, in order");
+        }
     }
 }

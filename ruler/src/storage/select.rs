@@ -4,17 +4,15 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use promapi::Labels;
-
 use super::Storage;
 use crate::tsdb::cut::encode;
 pub use crate::tsdb::cut::RawChunk;
-use crate::tsdb::{Block, Error};
+use crate::tsdb::{Block, Error, LabelSet};
 
 /// One series and its chunks overlapping a range, oldest first.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SeriesChunks {
-    pub labels: Labels,
+    pub labels: LabelSet,
     pub chunks: Vec<RawChunk>,
 }
 
@@ -37,26 +35,27 @@ impl Storage {
     }
 
     /// The labels of every series with a sample in `[mint, maxt]` that `keep` selects, once each, in
-    /// label order.
-    pub fn series_labels(&self, mint: i64, maxt: i64, keep: impl Fn(&Labels) -> bool) -> Vec<Labels> {
+    /// label order, packed (a read may hold very many).
+    pub fn series_labels(&self, mint: i64, maxt: i64, keep: impl Fn(&LabelSet) -> bool) -> Vec<LabelSet> {
         let (blocks, mut found) = {
             let st = self.state.lock().unwrap();
-            let head: BTreeSet<Labels> = st
+            let head: BTreeSet<LabelSet> = st
                 .head
                 .series
                 .values()
-                .filter(|(l, s)| !in_range(s, mint, maxt).is_empty() && keep(l))
-                .map(|(l, _)| l.clone())
+                .filter(|(_, s)| !in_range(s, mint, maxt).is_empty())
+                .map(|(l, _)| LabelSet::from(l))
+                .filter(&keep)
                 .collect();
             (st.blocks.clone(), head)
         };
         for b in blocks.iter().filter(|b| block_overlaps(b, mint, maxt)) {
             for e in b.entries() {
-                if e.chunks.iter().any(|c| c.min_t <= maxt && c.max_t >= mint)
-                    && !found.contains(&e.labels)
-                    && keep(&e.labels)
-                {
-                    found.insert(e.labels.clone());
+                if e.chunks.iter().any(|c| c.min_t <= maxt && c.max_t >= mint) {
+                    let set = LabelSet::from_pairs(b.labels(e));
+                    if !found.contains(&set) && keep(&set) {
+                        found.insert(set);
+                    }
                 }
             }
         }
@@ -67,13 +66,13 @@ impl Storage {
     /// blocks (as Thanos returns them, possibly reaching outside the range), then the head's samples
     /// inside the range cut into chunks as the head cuts them. A series may come back without chunks
     /// (its block was deleted meanwhile).
-    pub fn chunks(&self, series: &[Labels], mint: i64, maxt: i64) -> Result<Vec<SeriesChunks>, Error> {
+    pub fn chunks(&self, series: &[LabelSet], mint: i64, maxt: i64) -> Result<Vec<SeriesChunks>, Error> {
         let (blocks, head) = {
             let st = self.state.lock().unwrap();
             let head: Vec<Vec<(i64, f64)>> = series
                 .iter()
                 .map(|l| {
-                    let samples = st.head.refs.get(l).and_then(|r| st.head.series.get(r));
+                    let samples = st.head.refs.get(&l.to_labels()).and_then(|r| st.head.series.get(r));
                     samples.map(|(_, s)| in_range(s, mint, maxt).to_vec()).unwrap_or_default()
                 })
                 .collect();
@@ -86,11 +85,7 @@ impl Storage {
             for b in &blocks {
                 let Some(e) = b.entry(labels) else { continue };
                 for c in e.chunks.iter().filter(|c| c.min_t <= maxt && c.max_t >= mint) {
-                    chunks.push(RawChunk {
-                        min_t: c.min_t,
-                        max_t: c.max_t,
-                        data: b.chunk(c.chunk_ref)?.to_vec(),
-                    });
+                    chunks.push(RawChunk { min_t: c.min_t, max_t: c.max_t, data: b.chunk(c.chunk_ref)? });
                 }
             }
             chunks.extend(encode(&samples, self.opts.block_ms));
@@ -124,12 +119,14 @@ mod tests {
         batch.push(sample("b", t0 + 2 * H + 5_000, 7.0));
         s.append_samples(&batch).unwrap();
         assert_eq!(s.min_time(), Some(t0));
-        let names = |l: &[Labels]| l.iter().map(|l| l["__name__"].clone()).collect::<Vec<_>>();
+        let names = |l: &[LabelSet]| {
+            l.iter().map(|l| l.get("__name__").unwrap_or("").to_string()).collect::<Vec<_>>()
+        };
         let all = s.series_labels(t0, t0 + 3 * H, |_| true);
         assert_eq!(names(&all), ["a", "b"]);
         assert_eq!(names(&s.series_labels(t0 + 2 * H, t0 + 3 * H, |_| true)), ["a", "b"]);
         assert_eq!(names(&s.series_labels(t0, t0 + H, |_| true)), ["a"], "b starts later");
-        assert!(s.series_labels(t0, t0 + 3 * H, |l| l["__name__"] == "c").is_empty());
+        assert!(s.series_labels(t0, t0 + 3 * H, |l| l.get("__name__") == Some("c")).is_empty());
 
         let before = s.chunks(&all, t0, t0 + 3 * H).unwrap();
         assert_eq!(s.compact(t0 + 3 * H).unwrap().len(), 1);

@@ -19,7 +19,7 @@ use super::cut::encode;
 use super::index::{ChunkMeta, IndexReader, IndexWriter, SeriesEntry};
 use super::meta::{Meta, Stats};
 use super::xor;
-use super::{fmt_labels, sync_dir, tombstones, Error, BLOCK_DURATION_MS};
+use super::{fmt_labels, sync_dir, tombstones, Error, LabelSet, BLOCK_DURATION_MS};
 use crate::rules::Sample;
 
 /// Suffix of a block being written; Prometheus ignores such directories and deletes them at start.
@@ -257,7 +257,9 @@ impl Block {
                         s.id as u64 * 16,
                         format!(
                             "{} has a chunk [{}, {}] outside the block [{}, {})",
-                            fmt_labels(&s.labels),
+                            fmt_labels(
+                                &index.labels(s).map(|(k, v)| (k.to_string(), v.to_string())).collect()
+                            ),
                             c.min_t,
                             c.max_t,
                             meta.min_time,
@@ -267,7 +269,7 @@ impl Block {
                 }
                 let data = chunks.chunk(c.chunk_ref)?;
                 stats.num_chunks += 1;
-                stats.num_samples += xor::num_samples(data)? as u64;
+                stats.num_samples += xor::num_samples(&data)? as u64;
             }
         }
         stats.num_tombstones = meta.stats.num_tombstones;
@@ -294,14 +296,20 @@ impl Block {
         self.index.series()
     }
 
-    /// The index entry of the series with exactly `labels`, if the block has it.
-    pub fn entry(&self, labels: &Labels) -> Option<&SeriesEntry> {
-        let all = self.index.series();
-        all.binary_search_by(|e| e.labels.cmp(labels)).ok().map(|i| &all[i])
+    /// The labels of `e`, one of [`Block::entries`], in name order.
+    pub fn labels<'a>(&'a self, e: &'a SeriesEntry) -> impl Iterator<Item = (&'a str, &'a str)> + Clone + 'a {
+        self.index.labels(e)
     }
 
-    /// The XOR data of the chunk at `r` (2-byte count and bit stream), its checksum verified.
-    pub fn chunk(&self, r: u64) -> Result<&[u8], Error> {
+    /// The index entry of the series with exactly `labels`, if the block has it.
+    pub fn entry(&self, labels: &LabelSet) -> Option<&SeriesEntry> {
+        let all = self.index.series();
+        all.binary_search_by(|e| self.labels(e).cmp(labels.pairs())).ok().map(|i| &all[i])
+    }
+
+    /// The XOR data of the chunk at `r` (2-byte count and bit stream), read from its segment file,
+    /// its checksum verified.
+    pub fn chunk(&self, r: u64) -> Result<Vec<u8>, Error> {
         self.chunks.chunk(r)
     }
 
@@ -314,14 +322,14 @@ impl Block {
     fn read_series(&self, e: &SeriesEntry) -> Result<Series, Error> {
         let mut samples = Vec::new();
         for c in &e.chunks {
-            let got = xor::decode(self.chunks.chunk(c.chunk_ref)?)?;
+            let got = xor::decode(&self.chunks.chunk(c.chunk_ref)?)?;
             if got.first().map(|s| s.0) != Some(c.min_t) || got.last().map(|s| s.0) != Some(c.max_t) {
                 return Err(Error::malformed(
                     "chunk",
                     c.chunk_ref,
                     format!(
                         "{}: samples span {:?}..{:?}, the index says [{}, {}]",
-                        fmt_labels(&e.labels),
+                        fmt_labels(&self.label_map(e)),
                         got.first().map(|s| s.0),
                         got.last().map(|s| s.0),
                         c.min_t,
@@ -331,7 +339,11 @@ impl Block {
             }
             samples.extend(got);
         }
-        Ok(Series { labels: e.labels.clone(), samples })
+        Ok(Series { labels: self.label_map(e), samples })
+    }
+
+    fn label_map(&self, e: &SeriesEntry) -> Labels {
+        self.labels(e).map(|(k, v)| (k.to_string(), v.to_string())).collect()
     }
 }
 

@@ -137,14 +137,25 @@ impl SegmentWriter {
     }
 }
 
-/// The segments of a block, read whole, with records looked up by reference.
+/// The segments of a block, kept open; a chunk is read from its file when asked for, so a block
+/// costs no memory for its samples (the page cache holds what is read often).
 #[derive(Debug)]
 pub struct ChunkReader {
-    segments: Vec<Vec<u8>>,
+    segments: Vec<Segment>,
 }
 
+#[derive(Debug)]
+struct Segment {
+    path: PathBuf,
+    file: File,
+    len: u64,
+}
+
+/// Bytes read for a chunk at first: most chunks (120 samples) fit, larger ones take a second read.
+const FIRST_READ: usize = 512;
+
 impl ChunkReader {
-    /// Reads every segment in `dir`: numeric names only, numbered 1, 2, … without gaps.
+    /// Opens every segment in `dir`: numeric names only, numbered 1, 2, … without gaps.
     pub fn open(dir: &Path) -> Result<ChunkReader, Error> {
         let mut numbered = Vec::new();
         for entry in std::fs::read_dir(dir).map_err(Error::io("read directory", dir))? {
@@ -165,8 +176,11 @@ impl ChunkReader {
                     format!("expected segment {}, found {}", i + 1, path.display()),
                 ));
             }
-            let bytes = std::fs::read(&path).map_err(Error::io("read", &path))?;
-            let mut d = Decbuf::new(&bytes, 0, "chunk segment header");
+            let file = File::open(&path).map_err(Error::io("open", &path))?;
+            let len = file.metadata().map_err(Error::io("read", &path))?.len();
+            let segment = Segment { path, file, len };
+            let header = segment.read(0, SEGMENT_HEADER_SIZE as usize)?;
+            let mut d = Decbuf::new(&header, 0, "chunk segment header");
             let magic = d.be32()?;
             if magic != MAGIC_CHUNKS {
                 return Err(Error::Magic { what: "chunk segment", expected: MAGIC_CHUNKS, got: magic });
@@ -182,44 +196,63 @@ impl ChunkReader {
             if d.bytes(3)? != [0, 0, 0] {
                 return Err(d.malformed("header padding is not zero"));
             }
-            segments.push(bytes);
+            segments.push(segment);
         }
         Ok(ChunkReader { segments })
     }
 
     /// The XOR data of the chunk at `r`, its checksum verified.
-    pub fn chunk(&self, r: u64) -> Result<&[u8], Error> {
+    pub fn chunk(&self, r: u64) -> Result<Vec<u8>, Error> {
         let (segment, offset) = ((r >> 32) as usize, r & 0xffff_ffff);
-        let bytes = self.segments.get(segment).ok_or_else(|| {
+        let seg = self.segments.get(segment).ok_or_else(|| {
             Error::malformed("chunk reference", r, format!("segment {segment} does not exist"))
         })?;
-        if offset < SEGMENT_HEADER_SIZE || offset >= bytes.len() as u64 {
+        if offset < SEGMENT_HEADER_SIZE || offset >= seg.len {
             return Err(Error::malformed(
                 "chunk reference",
                 r,
                 format!("offset {offset} is outside segment {segment}"),
             ));
         }
-        let mut d = Decbuf::new(&bytes[offset as usize..], offset, "chunk");
+        let mut bytes = seg.read(offset, FIRST_READ)?;
+        let mut d = Decbuf::new(&bytes, offset, "chunk");
         let len = d.uvarint()?;
         let len = usize::try_from(len).map_err(|_| d.malformed(format!("length {len} too large")))?;
         let start = d.pos();
+        // Encoding byte, data and CRC.
+        let whole = start.saturating_add(len).saturating_add(5);
+        if whole > bytes.len() {
+            bytes = seg.read(offset, whole)?;
+        }
+        let mut d = Decbuf::new(&bytes, offset, "chunk");
+        d.skip(start)?;
         let encoding = d.byte()?;
         if encoding != ENCODING_XOR {
             return Err(d.malformed(format!("encoding {encoding} is not XOR ({ENCODING_XOR})")));
         }
-        let data = d.bytes(len)?;
+        let data = d.bytes(len)?.to_vec();
         d.check_crc(start)?;
         Ok(data)
     }
 
     /// Total bytes of all segments, for tests and stats.
     pub fn size(&self) -> u64 {
-        self.segments.iter().map(|s| s.len() as u64).sum()
+        self.segments.iter().map(|s| s.len).sum()
     }
 
     pub fn num_segments(&self) -> usize {
         self.segments.len()
+    }
+}
+
+impl Segment {
+    /// Up to `n` bytes from `offset`, fewer where the file ends.
+    fn read(&self, offset: u64, n: usize) -> Result<Vec<u8>, Error> {
+        use std::os::unix::fs::FileExt;
+        let n = n.min(self.len.saturating_sub(offset) as usize);
+        let mut buf = vec![0; n];
+        self.file.read_exact_at(&mut buf, offset).map_err(Error::io("read", &self.path))?;
+        Ok(buf)
     }
 }
 

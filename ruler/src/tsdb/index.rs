@@ -278,7 +278,8 @@ impl IndexWriter {
 pub struct SeriesEntry {
     /// Offset / 16: what postings refer to.
     pub id: u32,
-    pub labels: Labels,
+    /// (name, value) symbol numbers, in name order; [`IndexReader::labels`] reads them.
+    pub label_refs: Box<[(u32, u32)]>,
     pub chunks: Vec<ChunkMeta>,
 }
 
@@ -372,7 +373,7 @@ impl IndexReader {
 
         let symbols = read_symbols(bytes, &toc)?;
         let series = read_series(bytes, &toc, &symbols)?;
-        check_postings(bytes, &toc, toc_at, &series)?;
+        check_postings(bytes, &toc, toc_at, &symbols, &series)?;
         check_label_indices(bytes, &toc, &symbols, &series)?;
         Ok(IndexReader { toc, symbols, series })
     }
@@ -389,6 +390,20 @@ impl IndexReader {
     pub fn series(&self) -> &[SeriesEntry] {
         &self.series
     }
+
+    /// The labels of `e`, one of [`IndexReader::series`], in name order.
+    pub fn labels<'a>(&'a self, e: &'a SeriesEntry) -> impl Iterator<Item = (&'a str, &'a str)> + Clone + 'a {
+        pairs(&self.symbols, e)
+    }
+}
+
+/// The strings of `e`'s symbol numbers, checked to exist when the index was read.
+fn pairs<'a>(
+    symbols: &'a [String],
+    e: &'a SeriesEntry,
+) -> impl Iterator<Item = (&'a str, &'a str)> + Clone + 'a {
+    let sym = |r: u32| symbols.get(r as usize).map_or("", String::as_str);
+    e.label_refs.iter().map(move |&(n, v)| (sym(n), sym(v)))
 }
 
 fn read_symbols(bytes: &[u8], toc: &Toc) -> Result<Vec<String>, Error> {
@@ -438,19 +453,19 @@ fn read_series(bytes: &[u8], toc: &Toc, symbols: &[String]) -> Result<Vec<Series
         let next = d.offset();
 
         let bad = |reason: String| Error::malformed("series", start, reason);
-        let lookup = |e: &mut Decbuf<'_>| -> Result<&str, Error> {
+        let lookup = |e: &mut Decbuf<'_>| -> Result<(u32, &str), Error> {
             let at = e.offset();
-            let r = e.uvarint32()? as usize;
+            let r = e.uvarint32()?;
             symbols
-                .get(r)
-                .map(String::as_str)
+                .get(r as usize)
+                .map(|s| (r, s.as_str()))
                 .ok_or_else(|| Error::malformed("series", at, format!("symbol {r} does not exist")))
         };
-        let mut labels = Labels::new();
         let n = e.uvarint()?;
+        let mut refs = Vec::with_capacity(n.min(1 << 10) as usize);
         let mut last_name: Option<&str> = None;
         for _ in 0..n {
-            let (name, value) = (lookup(&mut e)?, lookup(&mut e)?);
+            let ((nr, name), (vr, value)) = (lookup(&mut e)?, lookup(&mut e)?);
             if name.is_empty() || value.is_empty() {
                 return Err(bad(format!("empty label name or value in {name:?}={value:?}")));
             }
@@ -458,17 +473,21 @@ fn read_series(bytes: &[u8], toc: &Toc, symbols: &[String]) -> Result<Vec<Series
                 return Err(bad(format!("label {name:?} is not above {last_name:?}")));
             }
             last_name = Some(name);
-            labels.insert(name.to_string(), value.to_string());
+            refs.push((nr, vr));
         }
-        if labels.is_empty() {
+        let entry = SeriesEntry { id: 0, label_refs: refs.into_boxed_slice(), chunks: Vec::new() };
+        let labels =
+            || pairs(symbols, &entry).map(|(k, v)| (k.to_string(), v.to_string())).collect::<Labels>();
+        if entry.label_refs.is_empty() {
             return Err(bad("no labels".into()));
         }
-        if out.last().is_some_and(|p| labels <= p.labels) {
-            return Err(bad(format!("{} is not above the previous series", fmt_labels(&labels))));
+        // Symbols are sorted, so their numbers order label sets as their strings do.
+        if out.last().is_some_and(|p| entry.label_refs <= p.label_refs) {
+            return Err(bad(format!("{} is not above the previous series", fmt_labels(&labels()))));
         }
         let k = e.uvarint()?;
         if k == 0 {
-            return Err(bad(format!("{} has no chunks", fmt_labels(&labels))));
+            return Err(bad(format!("{} has no chunks", fmt_labels(&labels()))));
         }
         let mut chunks: Vec<ChunkMeta> = Vec::with_capacity(k.min(1 << 16) as usize);
         for i in 0..k {
@@ -513,7 +532,7 @@ fn read_series(bytes: &[u8], toc: &Toc, symbols: &[String]) -> Result<Vec<Series
         }
         let id =
             u32::try_from(start / SERIES_ALIGN as u64).map_err(|_| bad("offset exceeds 64 GiB".into()))?;
-        out.push(SeriesEntry { id, labels, chunks });
+        out.push(SeriesEntry { id, chunks, ..entry });
         off = next;
     }
     if off != end {
@@ -544,12 +563,18 @@ fn read_postings(bytes: &[u8], off: u64) -> Result<(Vec<u32>, u64), Error> {
     Ok((ids, end))
 }
 
-fn check_postings(bytes: &[u8], toc: &Toc, toc_at: u64, series: &[SeriesEntry]) -> Result<(), Error> {
+fn check_postings(
+    bytes: &[u8],
+    toc: &Toc,
+    toc_at: u64,
+    symbols: &[String],
+    series: &[SeriesEntry],
+) -> Result<(), Error> {
     let mut want: BTreeMap<(&str, &str), Vec<u32>> = BTreeMap::new();
     want.insert(("", ""), series.iter().map(|s| s.id).collect());
     for s in series {
-        for (n, v) in &s.labels {
-            want.entry((n.as_str(), v.as_str())).or_default().push(s.id);
+        for pair in pairs(symbols, s) {
+            want.entry(pair).or_default().push(s.id);
         }
     }
 
@@ -612,8 +637,8 @@ fn check_label_indices(
 ) -> Result<(), Error> {
     let mut want: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
     for s in series {
-        for (n, v) in &s.labels {
-            want.entry(n.as_str()).or_default().insert(v.as_str());
+        for (n, v) in pairs(symbols, s) {
+            want.entry(n).or_default().insert(v);
         }
     }
     let (mut d, end) = section(bytes, toc.label_indices_table, "label offset table")?;
@@ -685,6 +710,10 @@ mod tests {
         pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
     }
 
+    fn to_labels<'a>(pairs: impl Iterator<Item = (&'a str, &'a str)>) -> Labels {
+        pairs.map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
     fn write(series: &[(Labels, Vec<ChunkMeta>)]) -> Vec<u8> {
         let mut syms: BTreeSet<&str> = BTreeSet::from([""]);
         for (l, _) in series {
@@ -722,7 +751,7 @@ mod tests {
         let bytes = write(&series);
         let r = IndexReader::parse(&bytes).unwrap();
         let got: Vec<(Labels, Vec<ChunkMeta>)> =
-            r.series().iter().map(|s| (s.labels.clone(), s.chunks.clone())).collect();
+            r.series().iter().map(|s| (to_labels(r.labels(s)), s.chunks.clone())).collect();
         assert_eq!(got, series);
         assert_eq!(r.symbols()[0], "");
         assert!(r
