@@ -31,28 +31,6 @@ fn escape(v: &str) -> String {
     out
 }
 
-/// A value for an axis tick or read-out: short, but without losing the magnitude.
-pub fn short_value(v: f64) -> String {
-    if v.is_nan() {
-        return "NaN".into();
-    }
-    if v.is_infinite() {
-        return if v > 0.0 { "+Inf".into() } else { "-Inf".into() };
-    }
-    let a = v.abs();
-    if a != 0.0 && !(1e-3..1e15).contains(&a) {
-        return format!("{v:.3e}");
-    }
-    // Up to 4 significant decimals, trailing zeros trimmed.
-    let s = format!("{v:.4}");
-    let s = s.trim_end_matches('0').trim_end_matches('.');
-    if s == "-0" {
-        "0".into()
-    } else {
-        s.to_string()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -71,17 +49,5 @@ mod tests {
         assert_eq!(series_name(&labels(&[("job", "x")])), r#"{job="x"}"#);
         assert_eq!(series_name(&labels(&[])), "{}");
         assert_eq!(series_name(&labels(&[("a", "q\"\\\n")])), r#"{a="q\"\\\n"}"#);
-    }
-
-    #[test]
-    fn short_values() {
-        assert_eq!(short_value(1.0), "1");
-        assert_eq!(short_value(0.25), "0.25");
-        assert_eq!(short_value(1.0 / 3.0), "0.3333");
-        assert_eq!(short_value(-0.00001), "-1.000e-5");
-        assert_eq!(short_value(0.0), "0");
-        assert_eq!(short_value(-0.0), "0");
-        assert_eq!(short_value(f64::NAN), "NaN");
-        assert_eq!(short_value(f64::NEG_INFINITY), "-Inf");
     }
 }

@@ -1,6 +1,7 @@
 //! End-to-end tests: the built console in headless Chromium.
 //!
 //! - `prometheus`: against a real Prometheus scraping values the test chooses.
+//! - `axes`: value and time axis labels, "No data", and the dark editor, against a real Prometheus.
 //! - `thanos`: against the Thanos API fixture (dedup, partial response, request parameters).
 //! - `deploy`: served as `deploy/` serves it: nginx with the repo's template, `/api/` proxied to Prometheus.
 //! - `completion`: autocomplete (metric, label and value names, durations, history) against a real Prometheus.
@@ -16,6 +17,7 @@
 
 mod support;
 
+mod axes;
 mod completion;
 mod deploy;
 mod editor;

@@ -3,9 +3,10 @@
 
 use promapi::RangeSeries;
 
+use super::axis::Unit;
 use crate::format::series_name;
 use crate::query::url_state::GraphOptions;
-use crate::time::{civil, format_duration, format_time};
+use crate::time::{format_duration, format_time};
 
 /// Line colours, cycled through by series index.
 pub const PALETTE: [(u8, u8, u8); 10] = [
@@ -45,6 +46,8 @@ pub struct Plot {
     pub y: (f64, f64),
     /// The query step (ms); points further apart than this are not joined.
     pub step_ms: i64,
+    /// What the values count, for axis labels and read-outs.
+    pub unit: Unit,
 }
 
 /// The series and sample under the pointer.
@@ -58,7 +61,10 @@ pub struct Hover {
 impl Plot {
     /// Builds a plot of `matrix` over `[start, end]` (ms). NaN and ±Inf samples are left out (they
     /// cannot be placed on a linear axis) and leave a gap.
-    pub fn from_matrix(matrix: &[RangeSeries], start: i64, end: i64, step_ms: i64) -> Plot {
+    ///
+    /// The unit is that of the series' metric names, or, where functions dropped them, of the names
+    /// `expr` mentions.
+    pub fn from_matrix(matrix: &[RangeSeries], start: i64, end: i64, step_ms: i64, expr: &str) -> Plot {
         let series: Vec<PlotSeries> = matrix
             .iter()
             .map(|s| PlotSeries {
@@ -71,7 +77,13 @@ impl Plot {
             })
             .collect();
         let y = bounds(&series, false);
-        Plot { series, x: (start, end.max(start + 1)), y, step_ms: step_ms.max(1) }
+        let names: Option<Vec<&str>> =
+            matrix.iter().map(|s| s.metric.get("__name__").map(String::as_str)).collect();
+        let unit = match names {
+            Some(names) if !names.is_empty() => Unit::of_names(names),
+            _ => Unit::of_expr(expr),
+        };
+        Plot { series, x: (start, end.max(start + 1)), y, step_ms: step_ms.max(1), unit }
     }
 
     /// The plot as drawn with `opts`: series with `visible[i] == false` lose their points (they keep
@@ -109,7 +121,7 @@ impl Plot {
             })
             .collect::<Vec<_>>();
         let y = bounds(&series, opts.from_zero && !opts.log_scale);
-        Plot { series, x: self.x, y, step_ms: self.step_ms }
+        Plot { series, x: self.x, y, step_ms: self.step_ms, unit: self.unit }
     }
 
     /// The value of `series` at exactly `t`, for read-outs of a stacked or log view.
@@ -176,9 +188,11 @@ fn bounds(series: &[PlotSeries], from_zero: bool) -> (f64, f64) {
         lo = lo.min(0.0);
         hi = hi.max(0.0);
     }
-    if lo == hi {
-        let pad = if lo == 0.0 { 1.0 } else { lo.abs() * 0.1 };
-        return (lo - pad, hi + pad);
+    // A constant, or one with float noise (0.09 ± 1e-17), is drawn flat around its value, not as spikes.
+    if hi - lo <= 1e-9 * lo.abs().max(hi.abs()) {
+        let mid = lo + (hi - lo) / 2.0;
+        let pad = if mid == 0.0 { 1.0 } else { mid.abs() * 0.1 };
+        return (mid - pad, mid + pad);
     }
     let pad = (hi - lo) * 0.05;
     let keep = |v: f64| from_zero && v == 0.0;
@@ -238,19 +252,6 @@ pub fn zone(local: bool, local_offset: OffsetAt) -> (OffsetAt, &'static str) {
     }
 }
 
-/// A time-axis label, shifted by `offset_ms` (0 = UTC): with seconds up to half an hour, `HH:MM` within
-/// a day, `MM-DD HH:MM` beyond.
-pub fn time_label(ms: i64, span_ms: i64, offset_ms: i64) -> String {
-    let (_, mo, d, h, mi, s) = civil(ms.saturating_add(offset_ms));
-    if span_ms <= 1_800_000 {
-        format!("{h:02}:{mi:02}:{s:02}")
-    } else if span_ms <= 86_400_000 {
-        format!("{h:02}:{mi:02}")
-    } else {
-        format!("{mo:02}-{d:02} {h:02}:{mi:02}")
-    }
-}
-
 /// At most four points per pixel column of a line drawn `columns` pixels wide over `x`: the first,
 /// lowest, highest and last of the column, in time order. The line looks the same, and a million points
 /// draw as a few thousand.
@@ -306,7 +307,7 @@ mod tests {
     #[test]
     fn bounds_skip_non_finite_values_and_pad() {
         let m = vec![series("a", &[(0.0, "1"), (15.0, "NaN"), (30.0, "3"), (45.0, "+Inf")])];
-        let p = Plot::from_matrix(&m, 0, 60_000, 15_000);
+        let p = Plot::from_matrix(&m, 0, 60_000, 15_000, "");
         assert_eq!(p.series[0].points, vec![(0, 1.0), (30_000, 3.0)]);
         assert_eq!(p.y, (0.9, 3.1));
         assert_eq!(p.series[0].name, "a");
@@ -314,15 +315,19 @@ mod tests {
 
     #[test]
     fn flat_and_empty_series_get_a_visible_range() {
-        assert_eq!(Plot::from_matrix(&[], 0, 1, 1).y, (0.0, 1.0));
-        assert_eq!(Plot::from_matrix(&[series("a", &[(0.0, "0")])], 0, 1, 1).y, (-1.0, 1.0));
-        assert_eq!(Plot::from_matrix(&[series("a", &[(0.0, "10")])], 0, 1, 1).y, (9.0, 11.0));
+        assert_eq!(Plot::from_matrix(&[], 0, 1, 1, "").y, (0.0, 1.0));
+        assert_eq!(Plot::from_matrix(&[series("a", &[(0.0, "0")])], 0, 1, 1, "").y, (-1.0, 1.0));
+        assert_eq!(Plot::from_matrix(&[series("a", &[(0.0, "10")])], 0, 1, 1, "").y, (9.0, 11.0));
+        let noisy =
+            series("a", &[(0.0, "0.09"), (15.0, "0.09000000000000001"), (30.0, "0.08999999999999998")]);
+        let (lo, hi) = Plot::from_matrix(&[noisy], 0, 30_000, 15_000, "").y;
+        assert!((lo - 0.081).abs() < 1e-9 && (hi - 0.099).abs() < 1e-9, "flat around 0.09: {lo} {hi}");
     }
 
     #[test]
     fn gaps_break_lines() {
         let m = vec![series("a", &[(0.0, "1"), (15.0, "1"), (60.0, "1"), (75.0, "1"), (90.0, "1")])];
-        let p = Plot::from_matrix(&m, 0, 90_000, 15_000);
+        let p = Plot::from_matrix(&m, 0, 90_000, 15_000, "");
         let lens: Vec<usize> = p.segments(0).iter().map(|s| s.len()).collect();
         assert_eq!(lens, vec![2, 3]);
     }
@@ -330,7 +335,7 @@ mod tests {
     #[test]
     fn hover_picks_the_series_closest_to_the_pointer() {
         let m = vec![series("low", &[(0.0, "1"), (15.0, "2")]), series("high", &[(0.0, "10"), (15.0, "20")])];
-        let p = Plot::from_matrix(&m, 0, 15_000, 15_000);
+        let p = Plot::from_matrix(&m, 0, 15_000, 15_000, "");
         assert_eq!(p.hover(14_000, 18.0), Some(Hover { series: 1, t: 15_000, value: 20.0 }));
         assert_eq!(p.hover(1_000, 0.0), Some(Hover { series: 0, t: 0, value: 1.0 }));
         assert_eq!(p.hover(100_000, 0.0), None, "no sample within a step");
@@ -339,7 +344,7 @@ mod tests {
     #[test]
     fn pixels_map_to_data() {
         let m = vec![series("a", &[(0.0, "0"), (100.0, "10")])];
-        let p = Plot::from_matrix(&m, 0, 100_000, 1000);
+        let p = Plot::from_matrix(&m, 0, 100_000, 1000, "");
         let area = ((10, 110), (0, 100));
         let (t, v) = pixel_to_data(&p, area, 60, 0);
         assert_eq!(t, 50_000);
@@ -347,18 +352,12 @@ mod tests {
     }
 
     #[test]
-    fn time_labels_follow_the_span() {
+    fn zones_shift_local_times_only() {
         let t = 1_700_000_000_000;
-        assert_eq!(time_label(t, 60_000, 0), "22:13:20");
-        assert_eq!(time_label(t, 1_800_000, 0), "22:13:20");
-        assert_eq!(time_label(t, 3_600_000, 0), "22:13");
-        assert_eq!(time_label(t, 7 * 86_400_000, 0), "11-14 22:13");
-        // UTC+2: past midnight, the next day.
         let (offset, name) = zone(true, |_| 2 * 3_600_000);
-        assert_eq!((time_label(t, 7 * 86_400_000, offset(t)), name), ("11-15 00:13".to_string(), "local"));
+        assert_eq!((offset(t), name), (2 * 3_600_000, "local"));
         let (offset, name) = zone(false, |_| 2 * 3_600_000);
         assert_eq!((offset(t), name), (0, "UTC"));
-        assert_eq!(time_label(t, 3_600_000, -5 * 3_600_000 - 1_800_000), "16:43");
     }
 
     fn opts() -> GraphOptions {
@@ -372,7 +371,7 @@ mod tests {
             series("b", &[(0.0, "10"), (30.0, "5")]),
             series("c", &[(0.0, "100"), (15.0, "200")]),
         ];
-        let p = Plot::from_matrix(&m, 0, 30_000, 15_000);
+        let p = Plot::from_matrix(&m, 0, 30_000, 15_000, "");
         let stacked = GraphOptions { stacked: true, ..opts() };
         let v = p.view(&stacked, &[true, true, true]);
         assert_eq!(v.series[1].points, vec![(0, 11.0), (30_000, 5.0)]);
@@ -391,31 +390,31 @@ mod tests {
     #[test]
     fn log_scale_skips_non_positive_values() {
         let m = vec![series("a", &[(0.0, "100"), (15.0, "0"), (30.0, "-3"), (45.0, "0.1")])];
-        let p = Plot::from_matrix(&m, 0, 45_000, 15_000);
+        let p = Plot::from_matrix(&m, 0, 45_000, 15_000, "");
         let v = p.view(&GraphOptions { log_scale: true, from_zero: true, ..opts() }, &[]);
         assert_eq!(v.series[0].points.len(), 2);
         assert!(
             (v.series[0].points[0].1 - 2.0).abs() < 1e-12 && (v.series[0].points[1].1 + 1.0).abs() < 1e-12
         );
         assert!((v.y.0 - -1.15).abs() < 1e-9 && (v.y.1 - 2.15).abs() < 1e-9, "{:?}", v.y);
-        let all_bad = Plot::from_matrix(&[series("a", &[(0.0, "0")])], 0, 1, 1);
+        let all_bad = Plot::from_matrix(&[series("a", &[(0.0, "0")])], 0, 1, 1, "");
         assert_eq!(all_bad.view(&GraphOptions { log_scale: true, ..opts() }, &[]).y, (0.0, 1.0));
     }
 
     #[test]
     fn y_from_zero_includes_zero_without_padding_below() {
         let m = vec![series("a", &[(0.0, "10"), (15.0, "20")])];
-        let p = Plot::from_matrix(&m, 0, 15_000, 15_000);
+        let p = Plot::from_matrix(&m, 0, 15_000, 15_000, "");
         assert_eq!(p.view(&GraphOptions { from_zero: true, ..opts() }, &[]).y, (0.0, 21.0));
         assert_eq!(p.view(&opts(), &[]).y, (9.5, 20.5));
-        let neg = Plot::from_matrix(&[series("a", &[(0.0, "-10"), (15.0, "-20")])], 0, 15_000, 15_000);
+        let neg = Plot::from_matrix(&[series("a", &[(0.0, "-10"), (15.0, "-20")])], 0, 15_000, 15_000, "");
         assert_eq!(neg.view(&GraphOptions { from_zero: true, ..opts() }, &[]).y, (-21.0, 0.0));
     }
 
     #[test]
     fn crosshair_lists_every_series_near_the_time() {
         let m = vec![series("a", &[(0.0, "1"), (15.0, "2")]), series("b", &[(60.0, "5")])];
-        let p = Plot::from_matrix(&m, 0, 60_000, 15_000);
+        let p = Plot::from_matrix(&m, 0, 60_000, 15_000, "");
         assert_eq!(p.values_at(14_000), vec![Hover { series: 0, t: 15_000, value: 2.0 }]);
         assert_eq!(p.values_at(50_000).len(), 1);
         assert!(p.view(&opts(), &[true, false]).values_at(50_000).is_empty());

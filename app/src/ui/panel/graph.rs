@@ -7,10 +7,10 @@ use promapi::{QueryData, RangeSeries};
 use web_sys::HtmlCanvasElement;
 
 use super::outcome::QueryResult;
+use crate::chart::axis::format_value;
 use crate::chart::heatmap::heatmaps;
 use crate::chart::legend;
 use crate::chart::plot::{color_css, pixel_to_data, zone, zoom, Hover, Plot};
-use crate::format::short_value;
 use crate::query::url_state::{GraphOptions, PanelState};
 use crate::theme::chart_colors;
 use crate::time::format_time;
@@ -32,11 +32,11 @@ const LINES_PER_CALL: usize = 100;
 
 /// Draws the next [`LINES_PER_CALL`] lines from series `from` on: where to go on, or `None` when all
 /// are drawn (or the plot is gone: another tab, a removed panel).
-fn draw_some(el: &HtmlCanvasElement, plot: Memo<Option<Plot>>, from: usize) -> Option<usize> {
+fn draw_some(el: &HtmlCanvasElement, plot: Memo<Option<Plot>>, area: Area, from: usize) -> Option<usize> {
     plot.try_with_untracked(|p| {
         let p = p.as_ref()?;
         let end = (from + LINES_PER_CALL).min(p.series.len());
-        canvas::draw_lines(el, p, from..end)?;
+        canvas::draw_lines(el, p, area, from..end)?;
         (end < p.series.len()).then_some(end)
     })
     .flatten()
@@ -67,7 +67,8 @@ pub fn Graph(state: RwSignal<PanelState>, result: RwSignal<QueryResult>) -> impl
     let dark = use_context::<Dark>().map(|d| d.0);
     let options = Memo::new(move |_| state.with(|s| s.graph));
     let plot = Memo::new(move |_| {
-        with_matrix(result, |m, (start, end, step)| Plot::from_matrix(m, start, end, step))
+        let expr = state.with_untracked(|s| s.expr.clone());
+        with_matrix(result, |m, (start, end, step)| Plot::from_matrix(m, start, end, step, &expr))
     });
     let histograms = Memo::new(move |_| {
         if !options.get().heatmap {
@@ -129,12 +130,14 @@ pub fn Graph(state: RwSignal<PanelState>, result: RwSignal<QueryResult>) -> impl
                 })
             })
         };
-        area.set_value(drawn);
+        area.set_value(drawn.as_ref().map(|f| f.area));
+        // The axes' labels, for tests and screen readers: the canvas itself has no text.
+        let labels = |l: Option<&Vec<String>>| l.map(|l| l.join(" | ")).unwrap_or_default();
+        let _ = el.set_attribute("data-x-labels", &labels(drawn.as_ref().map(|f| &f.x_labels)));
+        let _ = el.set_attribute("data-y-labels", &labels(drawn.as_ref().map(|f| &f.y_labels)));
         hover.set(None);
         crosshair.set(Vec::new());
-        if drawn.is_none() {
-            return;
-        }
+        let Some(drawn_area) = drawn.map(|f| f.area) else { return };
         if opts.heatmap {
             schedule::mark("console:drawn");
             return;
@@ -147,7 +150,7 @@ pub fn Graph(state: RwSignal<PanelState>, result: RwSignal<QueryResult>) -> impl
                 if !ticket.is_current() {
                     return Err(());
                 }
-                next = next.and_then(|from| draw_some(&el, view_plot, from));
+                next = next.and_then(|from| draw_some(&el, view_plot, drawn_area, from));
                 Ok(next.is_none())
             })
             .await;
@@ -212,6 +215,8 @@ pub fn Graph(state: RwSignal<PanelState>, result: RwSignal<QueryResult>) -> impl
     // Raw values for read-outs: the drawn ones may be stacked sums or logarithms.
     let raw =
         move |h: &Hover| plot.with(|p| p.as_ref().and_then(|p| p.value_at(h.series, h.t))).unwrap_or(h.value);
+    let shown_value =
+        move |v: f64| format_value(v, plot.with(|p| p.as_ref().map(|p| p.unit).unwrap_or_default()));
     let name =
         move |i: usize| plot.with(|p| p.as_ref().and_then(|p| p.series.get(i)).map(|s| s.name.clone()));
     let when = move |t: i64| {
@@ -299,8 +304,16 @@ pub fn Graph(state: RwSignal<PanelState>, result: RwSignal<QueryResult>) -> impl
                 view! { <div class="zoom-selection" data-testid="zoom-selection"
                     style=format!("left:{}px;width:{}px;top:{}px;height:{}px", a.min(b), (a - b).abs(), top.0, top.1)></div> }
             })}
+            {move || {
+                let (x0, x1) = view_plot.with(|p| p.as_ref().filter(|p| p.series.iter().all(|s| s.points.is_empty())).map(|p| p.x))?;
+                (!options.get().heatmap).then(|| view! {
+                    <div class="no-data" data-testid="no-data">
+                        {format!("No data: the query returned no points from {} to {}.", when(x0), when(x1))}
+                    </div>
+                })
+            }}
             <div class="hover" data-testid="hover">
-                {move || hover.get().map(|h| format!("{} · {} · {}", when(h.t), short_value(raw(&h)), name(h.series).unwrap_or_default()))}
+                {move || hover.get().map(|h| format!("{} · {} · {}", when(h.t), shown_value(raw(&h)), name(h.series).unwrap_or_default()))}
             </div>
             <ul class="hover-all" data-testid="hover-all">
                 {move || crosshair.with(|c| (c.len() > MAX_HOVER).then(|| view! {
@@ -309,7 +322,7 @@ pub fn Graph(state: RwSignal<PanelState>, result: RwSignal<QueryResult>) -> impl
                 {move || nearest(crosshair.get(), hover.get().map(|h| h.value)).into_iter().map(|h| view! {
                     <li data-testid="hover-series">
                         <span class="swatch" style=format!("background:{}", color_css(h.series))></span>
-                        <span class="value">{short_value(raw(&h))}</span>
+                        <span class="value">{shown_value(raw(&h))}</span>
                         {name(h.series).unwrap_or_default()}
                     </li>
                 }).collect_view()}

@@ -540,6 +540,45 @@ impl<'a> Panel<'a> {
         self.pointer("mouseup", &format!("r.left + r.width * {to}")).await
     }
 
+    /// The chart's axis labels as drawn: times across, then values up (the canvas keeps them in
+    /// `data-x-labels` / `data-y-labels`).
+    pub async fn axis_labels(&self) -> Result<(Vec<String>, Vec<String>)> {
+        let script = format!(
+            "const c = document.querySelector({:?}); return c ? [c.dataset.xLabels || '', c.dataset.yLabels || ''] : null;",
+            self.css("canvas")
+        );
+        let split =
+            |s: &str| if s.is_empty() { Vec::new() } else { s.split(" | ").map(String::from).collect() };
+        let got: Option<(String, String)> = serde_json::from_value(self.b.js(&script).await?)?;
+        let (x, y) = got.context("no chart")?;
+        Ok((split(&x), split(&y)))
+    }
+
+    /// Waits until the chart has drawn value labels; returns both axes' labels.
+    pub async fn wait_axis_labels(&self) -> Result<(Vec<String>, Vec<String>)> {
+        self.b
+            .wait_for("axis labels", || async {
+                let (x, y) = self.axis_labels().await?;
+                Ok((!y.is_empty()).then_some((x, y)))
+            })
+            .await
+    }
+
+    /// The "No data" notice over an empty chart, if shown.
+    pub async fn wait_no_data(&self) -> Result<String> {
+        self.b.wait_text(&self.css("no-data"), "No data").await
+    }
+
+    /// The computed style `property` of the editor's part `part` (`expr`: the text field, `mirror`:
+    /// the highlighted layer under it; a CSS selector inside the panel otherwise).
+    pub async fn editor_style(&self, part: &str, property: &str) -> Result<String> {
+        let css = if part.starts_with('.') { format!("{} {part}", self.root) } else { self.css(part) };
+        let script = format!(
+            "const e = document.querySelector({css:?}); return e ? getComputedStyle(e).getPropertyValue({property:?}) : null;"
+        );
+        self.b.js(&script).await?.as_str().map(String::from).with_context(|| format!("no {part}"))
+    }
+
     /// The hover read-out(s) now.
     pub async fn hover_texts(&self) -> Result<Vec<String>> {
         self.b.texts(&self.css("hover")).await
