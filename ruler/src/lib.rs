@@ -16,8 +16,9 @@
 //! External systems, each behind a narrow trait with a fake beside it where the scheduler uses it:
 //! - [`query`]: the [`query::Querier`] (instant query at a timestamp), its HTTP client, range answers
 //!   for backfill, and a fake.
-//! - [`notifier`]: the [`notifier::Notifier`]: Alertmanagers (API v2) with `--alert.label-drop` and
-//!   external labels, a bounded retrying queue per Alertmanager, and a fake.
+//! - [`notifier`]: the [`notifier::Notifier`]: Alertmanagers (API v2) with `--alert.label-drop`,
+//!   external labels and relabelling ([`relabel`]), a bounded retrying queue per Alertmanager, and a
+//!   fake.
 //! - [`discovery`]: `--query` / `--alertmanagers.url` addresses, plain or looked up in DNS.
 //! - [`objstore`] and [`shipper`]: the Thanos object-storage configuration, and uploads as Thanos'
 //!   shipper does (meta.json last, a shipper file).
@@ -42,6 +43,7 @@ pub mod metrics;
 pub mod notifier;
 pub mod objstore;
 pub mod query;
+pub mod relabel;
 pub mod rules;
 pub mod shipper;
 pub mod storage;

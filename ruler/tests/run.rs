@@ -212,3 +212,67 @@ async fn reload_takes_new_rules_and_keeps_the_old_ones_when_a_file_is_bad() -> R
     .await?;
     Ok(())
 }
+
+#[tokio::test]
+async fn alert_relabelling_reaches_alertmanager_and_can_drop_alerts() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let rules = format!(
+        "{RULES}      - alert: Chatter
+        expr: vector(1)
+        labels:
+          severity: debug
+"
+    );
+    std::fs::write(dir.path().join("rules.yaml"), rules)?;
+    // Not *.yaml: the ruler loads those as rule files.
+    let relabel = dir.path().join("relabel.yml");
+    std::fs::write(
+        &relabel,
+        "- source_labels: [severity]
+  target_label: team
+  replacement: oncall-$1
+- source_labels: [alertname, severity]
+  separator: /
+  regex: 'ValueHigh/page'
+  action: keep
+- regex: id
+  action: labeldrop
+",
+    )?;
+    let prom = prometheus_scraping_exporter().await?;
+    let am = Alertmanager::start().await?;
+    let flag = format!("--alert.relabel-config-file={}", relabel.display());
+    let r = start_ruler(dir.path(), "a", &prom.url, &am.url, &[&flag])?;
+    wait_ready(&format!("{}/-/ready", r.url), Duration::from_secs(20)).await?;
+    let alert = eventually("ValueHigh in Alertmanager", || async {
+        Ok(named(&am_alerts(&am.url).await?, "ValueHigh").cloned())
+    })
+    .await?;
+    assert_eq!(alert["labels"]["team"], "oncall-page", "{alert:#}");
+    assert!(alert["labels"].get("id").is_none(), "labeldrop: {alert:#}");
+    // Chatter fires in the same group and goes out in the same batches: two more rounds, still absent.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let alerts = am_alerts(&am.url).await?;
+    assert!(named(&alerts, "Chatter").is_none(), "kept only ValueHigh/page: {alerts:#?}");
+    // The ruler itself still shows Chatter firing: relabelling is about what is sent.
+    let ours: ApiResponse<AlertsData> = get_json(&format!("{}/api/v1/alerts", r.url)).await?;
+    assert!(ours.data.unwrap().alerts.iter().any(|a| a.labels["alertname"] == "Chatter"));
+
+    // A broken config stops the start, naming the flag and the file.
+    std::fs::write(&relabel, "- action: hashmod\n  target_label: shard\n")?;
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ruler"))
+        .args([
+            "run",
+            "--query=http://127.0.0.1:1",
+            &flag,
+            &format!("--data-dir={}", dir.path().join("x").display()),
+        ])
+        .output()?;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("--alert.relabel-config-file") && stderr.contains("non-zero modulus"),
+        "{stderr}"
+    );
+    Ok(())
+}

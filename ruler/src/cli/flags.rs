@@ -1,5 +1,6 @@
 //! `ruler run` flags, named as `thanos rule` names them, one group per component.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Args;
@@ -70,6 +71,13 @@ pub struct AlertArgs {
     /// taken off, with a warning.
     #[arg(long = "alert.label-drop")]
     pub label_drop: Vec<String>,
+    /// Prometheus relabel configs (a YAML list of `relabel_config`) applied to every alert after
+    /// --alert.label-drop; `keep`/`drop` rules can stop an alert from being sent.
+    #[arg(long = "alert.relabel-config", conflicts_with = "relabel_config_file")]
+    pub relabel_config: Option<String>,
+    /// Path to a YAML file with what --alert.relabel-config takes.
+    #[arg(long = "alert.relabel-config-file")]
+    pub relabel_config_file: Option<PathBuf>,
     /// Minimum time between two sends of the same alert.
     #[arg(long = "resend-delay", default_value = "1m", value_parser = duration_ms)]
     pub resend_delay: i64,
@@ -266,6 +274,7 @@ pub fn run_config(
             label_drop: a.label_drop.clone(),
             external_labels,
             query_url: a.query_url.clone(),
+            relabel: Default::default(),
         },
         eval: EvalOptions {
             resend_delay_ms: a.resend_delay,

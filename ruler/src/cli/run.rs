@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use super::flags::{label_name, AlertArgs, GrpcArgs, HttpArgs, LogArgs, QueryArgs, RuleArgs, StorageArgs};
 use crate::manager::Listeners;
+use crate::relabel::{Relabel, RelabelError};
 
 // The flags of `ruler run`, by component.
 #[derive(Debug, clap::Args)]
@@ -56,7 +57,15 @@ pub fn command(args: RunArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let relabel = match alert_relabel(&alert) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("ruler run: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let mut config = super::flags::run_config(&query, &rules, &alert, &storage, bucket);
+    config.notify.relabel = relabel;
     config.console_dir = http.console_dir.clone();
     config.grpc = grpc.config();
     let runtime = match tokio::runtime::Runtime::new() {
@@ -105,4 +114,29 @@ async fn shutdown_signal() {
         }
     };
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+/// Why the alert relabelling flags cannot be used.
+#[derive(Debug, thiserror::Error)]
+enum RelabelFlagError {
+    #[error("--alert.relabel-config: {0}")]
+    Content(RelabelError),
+    #[error("--alert.relabel-config-file: reading {path}: {source}")]
+    Read { path: String, source: std::io::Error },
+    #[error("--alert.relabel-config-file: {path}: {source}")]
+    File { path: String, source: RelabelError },
+}
+
+/// `--alert.relabel-config` or the file `--alert.relabel-config-file` names, checked.
+fn alert_relabel(alert: &AlertArgs) -> Result<Relabel, RelabelFlagError> {
+    match (&alert.relabel_config, &alert.relabel_config_file) {
+        (Some(yaml), _) => Relabel::parse(yaml).map_err(RelabelFlagError::Content),
+        (None, Some(path)) => {
+            let name = path.display().to_string();
+            let yaml = std::fs::read_to_string(path)
+                .map_err(|source| RelabelFlagError::Read { path: name.clone(), source })?;
+            Relabel::parse(&yaml).map_err(|source| RelabelFlagError::File { path: name, source })
+        }
+        (None, None) => Ok(Relabel::default()),
+    }
 }

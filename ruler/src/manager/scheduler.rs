@@ -160,7 +160,8 @@ async fn group_loop<Q: Querier, N: Notifier>(
         if let Err(e) = s.storage.save_kept_firing(&key(&group), group.kept_firing()) {
             tracing::warn!(group = %group.name, error = %e, "saving keep_firing_for state failed");
         }
-        let alerts: Vec<_> = out.alerts.iter().map(|(a, expr)| s.config.notify.postable(a, expr)).collect();
+        let alerts: Vec<_> =
+            out.alerts.iter().filter_map(|(a, expr)| s.config.notify.postable(a, expr)).collect();
         s.published.write().unwrap().insert(key(&group), snapshot(&group));
         // Queued under the lock, so a graceful stop (which takes it) never loses them.
         s.notifier.send(&alerts, Instant::now() + s.config.resend_delay);
