@@ -2,12 +2,11 @@
 //! the unit's prefixes, time labels on round instants, "No data" for an empty answer.
 
 use anyhow::{Context, Result};
-use promapi::{ApiResponse, QueryData};
 use testkit::process::Prometheus;
 
 use crate::support::browser::Browser;
 use crate::support::pages::graph::GraphPage;
-use crate::support::serve_console;
+use crate::support::{serve_console, wait_scrapes};
 
 /// Seconds since midnight of an axis label (`HH:MM`, `HH:MM:SS` or `MM-DD HH:MM`); `None` for a
 /// date alone (`MM-DD`, always midnight).
@@ -32,25 +31,6 @@ fn assert_round(labels: &[String], min_step: u32) {
     let step = secs.windows(2).map(|w| (w[1] + 86_400 - w[0]) % 86_400).filter(|d| *d > 0).min().unwrap_or(0);
     assert!(step >= min_step, "step {step} s in {labels:?}");
     assert!(secs.iter().all(|s| s % step == 0), "not on round instants: {labels:?}");
-}
-
-async fn wait_scrapes(url: &str, n: usize) -> Result<()> {
-    let client = reqwest::Client::new();
-    for _ in 0..200 {
-        let r: ApiResponse<QueryData> = client
-            .post(format!("{url}/api/v1/query"))
-            .form(&[("query", "count_over_time(up[1m])")])
-            .send()
-            .await?
-            .json()
-            .await?;
-        if matches!(&r.data, Some(QueryData::Vector(v)) if v.iter().any(|s| s.value.as_ref().and_then(|p| p.value()) >= Some(n as f64)))
-        {
-            return Ok(());
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    }
-    anyhow::bail!("Prometheus did not scrape itself {n} times")
 }
 
 /// Whether a value label is in the unit a case expects.
@@ -121,5 +101,26 @@ async fn the_dark_editor_keeps_its_highlighting_and_a_visible_caret() -> Result<
     assert_ne!(dark_metric, light_metric, "tokens get dark-theme colours");
     let function = panel.editor_style(".tok-function", "color").await?;
     assert_ne!(function, dark_metric, "functions still stand out");
+
+    // The field grows with its text, and the highlighted layer with it.
+    let height = |css: &'static str| {
+        let b = &b;
+        async move {
+            b.js(&format!("return document.querySelector('[data-testid=panel-0] {css}').clientHeight")).await
+        }
+    };
+    let two_lines = height("[data-testid=expr]").await?.as_f64().unwrap_or(0.0);
+    b.js("const e = document.querySelector('[data-testid=panel-0] [data-testid=expr]');
+          e.value = 'sum(\\n  rate(up[5m])\\n)\\n+\\nsum(\\n  rate(up[5m])\\n)';
+          e.dispatchEvent(new Event('input', {bubbles: true}));")
+        .await?;
+    let grown = b
+        .wait_for("a taller editor", || async {
+            let h = height("[data-testid=expr]").await?.as_f64().unwrap_or(0.0);
+            Ok((h > two_lines * 2.0).then_some(h))
+        })
+        .await?;
+    let mirror = height(".mirror").await?.as_f64().unwrap_or(0.0);
+    assert!((mirror - grown).abs() <= 2.0, "the mirror follows: {mirror} vs {grown}");
     b.close().await
 }

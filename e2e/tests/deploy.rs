@@ -180,5 +180,12 @@ async fn a_link_through_nginx_shows_the_table_from_the_same_origin_api() -> Resu
         access.lines().any(|l| l.contains("\"POST /api/v1/query HTTP/1.1\" 200")),
         "no proxied query in nginx's access log:\n{access}"
     );
+
+    // Prometheus goes away: nginx answers 502 with its HTML page, which the console names in words.
+    let Stack { prom, nginx: _nginx, url: _, _root } = s;
+    drop(prom);
+    panel.execute("e2e_deploy_value + 1").await?;
+    let e = panel.wait_error("HTTP 502").await?;
+    assert!(e.contains("an HTML page: \"502 Bad Gateway\""), "{e}");
     b.close().await
 }

@@ -7,6 +7,7 @@
 //! - `completion`: autocomplete (metric, label and value names, durations, history) against a real Prometheus.
 //! - `editor`: the expression editor (highlighting, bracket pairs, error marks, Format) against a real Prometheus.
 //! - `graph_options`: stacked/log/zero, legend isolation, drag-to-zoom, CSV, theme and histogram heatmap.
+//! - `navigation`: the tooltip beside the pointer, Back after zooms and queries, zoom out, ◀ / ▶.
 //! - `pages`: the Rules and Alerts pages against a real Prometheus evaluating rules with HTML payloads.
 //! - `panels`: several panels on a page (add, duplicate, remove) and embed mode.
 //! - `scale`: a million points: the chart draws, the legend and table cap with "show all".
@@ -22,6 +23,7 @@ mod completion;
 mod deploy;
 mod editor;
 mod graph_options;
+mod navigation;
 mod pages;
 mod panels;
 mod prometheus;

@@ -162,7 +162,7 @@ async fn an_unreachable_api_and_a_garbage_answer_are_shown_as_errors() -> Result
     let console = serve_console(&format!("http://{garbage}")).await?;
     let panel = GraphPage::open(&b, &console, "g0.expr=up&g0.tab=1").await?.panel(0);
     let e = panel.wait_error("unreadable answer").await?;
-    assert!(e.contains("HTTP 200"), "{e}");
+    assert!(e.contains("HTTP 200") && e.contains("text/plain, not JSON"), "{e}");
     b.close().await
 }
 

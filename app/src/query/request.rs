@@ -58,9 +58,11 @@ fn build_query(state: &PanelState, now_ms: i64) -> Result<PanelRequest, String> 
             Ok(PanelRequest { path: InstantQuery::PATH, pairs: q.form_pairs(), range: None })
         }
         Tab::Graph => {
-            let range = parse_duration(&state.range).ok_or_else(|| {
-                format!("invalid range \"{}\": use a duration such as 1h or 30m", state.range)
-            })?;
+            let range = match state.range.trim() {
+                "" => super::navigate::DEFAULT_RANGE_MS,
+                r => parse_duration(r)
+                    .ok_or_else(|| format!("invalid range \"{r}\": use a duration such as 1h or 30m"))?,
+            };
             let end = end.unwrap_or(now_ms);
             let step_ms = match state.step.trim() {
                 "" => auto_step_seconds(range) * 1000,

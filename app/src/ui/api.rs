@@ -73,7 +73,7 @@ pub async fn post_query(
 ) -> Result<QueryOutcome, QueryError> {
     let started = now_ms();
     let response = post_form(url, &req.pairs, signal).await?;
-    let status = response.status();
+    let head = Head::of(&response);
     let server_ms = response.headers().get("date").and_then(|d| crate::query::clock::parse_http_date(&d));
     let bytes = response.binary().await.map_err(|e| QueryError::Network(e.to_string()))?;
     let elapsed_ms = now_ms() - started;
@@ -92,14 +92,14 @@ pub async fn post_query(
                 if aborted() {
                     return Err(QueryError::Network("the query was cancelled".into()));
                 }
-                answer.step(SERIES_PER_STEP).map_err(|e| unreadable(status, body, e))
+                answer.step(SERIES_PER_STEP).map_err(|e| unreadable(&head, body, e))
             })
             .await?;
             // The chart is drawn in a task of its own.
             yield_now("console:decode-slice").await;
-            unwrap_envelope(status, answer.finish())
+            unwrap_envelope(head.status, answer.finish())
         }
-        None => decode(status, body),
+        None => decode(&head, body),
     };
     let analysis = analyze
         .then(|| serde_json::from_slice::<ApiResponse<Analyzed>>(body).ok())
@@ -119,8 +119,8 @@ const SERIES_PER_STEP: usize = 20;
 /// POSTs an explain request ([`PanelRequest::explain`]): the operator tree the Thanos engine would run.
 pub async fn post_explain(url: &str, req: &PanelRequest) -> Result<Operator, QueryError> {
     let response = post_form(url, &req.pairs, None).await?;
-    let status = response.status();
-    data(status, &body(response).await?)
+    let head = Head::of(&response);
+    data(&head, &body(response).await?)
 }
 
 async fn post_form(
@@ -148,21 +148,33 @@ async fn body(response: Response) -> Result<String, QueryError> {
 }
 
 /// An answer's `data` (its warnings aside), or the error it is.
-fn data<T: DeserializeOwned>(status: u16, text: &str) -> Result<T, QueryError> {
-    let parsed = serde_json::from_str(text).map_err(|e| unreadable(status, text, e))?;
-    unwrap_envelope(status, parsed).map(|(data, _)| data)
+fn data<T: DeserializeOwned>(head: &Head, text: &str) -> Result<T, QueryError> {
+    let parsed = serde_json::from_str(text).map_err(|e| unreadable(head, text, e))?;
+    unwrap_envelope(head.status, parsed).map(|(data, _)| data)
 }
 
 /// Turns an HTTP answer into data or a [`QueryError`]; never panics on what a server sends.
-pub fn decode(status: u16, body: &[u8]) -> Result<(QueryData, Vec<String>), QueryError> {
-    let parsed = serde_json::from_slice(body).map_err(|e| unreadable(status, body, e))?;
-    unwrap_envelope(status, parsed)
+pub fn decode(head: &Head, body: &[u8]) -> Result<(QueryData, Vec<String>), QueryError> {
+    let parsed = serde_json::from_slice(body).map_err(|e| unreadable(head, body, e))?;
+    unwrap_envelope(head.status, parsed)
 }
 
-fn unreadable(status: u16, body: impl AsRef<[u8]>, e: serde_json::Error) -> QueryError {
+fn unreadable(head: &Head, body: impl AsRef<[u8]>, e: serde_json::Error) -> QueryError {
     QueryError::BadResponse {
-        status,
-        detail: if body.as_ref().trim_ascii().is_empty() { "empty body".into() } else { e.to_string() },
+        status: head.status,
+        detail: crate::query::unreadable::describe(head.content_type.as_deref(), body.as_ref(), &e),
+    }
+}
+
+/// What an answer's status line and headers say, for errors about its body.
+pub struct Head {
+    pub status: u16,
+    pub content_type: Option<String>,
+}
+
+impl Head {
+    fn of(response: &Response) -> Head {
+        Head { status: response.status(), content_type: response.headers().get("content-type") }
     }
 }
 
@@ -188,10 +200,10 @@ fn unwrap_envelope<T>(status: u16, parsed: ApiResponse<T>) -> Result<(T, Vec<Str
 /// envelope's warnings (a Querier's store that failed to answer).
 pub async fn get_rules(url: &str) -> Result<(Rules, Vec<String>), QueryError> {
     let response = get(url).await?;
-    let status = response.status();
+    let head = Head::of(&response);
     let text = body(response).await?;
-    let parsed = rules::decode_rules(&text).map_err(|e| unreadable(status, &text, e))?;
-    unwrap_envelope(status, parsed)
+    let parsed = rules::decode_rules(&text).map_err(|e| unreadable(&head, &text, e))?;
+    unwrap_envelope(head.status, parsed)
 }
 
 /// GETs a Thanos Querier's `/api/v1/stores`. Prometheus has none: that is a 404, said in words.
@@ -207,11 +219,11 @@ pub async fn get_status(url: &str) -> Result<BTreeMap<String, serde_json::Value>
 /// GETs an endpoint only some APIs have: a 404 is `missing`, said as the error.
 async fn get_offered<T: DeserializeOwned>(url: &str, missing: &str) -> Result<T, QueryError> {
     let response = get(url).await?;
-    let status = response.status();
-    if status == 404 {
-        return Err(QueryError::BadResponse { status, detail: missing.into() });
+    let head = Head::of(&response);
+    if head.status == 404 {
+        return Err(QueryError::BadResponse { status: 404, detail: missing.into() });
     }
-    data(status, &body(response).await?)
+    data(&head, &body(response).await?)
 }
 
 /// Loads `config.json` from next to `index.html`. Absent means defaults; unreadable is reported.
@@ -244,8 +256,8 @@ pub async fn get_names(url: &str, matcher: Option<&str>) -> Result<Vec<String>, 
         None => url.to_string(),
     };
     let response = get(&url).await?;
-    let status = response.status();
-    data(status, &body(response).await?)
+    let head = Head::of(&response);
+    data(&head, &body(response).await?)
 }
 
 /// The path of a label's values, the name percent-encoded.

@@ -96,3 +96,23 @@ pub fn ruler_binary() -> Result<PathBuf> {
         .find_map(|m| m["executable"].as_str().map(PathBuf::from))
         .ok_or_else(|| anyhow::anyhow!("cargo build -p ruler named no executable"))
 }
+
+/// Waits until a Prometheus scraping itself has scraped `n` times within the last minute.
+pub async fn wait_scrapes(url: &str, n: usize) -> Result<()> {
+    let client = reqwest::Client::new();
+    for _ in 0..200 {
+        let r: promapi::ApiResponse<promapi::QueryData> = client
+            .post(format!("{url}/api/v1/query"))
+            .form(&[("query", "count_over_time(up[1m])")])
+            .send()
+            .await?
+            .json()
+            .await?;
+        if matches!(&r.data, Some(promapi::QueryData::Vector(v)) if v.iter().any(|s| s.value.as_ref().and_then(|p| p.value()) >= Some(n as f64)))
+        {
+            return Ok(());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    anyhow::bail!("Prometheus did not scrape itself {n} times")
+}

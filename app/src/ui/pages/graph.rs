@@ -8,7 +8,7 @@ use crate::query::url_state::{self, PanelState};
 use crate::ui::api;
 use crate::ui::contexts::StoreChoices;
 use crate::ui::panel::Panel;
-use crate::ui::url::replace_url;
+use crate::ui::url::{push_url, replace_url};
 
 /// The panels of the page (added, removed, duplicated); their states are written back to the URL
 /// on every change, `g0`, `g1`, … in page order.
@@ -34,11 +34,21 @@ pub fn Panels(config: Config) -> impl IntoView {
     });
     let config = StoredValue::new(config);
 
+    // What the panels query (not how they draw it): when it changes, the URL is a new history entry.
+    let queried = StoredValue::new(None::<Vec<PanelState>>);
     Effect::new(move |_| {
         let states: Vec<PanelState> = panels.with(|p| p.iter().map(|(_, s)| s.get()).collect());
         let query = url_state::encode(&states);
         let path = window().location().pathname().unwrap_or_default();
-        replace_url(&if query.is_empty() { path } else { format!("{path}?{query}") });
+        let url = if query.is_empty() { path } else { format!("{path}?{query}") };
+        let now: Vec<PanelState> = states.iter().map(PanelState::query_part).collect();
+        let changed = queried.with_value(|q| q.as_ref().is_some_and(|q| *q != now));
+        queried.set_value(Some(now));
+        if changed {
+            push_url(&url);
+        } else {
+            replace_url(&url);
+        }
     });
 
     // A panel's state must outlive the panel that was clicked to create it (Duplicate), so it
@@ -54,6 +64,34 @@ pub fn Panels(config: Config) -> impl IntoView {
         panels.update(|p| p.insert(at.min(p.len()), (id, state)));
     };
     let position = move |id: u64| panels.with(|p| p.iter().position(|(i, _)| *i == id));
+
+    // Back and Forward: the panels take the entry's states (and run their queries again); the URL
+    // then already says what they hold, so nothing is written.
+    let restore = move || {
+        let search = window().location().search().unwrap_or_default();
+        let mut states = url_state::decode(&search, &config.with_value(|c| c.defaults.clone()));
+        if states.is_empty() {
+            states.push(config.with_value(|c| PanelState::new(&c.defaults)));
+        }
+        queried.set_value(Some(states.iter().map(PanelState::query_part).collect()));
+        let same_count = panels.with_untracked(|p| p.len() == states.len());
+        if same_count {
+            let signals: Vec<RwSignal<PanelState>> =
+                panels.with_untracked(|p| p.iter().map(|(_, s)| *s).collect());
+            for (signal, state) in signals.into_iter().zip(states) {
+                if signal.with_untracked(|s| *s != state) {
+                    signal.set(state);
+                }
+            }
+        } else {
+            panels.set(Vec::new());
+            for state in states {
+                insert(usize::MAX, state);
+            }
+        }
+    };
+    let listener = window_event_listener(leptos::ev::popstate, move |_| restore());
+    on_cleanup(move || listener.remove());
 
     view! {
         <For each=move || panels.get() key=|(id, _)| *id let:item>

@@ -65,6 +65,14 @@ pub fn ExpressionInput(
     config: StoredValue<Config>,
 ) -> impl IntoView {
     let draft = RwSignal::new(state.get_untracked().expr);
+    // An expression set from outside (Back to an earlier query) replaces the text being edited.
+    let executed = Memo::new(move |_| state.with(|s| s.expr.clone()));
+    Effect::new(move |_| {
+        let expr = executed.get();
+        if draft.get_untracked() != expr {
+            draft.set(expr);
+        }
+    });
     let parse_error = RwSignal::new(None::<String>);
     // The text the shown error belongs to: the underline is drawn only while it is still the text.
     let error_text = RwSignal::new(String::new());

@@ -11,6 +11,7 @@ use crate::chart::axis::format_value;
 use crate::chart::heatmap::heatmaps;
 use crate::chart::legend;
 use crate::chart::plot::{color_css, pixel_to_data, zone, zoom, Hover, Plot};
+use crate::query::navigate::{step, Step};
 use crate::query::url_state::{GraphOptions, PanelState};
 use crate::theme::chart_colors;
 use crate::time::format_time;
@@ -61,6 +62,8 @@ pub fn Graph(state: RwSignal<PanelState>, result: RwSignal<QueryResult>) -> impl
     let canvas = NodeRef::<leptos::html::Canvas>::new();
     let area = StoredValue::new(None::<Area>);
     let hover = RwSignal::new(None::<Hover>);
+    // Where the pointer is over the plot (canvas px), for the tooltip beside it.
+    let pointer = RwSignal::new(None::<(i32, i32)>);
     let crosshair = RwSignal::new(Vec::<Hover>::new());
     // Drag-to-zoom: where the button went down, and where the pointer is now.
     let drag = RwSignal::new(None::<(i32, i32)>);
@@ -182,6 +185,7 @@ pub fn Graph(state: RwSignal<PanelState>, result: RwSignal<QueryResult>) -> impl
             })
         });
         let (one, all) = found.unwrap_or_default();
+        pointer.set(one.as_ref().map(|_| (px, py)));
         hover.set(one);
         crosshair.set(all);
     };
@@ -207,6 +211,7 @@ pub fn Graph(state: RwSignal<PanelState>, result: RwSignal<QueryResult>) -> impl
         }
     };
     let on_leave = move |_| {
+        pointer.set(None);
         hover.set(None);
         crosshair.set(Vec::new());
         drag.set(None);
@@ -224,12 +229,40 @@ pub fn Graph(state: RwSignal<PanelState>, result: RwSignal<QueryResult>) -> impl
         format!("{} {zone}", format_time(t.saturating_add(off(t))))
     };
 
+    // Beside the pointer, on the side with more room, over the chart: the page never moves.
+    let tooltip_style = move || {
+        let Some((px, py)) = pointer.get() else { return "display:none".to_string() };
+        let ((x0, x1), (y0, y1)) = area.get_value().unwrap_or(((0, 0), (0, 0)));
+        let across = if px > (x0 + x1) / 2 {
+            format!("right:calc(100% - {}px)", px - 14)
+        } else {
+            format!("left:{}px", px + 14)
+        };
+        let up = if py > (y0 + y1) / 2 {
+            format!("bottom:calc(100% - {}px)", py - 14)
+        } else {
+            format!("top:{}px", py + 14)
+        };
+        format!("{across};{up}")
+    };
+
+    let nav = move |to: Step| {
+        let (range, end) = state.with_untracked(|s| (s.range.clone(), s.end.clone()));
+        if let Some((range, end)) = step(&range, &end, schedule::now_ms() as i64, to) {
+            state.update(|s| {
+                s.range = range;
+                s.end = end;
+            });
+        }
+    };
+
     let text_input = move |testid: &'static str,
                            placeholder: &'static str,
                            get: fn(&PanelState) -> String,
                            set: fn(&mut PanelState, String)| {
         view! {
             <input type="text" data-testid=testid size="12" placeholder=placeholder
+                list=(testid == "range").then_some("range-presets")
                 prop:value=move || state.with(get)
                 on:change=move |ev| state.update(|s| set(s, event_target_value(&ev).trim().to_string()))/>
         }
@@ -254,6 +287,12 @@ pub fn Graph(state: RwSignal<PanelState>, result: RwSignal<QueryResult>) -> impl
     view! {
         <div class="time-controls">
             <label>"Range " {text_input("range", "1h", |s| s.range.clone(), |s, v| s.range = v)}</label>
+            <datalist id="range-presets">
+                {RANGE_PRESETS.iter().map(|r| view! { <option value=*r></option> }).collect_view()}
+            </datalist>
+            <button data-testid="zoom-out" title="Zoom out: twice the range, same end" on:click=move |_| nav(Step::ZoomOut)>"−"</button>
+            <button data-testid="step-earlier" title="Half a range earlier" on:click=move |_| nav(Step::Earlier)>"◀"</button>
+            <button data-testid="step-later" title="Half a range later (not past now)" on:click=move |_| nav(Step::Later)>"▶"</button>
             <label>"End (UTC) " {text_input("end", "now", |s| s.end.clone(), |s, v| s.end = v)}</label>
             <label>"Step (s) " {text_input("step", "auto", |s| s.step.clone(), |s, v| s.step = v)}</label>
         </div>
@@ -312,6 +351,7 @@ pub fn Graph(state: RwSignal<PanelState>, result: RwSignal<QueryResult>) -> impl
                     </div>
                 })
             }}
+            <div class="tooltip" data-testid="tooltip" style=tooltip_style>
             <div class="hover" data-testid="hover">
                 {move || hover.get().map(|h| format!("{} · {} · {}", when(h.t), shown_value(raw(&h)), name(h.series).unwrap_or_default()))}
             </div>
@@ -320,13 +360,14 @@ pub fn Graph(state: RwSignal<PanelState>, result: RwSignal<QueryResult>) -> impl
                     <li class="more">{format!("{} series; the {MAX_HOVER} nearest the pointer:", c.len())}</li>
                 }))}
                 {move || nearest(crosshair.get(), hover.get().map(|h| h.value)).into_iter().map(|h| view! {
-                    <li data-testid="hover-series">
+                    <li data-testid="hover-series" class:nearest=move || hover.with(|n| n.as_ref().map(|n| n.series) == Some(h.series))>
                         <span class="swatch" style=format!("background:{}", color_css(h.series))></span>
                         <span class="value">{shown_value(raw(&h))}</span>
                         {name(h.series).unwrap_or_default()}
                     </li>
                 }).collect_view()}
             </ul>
+            </div>
         </div>
         <ul class="legend" data-testid="legend">
             {move || plot.with(|p| p.as_ref().map(|p| p.series.iter().enumerate().take(if all_legend.get() { usize::MAX } else { MAX_LEGEND }).map(|(i, s)| {
@@ -361,6 +402,9 @@ pub fn Graph(state: RwSignal<PanelState>, result: RwSignal<QueryResult>) -> impl
 const MAX_LEGEND: usize = 500;
 /// Series listed in the hover read-out.
 const MAX_HOVER: usize = 20;
+
+/// What the Range field offers.
+const RANGE_PRESETS: [&str; 11] = ["5m", "15m", "30m", "1h", "3h", "6h", "12h", "1d", "2d", "1w", "4w"];
 
 /// The `MAX_HOVER` read-outs whose values are nearest `value` (the pointer's), in value order.
 fn nearest(mut all: Vec<crate::chart::plot::Hover>, value: Option<f64>) -> Vec<crate::chart::plot::Hover> {

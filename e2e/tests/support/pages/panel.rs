@@ -403,6 +403,61 @@ impl<'a> Panel<'a> {
         self.b.type_into(&self.css("step"), &format!("{step}\t")).await
     }
 
+    /// Types the range (empty: clears it) and leaves the field.
+    pub async fn set_range(&self, range: &str) -> Result<()> {
+        self.b.type_into(&self.css("range"), &format!("{range}\t")).await
+    }
+
+    /// The Range and End fields' texts.
+    pub async fn range_and_end(&self) -> Result<(String, String)> {
+        let value = |id: &str| format!("document.querySelector({:?}).value", self.css(id));
+        let script = format!("return [{}, {}];", value("range"), value("end"));
+        Ok(serde_json::from_value(self.b.js(&script).await?)?)
+    }
+
+    /// Waits until the Range field reads `range`.
+    pub async fn wait_range(&self, range: &str) -> Result<(String, String)> {
+        self.b
+            .wait_for(&format!("range {range}"), || async {
+                let got = self.range_and_end().await?;
+                Ok((got.0 == range).then_some(got))
+            })
+            .await
+    }
+
+    pub async fn zoom_out(&self) -> Result<()> {
+        self.b.click(&self.css("zoom-out")).await
+    }
+
+    pub async fn step_earlier(&self) -> Result<()> {
+        self.b.click(&self.css("step-earlier")).await
+    }
+
+    pub async fn step_later(&self) -> Result<()> {
+        self.b.click(&self.css("step-later")).await
+    }
+
+    /// The top of the legend, in page px: what must not move while the pointer is over the chart.
+    pub async fn legend_top(&self) -> Result<f64> {
+        let script =
+            format!("return document.querySelector({:?}).getBoundingClientRect().top;", self.css("legend"));
+        self.b.js(&script).await?.as_f64().context("no legend")
+    }
+
+    /// The hover tooltip's box and the chart's, as `[left, right, top, bottom]` in page px; `None`
+    /// while the tooltip is hidden.
+    pub async fn tooltip_and_chart(&self) -> Result<Option<([f64; 4], [f64; 4])>> {
+        let script = format!(
+            "const t = document.querySelector({:?}), c = document.querySelector({:?});
+             if (!t || getComputedStyle(t).display === 'none') return null;
+             const b = e => {{ const r = e.getBoundingClientRect(); return [r.left, r.right, r.top, r.bottom]; }};
+             return [b(t), b(c)];",
+            self.css("tooltip"),
+            self.css("canvas")
+        );
+        Ok(serde_json::from_value(self.b.js(&script).await?)?)
+    }
+
     pub async fn toggle_stacked(&self) -> Result<()> {
         self.b.click(&self.css("opt-stacked")).await
     }
@@ -560,6 +615,16 @@ impl<'a> Panel<'a> {
             .wait_for("axis labels", || async {
                 let (x, y) = self.axis_labels().await?;
                 Ok((!y.is_empty()).then_some((x, y)))
+            })
+            .await
+    }
+
+    /// Waits until the time axis is drawn with labels other than `before`; returns them.
+    pub async fn wait_time_labels_other_than(&self, before: &[String]) -> Result<Vec<String>> {
+        self.b
+            .wait_for("a redrawn time axis", || async {
+                let (x, _) = self.axis_labels().await?;
+                Ok((!x.is_empty() && x != before).then_some(x))
             })
             .await
     }
