@@ -11,7 +11,8 @@ use crate::ui::panel::Panel;
 use crate::ui::url::{push_url, replace_url};
 
 /// The panels of the page (added, removed, duplicated); their states are written back to the URL
-/// on every change, `g0`, `g1`, … in page order.
+/// on every change, `g0`, `g1`, … in page order: a new history entry when what they query changes,
+/// the current one otherwise.
 #[component]
 pub fn Panels(config: Config) -> impl IntoView {
     let search = window().location().search().unwrap_or_default();
