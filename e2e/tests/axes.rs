@@ -87,7 +87,12 @@ async fn the_dark_editor_keeps_its_highlighting_and_a_visible_caret() -> Result<
     let b = Browser::start().await?;
     let graph = GraphPage::open(&b, &console, "g0.expr=rate(up%5B5m%5D)&g0.tab=1").await?;
     let (panel, top_bar) = (graph.panel(0), graph.top_bar());
-    let light_metric = panel.editor_style(".tok-metric", "color").await?;
+    // The highlighting is drawn once the console has mounted and read the expression.
+    let light_metric = b
+        .wait_for("the highlighted expression", || async {
+            Ok(panel.editor_style(".tok-metric", "color").await.ok())
+        })
+        .await?;
     top_bar.choose_theme("dark").await?;
     b.wait_for("a dark page", || async { Ok(top_bar.page_is_dark().await?.then_some(())) }).await?;
 
