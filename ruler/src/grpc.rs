@@ -31,7 +31,7 @@ pub fn to_wire(labels: &Labels) -> Vec<Label> {
 
 /// `labels` with `external` merged in; on a clash the external label's value wins, as in Thanos.
 pub fn with_external(labels: &Labels, external: &Labels) -> Labels {
-    merged(pairs(labels), external).map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    crate::tsdb::owned_labels(merged(pairs(labels), external))
 }
 
 /// A stored series' labels as the wire carries them, `external` merged in as [`with_external`] does.

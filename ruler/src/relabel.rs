@@ -14,6 +14,8 @@ use promapi::Labels;
 use regex::Regex;
 use serde::Deserialize;
 
+use crate::config::rulefmt::is_label_name;
+
 /// A relabelling file or flag that cannot be used, in Prometheus' words where it has them.
 #[derive(Debug, thiserror::Error)]
 pub enum RelabelError {
@@ -106,12 +108,6 @@ const DEFAULT_SEPARATOR: &str = ";";
 const DEFAULT_REGEX: &str = "(.*)";
 const DEFAULT_REPLACEMENT: &str = "$1";
 
-fn valid_label_name(s: &str) -> bool {
-    let mut chars = s.chars();
-    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-}
-
 /// A `target_label` of `replace`: a label name in which `$1` / `${name}` may stand for groups.
 fn valid_target_template(s: &str) -> bool {
     static TARGET: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
@@ -155,7 +151,7 @@ impl Rule {
         }
         let bad_target = match action {
             Replace => !valid_target_template(target),
-            Lowercase | Uppercase | KeepEqual | DropEqual | HashMod => !valid_label_name(target),
+            Lowercase | Uppercase | KeepEqual | DropEqual | HashMod => !is_label_name(target),
             _ => false,
         };
         if bad_target {
@@ -201,7 +197,7 @@ impl Rule {
                 let Some(caps) = self.regex.captures(&value) else { return true };
                 let mut name = String::new();
                 caps.expand(&self.target_label, &mut name);
-                if !valid_label_name(&name) {
+                if !is_label_name(&name) {
                     return true;
                 }
                 let mut replaced = String::new();

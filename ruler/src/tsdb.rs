@@ -48,6 +48,11 @@ pub(crate) fn fmt_labels(labels: &Labels) -> String {
     format!("{{{}}}", pairs.join(", "))
 }
 
+/// Owned labels from borrowed pairs (an index entry's, a packed set's).
+pub(crate) fn owned_labels<'a>(pairs: impl Iterator<Item = (&'a str, &'a str)>) -> Labels {
+    pairs.map(|(k, v)| (k.to_string(), v.to_string())).collect()
+}
+
 /// Makes a directory's entries (new files, renames) durable.
 pub(crate) fn sync_dir(dir: &Path) -> Result<(), Error> {
     File::open(dir).and_then(|f| f.sync_all()).map_err(Error::io("sync", dir))

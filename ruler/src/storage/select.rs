@@ -4,6 +4,8 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
+use promapi::Labels;
+
 use super::Storage;
 use crate::tsdb::cut::encode;
 pub use crate::tsdb::cut::RawChunk;
@@ -67,12 +69,14 @@ impl Storage {
     /// inside the range cut into chunks as the head cuts them. A series may come back without chunks
     /// (its block was deleted meanwhile).
     pub fn chunks(&self, series: &[LabelSet], mint: i64, maxt: i64) -> Result<Vec<SeriesChunks>, Error> {
+        // The head is keyed by owned labels: built before the lock is taken, not under it.
+        let keys: Vec<Labels> = series.iter().map(LabelSet::to_labels).collect();
         let (blocks, head) = {
             let st = self.state.lock().unwrap();
-            let head: Vec<Vec<(i64, f64)>> = series
+            let head: Vec<Vec<(i64, f64)>> = keys
                 .iter()
                 .map(|l| {
-                    let samples = st.head.refs.get(&l.to_labels()).and_then(|r| st.head.series.get(r));
+                    let samples = st.head.refs.get(l).and_then(|r| st.head.series.get(r));
                     samples.map(|(_, s)| in_range(s, mint, maxt).to_vec()).unwrap_or_default()
                 })
                 .collect();

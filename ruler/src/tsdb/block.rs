@@ -19,7 +19,7 @@ use super::cut::encode;
 use super::index::{ChunkMeta, IndexReader, IndexWriter, SeriesEntry};
 use super::meta::{Meta, Stats};
 use super::xor;
-use super::{fmt_labels, sync_dir, tombstones, Error, LabelSet, BLOCK_DURATION_MS};
+use super::{fmt_labels, owned_labels, sync_dir, tombstones, Error, LabelSet, BLOCK_DURATION_MS};
 use crate::rules::Sample;
 
 /// Suffix of a block being written; Prometheus ignores such directories and deletes them at start.
@@ -257,9 +257,7 @@ impl Block {
                         s.id as u64 * 16,
                         format!(
                             "{} has a chunk [{}, {}] outside the block [{}, {})",
-                            fmt_labels(
-                                &index.labels(s).map(|(k, v)| (k.to_string(), v.to_string())).collect()
-                            ),
+                            fmt_labels(&owned_labels(index.labels(s))),
                             c.min_t,
                             c.max_t,
                             meta.min_time,
@@ -343,7 +341,7 @@ impl Block {
     }
 
     fn label_map(&self, e: &SeriesEntry) -> Labels {
-        self.labels(e).map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        owned_labels(self.labels(e))
     }
 }
 

@@ -21,7 +21,7 @@ use promapi::Labels;
 use super::encoding::{
     pad_to, put_be32, put_be64, put_crc_of, put_uvarint, put_uvarint_str, put_varint, Decbuf,
 };
-use super::{fmt_labels, Error};
+use super::{fmt_labels, owned_labels, Error};
 
 /// First four bytes of an index file.
 pub const MAGIC_INDEX: u32 = 0xBAAA_D700;
@@ -476,8 +476,7 @@ fn read_series(bytes: &[u8], toc: &Toc, symbols: &[String]) -> Result<Vec<Series
             refs.push((nr, vr));
         }
         let entry = SeriesEntry { id: 0, label_refs: refs.into_boxed_slice(), chunks: Vec::new() };
-        let labels =
-            || pairs(symbols, &entry).map(|(k, v)| (k.to_string(), v.to_string())).collect::<Labels>();
+        let labels = || owned_labels(pairs(symbols, &entry));
         if entry.label_refs.is_empty() {
             return Err(bad("no labels".into()));
         }
@@ -710,10 +709,6 @@ mod tests {
         pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
     }
 
-    fn to_labels<'a>(pairs: impl Iterator<Item = (&'a str, &'a str)>) -> Labels {
-        pairs.map(|(k, v)| (k.to_string(), v.to_string())).collect()
-    }
-
     fn write(series: &[(Labels, Vec<ChunkMeta>)]) -> Vec<u8> {
         let mut syms: BTreeSet<&str> = BTreeSet::from([""]);
         for (l, _) in series {
@@ -751,7 +746,7 @@ mod tests {
         let bytes = write(&series);
         let r = IndexReader::parse(&bytes).unwrap();
         let got: Vec<(Labels, Vec<ChunkMeta>)> =
-            r.series().iter().map(|s| (to_labels(r.labels(s)), s.chunks.clone())).collect();
+            r.series().iter().map(|s| (owned_labels(r.labels(s)), s.chunks.clone())).collect();
         assert_eq!(got, series);
         assert_eq!(r.symbols()[0], "");
         assert!(r

@@ -52,7 +52,7 @@ impl LabelSet {
     }
 
     pub fn to_labels(&self) -> Labels {
-        self.pairs().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        super::owned_labels(self.pairs())
     }
 }
 
