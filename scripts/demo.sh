@@ -81,8 +81,11 @@ for i in 0 1; do
   pids+=($!)
 done
 
-target/debug/serve-console --dist dist --listen "127.0.0.1:$CONSOLE_PORT" --api-url "http://127.0.0.1:$PROM_A/" \
-  >"$DEMO/console.log" 2>&1 &
+# One origin, as behind an Ingress: the rulers' rules and alerts from ruler 0 (a Querier would merge
+# the pair's; they are the same), every other API path from replica a.
+target/debug/serve-console --dist dist --listen "127.0.0.1:$CONSOLE_PORT" \
+  --upstream "/api/v1/rules=http://127.0.0.1:$RULER_0" --upstream "/api/v1/alerts=http://127.0.0.1:$RULER_0" \
+  --upstream "/api/=http://127.0.0.1:$PROM_A" >"$DEMO/console.log" 2>&1 &
 pids+=($!)
 
 for url in "http://127.0.0.1:$PROM_A/-/ready" "http://127.0.0.1:$PROM_B/-/ready" "http://127.0.0.1:$AM_PORT/-/ready" \
@@ -93,15 +96,19 @@ done
 
 cat <<MSG
 
-  Prometheus replica a:  http://127.0.0.1:$PROM_A/   (the console's API)
+  Prometheus replica a:  http://127.0.0.1:$PROM_A/   (the console's query API, same origin at :$CONSOLE_PORT/api/)
   Prometheus replica b:  http://127.0.0.1:$PROM_B/
   node-exporter:         http://127.0.0.1:$NODE_PORT/metrics
   Alertmanager:          http://127.0.0.1:$AM_PORT/   (one DemoHeartbeat alert from both rulers)
   ruler replicas:        http://127.0.0.1:$RULER_0/api/v1/rules   http://127.0.0.1:$RULER_1/api/v1/alerts
   ruler gRPC (StoreAPI, Info, Rules for a Thanos Querier's --endpoint):  127.0.0.1:$GRPC_0   127.0.0.1:$GRPC_1
 
-  Open the console:
-  http://127.0.0.1:$CONSOLE_PORT/graph?g0.expr=rate(node_cpu_seconds_total%7Bmode%3D%22user%22%7D%5B1m%5D)&g0.tab=0&g0.range_input=15m
+  The console (its API on the same origin):
+  graph   http://127.0.0.1:$CONSOLE_PORT/graph?g0.expr=rate(node_cpu_seconds_total%7Bmode%3D%22user%22%7D%5B1m%5D)&g0.tab=0&g0.range_input=15m
+  rules   http://127.0.0.1:$CONSOLE_PORT/rules    (the rulers' recording and alerting rules)
+  alerts  http://127.0.0.1:$CONSOLE_PORT/alerts   (DemoHeartbeat, firing)
+  status  http://127.0.0.1:$CONSOLE_PORT/status   (Prometheus replica a's build and flags)
+  embed   http://127.0.0.1:$CONSOLE_PORT/embed?g0.expr=up&g0.range_input=15m&refresh=30s
 
   Logs in $DEMO. Ctrl-C stops everything.
 MSG

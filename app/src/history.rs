@@ -31,6 +31,18 @@ pub fn decode(json: &str) -> Vec<String> {
     }
 }
 
+/// A Ctrl+↑ (`older`) or Ctrl+↓ step through a history of `len` entries from `at` (`None`: the
+/// text being edited; `Some(i)`: entry `i`). Stops at the oldest entry; below the newest is the
+/// edited text again.
+pub fn recall(at: Option<usize>, len: usize, older: bool) -> Option<usize> {
+    match (at, older) {
+        (None, true) => (len > 0).then_some(0),
+        (Some(i), true) => Some((i + 1).min(len.saturating_sub(1))),
+        (None | Some(0), false) => None,
+        (Some(i), false) => Some(i - 1),
+    }
+}
+
 pub fn encode(history: &[String]) -> String {
     serde_json::to_string(history).unwrap_or_else(|_| "[]".into())
 }
@@ -38,6 +50,17 @@ pub fn encode(history: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn recall_walks_back_to_the_oldest_and_forward_to_the_edited_text() {
+        assert_eq!(recall(None, 0, true), None);
+        assert_eq!(recall(None, 3, true), Some(0));
+        assert_eq!(recall(Some(0), 3, true), Some(1));
+        assert_eq!(recall(Some(2), 3, true), Some(2), "stops at the oldest");
+        assert_eq!(recall(Some(2), 3, false), Some(1));
+        assert_eq!(recall(Some(0), 3, false), None, "back to the edited text");
+        assert_eq!(recall(None, 3, false), None);
+    }
 
     #[test]
     fn push_moves_to_front_dedupes_and_caps() {

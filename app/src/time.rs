@@ -39,9 +39,53 @@ pub fn format_time(ms: i64) -> String {
     format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02}")
 }
 
+/// The URL's End (UTC, `YYYY-MM-DD HH:mm:ss`) as the End field shows it in a zone `offset` ms ahead
+/// of UTC at that instant. Text that is not such a time is shown as it is.
+pub fn end_in_zone(utc: &str, offset: impl Fn(i64) -> i64) -> String {
+    match parse_time(utc.trim()).filter(|_| is_zoneless(utc)) {
+        Some(t) => format_time(t.saturating_add(offset(t))),
+        None => utc.to_string(),
+    }
+}
+
+/// The End field's text, typed in a zone `offset` ms ahead of UTC, as the URL keeps it (UTC).
+/// Absolute forms (RFC 3339 with a zone, unix seconds) and `now` are kept as they are.
+pub fn end_from_zone(typed: &str, offset: impl Fn(i64) -> i64) -> String {
+    match parse_time(typed.trim()).filter(|_| is_zoneless(typed)) {
+        // The offset at the wall-clock time itself is right except within a DST change's hour.
+        Some(wall) => format_time(wall.saturating_sub(offset(wall))),
+        None => typed.to_string(),
+    }
+}
+
+/// `2026-12-01 10:00:00`: a wall-clock time, with no zone of its own.
+fn is_zoneless(text: &str) -> bool {
+    let t = text.trim();
+    t.len() >= 16
+        && t.as_bytes().get(10) == Some(&b' ')
+        && t.bytes().all(|b| b.is_ascii_digit() || b"-: .".contains(&b))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_end_field_shows_and_reads_the_chosen_zone() {
+        let two_hours = |_| 2 * 3_600_000;
+        assert_eq!(end_in_zone("2026-12-01 10:00:00", two_hours), "2026-12-01 12:00:00");
+        assert_eq!(end_from_zone("2026-12-01 12:00:00", two_hours), "2026-12-01 10:00:00");
+        assert_eq!(end_from_zone("2026-12-01 00:30:00", two_hours), "2026-11-30 22:30:00");
+        // Round trip, and forms that carry their own zone (or none at all) pass unchanged.
+        assert_eq!(
+            end_from_zone(&end_in_zone("2026-03-29 01:30:00", two_hours), two_hours),
+            "2026-03-29 01:30:00"
+        );
+        for absolute in ["", "now", "2026-12-01T10:00:00Z", "1764583200"] {
+            assert_eq!(end_in_zone(absolute, two_hours), absolute);
+            assert_eq!(end_from_zone(absolute, two_hours), absolute);
+        }
+    }
 
     #[test]
     fn durations_parse() {

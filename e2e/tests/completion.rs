@@ -5,7 +5,7 @@ use anyhow::Result;
 use testkit::process::Prometheus;
 
 use crate::prometheus::prometheus_with_data;
-use crate::support::browser::keys::{ARROW_DOWN, ARROW_UP, ENTER, ESCAPE, TAB};
+use crate::support::browser::keys::{self, ARROW_DOWN, ARROW_UP, ENTER, ESCAPE, TAB};
 use crate::support::browser::Browser;
 use crate::support::pages::graph::GraphPage;
 use crate::support::serve_console;
@@ -101,5 +101,14 @@ async fn an_executed_query_is_offered_as_history_after_a_reload() -> Result<()> 
     let e = panel.input().await?;
     e.type_keys("count(e2").await?;
     panel.wait_offered("count(e2e_demo_value)").await?;
+
+    // Ctrl+↑ recalls the last query in place of the text; Ctrl+↓ gives the edited text back.
+    e.type_keys(&format!("{}{ARROW_UP}{}", keys::CONTROL, keys::RELEASE)).await?;
+    b.wait_for("the recalled query", || async {
+        Ok((e.value().await? == "count(e2e_demo_value)").then_some(()))
+    })
+    .await?;
+    e.type_keys(&format!("{}{ARROW_DOWN}{}", keys::CONTROL, keys::RELEASE)).await?;
+    b.wait_for("the edited text", || async { Ok((e.value().await? == "count(e2").then_some(())) }).await?;
     b.close().await
 }

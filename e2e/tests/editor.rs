@@ -69,6 +69,35 @@ async fn an_unclosed_bracket_is_underlined_and_enter_sends_nothing() -> Result<(
 }
 
 #[tokio::test]
+async fn a_live_parse_error_waits_for_a_pause_moves_nothing_and_marks_the_result_stale() -> Result<()> {
+    let (_prom, b) = editor().await?;
+    let panel = GraphPage::on(&b).panel(0);
+    let expr = panel.input().await?;
+    let top = panel.tabs_top().await?;
+    // Typed a key at a time, a valid query is incomplete at almost every key: no error shows while
+    // typing goes on, and nothing below the editor moves.
+    for c in r#"sum(rate(up{job="prometheus"}[5m]))"#.chars() {
+        expr.type_keys(&c.to_string()).await?;
+        assert!(!panel.shows_parse_error().await?, "an error showed while typing, at {c:?}");
+        assert_eq!(panel.tabs_top().await?, top, "the tabs moved at {c:?}");
+    }
+    panel.press_execute().await?;
+    panel.wait_stats("Result series").await?;
+
+    // A pause on broken text shows its error, still without moving anything, and the result below
+    // is marked as the previous expression's.
+    expr.type_keys(" +").await?;
+    panel.wait_parse_error("Parse error").await?;
+    assert_eq!(panel.tabs_top().await?, top, "the error moved the tabs");
+    let note = panel.wait_stale_note().await?;
+    assert!(note.contains(r#"sum(rate(up{job="prometheus"}[5m]))"#), "{note}");
+    expr.type_keys(" 1").await?;
+    panel.wait_parse_error_gone().await?;
+    panel.wait_stale_note_gone().await?;
+    b.close().await
+}
+
+#[tokio::test]
 async fn the_caret_after_a_bracket_marks_its_pair() -> Result<()> {
     let (_prom, b) = editor().await?;
     let panel = GraphPage::on(&b).panel(0);
@@ -112,6 +141,14 @@ async fn format_prettifies_like_promql_parser_and_the_result_runs() -> Result<()
     panel.format().await?;
     b.wait_for("the text to be formatted", || async { Ok((expr.value().await? == want).then_some(())) })
         .await?;
+    // Ctrl+Z undoes Format, and Ctrl+Shift+Z… is the browser's: one undo step is the whole Format.
+    expr.type_keys(&format!("{}z{}", keys::CONTROL, keys::RELEASE)).await?;
+    b.wait_for("Format to be undone", || async { Ok((expr.value().await? == input).then_some(())) }).await?;
+    panel.format().await?;
+    b.wait_for("the text to be formatted again", || async {
+        Ok((expr.value().await? == want).then_some(()))
+    })
+    .await?;
     panel.press_execute().await?;
     let stats = panel.wait_stats("Result series").await?;
     assert!(!panel.shows_error().await?, "{stats}");

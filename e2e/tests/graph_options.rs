@@ -62,9 +62,13 @@ async fn options_legend_zoom_and_csv() -> Result<()> {
     let queries = graph.range_queries_sent().await?;
 
     // Stacked, then log scale: in the URL, drawn differently, and no new query.
+    let lines_painted = panel.chart_pixels().await?.painted;
     panel.toggle_stacked().await?;
     b.wait_url("g0.stacked=1", true).await?;
     let stacked = panel.wait_chart_change("the stacked drawing", lines).await?;
+    // Stacked fills the bands between the series: far more of the chart is painted than by lines.
+    let filled = panel.chart_pixels().await?.painted;
+    assert!(filled > 3 * lines_painted, "stacked {filled} painted pixels, lines {lines_painted}");
     panel.toggle_log_scale().await?;
     b.wait_url("g0.log_scale=1", true).await?;
     let log = panel.wait_chart_change("the log-scale drawing", stacked).await?;
@@ -90,10 +94,20 @@ async fn options_legend_zoom_and_csv() -> Result<()> {
     // Ctrl-click adds a second series; a plain click on the only one shown would show all again.
     panel.ctrl_click_legend(1).await?;
     panel.wait_legend_visible(2).await?;
+    assert_eq!(panel.legend_count().await?, "2 of 3 series shown");
+    // Hide all, then Enter on an entry from the keyboard isolates it; Show all brings all back.
+    panel.show_every_series(false).await?;
+    panel.wait_legend_visible(0).await?;
+    panel.press_on_legend(2, "\u{E007}").await?;
+    panel.wait_legend_visible(1).await?;
+    panel.show_every_series(true).await?;
+    panel.wait_legend_visible(3).await?;
 
     // CSV of the graph's data: a header, and the awkward label quoted as RFC 4180 says.
-    let csv = panel.download_csv().await?;
-    assert!(csv.starts_with("series,timestamp,unix_time,value\r\n"), "{csv}");
+    // A column per label, and a file named by the expression and the time.
+    let (name, csv) = panel.download_csv_named().await?;
+    assert!(csv.starts_with("series,timestamp,unix_time,value,__name__,id,instance,job\r\n"), "{csv}");
+    assert!(name.starts_with("e2e_opt_value-20") && name.ends_with(".csv"), "{name}");
     assert!(csv.contains("\r\n\"e2e_opt_value{id=\"\"a,\\\"\"b\"\", instance="), "{csv}");
     assert!(csv.lines().count() > 10, "{csv}");
 
@@ -174,6 +188,16 @@ async fn theme_survives_reload_and_histograms_draw_as_a_heatmap() -> Result<()> 
     let heat = heat?;
     assert!(heat > 500);
     assert!(!panel.shows_heatmap_empty().await?);
+    // Hover names the cell: its bucket's bounds, its time, its value; a scale says what the colours mean.
+    let cell = b
+        .wait_for("a heatmap read-out", || async {
+            panel.hover_at(0.9).await?;
+            panel.heat_hover().await
+        })
+        .await?;
+    assert!(cell.starts_with("le (") && cell.contains(" UTC"), "{cell}");
+    let max = panel.heat_scale_max().await?;
+    assert!(!max.is_empty() && max != "0", "the colour scale's top is {max:?}");
 
     // One histogram per handler: drawn one at a time, picked from a list.
     let expr = "sum by (le, handler) (prometheus_http_request_duration_seconds_bucket)";
@@ -336,5 +360,10 @@ async fn local_time_read_outs_follow_daylight_saving_changes() -> Result<()> {
         let local = app::time::parse_time(shown).unwrap_or_default();
         assert_eq!(local - utc, hours * 3_600_000, "{text}: minute {minute} shown with the wrong offset");
     }
+    // The End field speaks the same zone as the axis and the hover; the URL keeps UTC.
+    let (label, value) = panel.end_field().await?;
+    assert_eq!((label.as_str(), value.as_str()), ("End (local)", "2026-10-25 05:00:00"));
+    panel.set_end("2026-10-25 06:00:00").await?;
+    b.wait_url("g0.end_input=2026-10-25+05%3A00%3A00", true).await?;
     b.close().await
 }

@@ -10,6 +10,7 @@
 //! - `navigation`: the tooltip beside the pointer, Back after zooms and queries, zoom out, ◀ / ▶.
 //! - `pages`: the Rules and Alerts pages against a real Prometheus evaluating rules with HTML payloads.
 //! - `panels`: several panels on a page (add, duplicate, remove) and embed mode.
+//! - `screenshots`: every page in light and dark at 1440 and 800 px, into `target/screenshots/`.
 //! - `scale`: a million points: the chart draws, the legend and table cap with "show all".
 //! - `stores`: the Stores page and the store filter against the fixture's stores.
 //!
@@ -28,5 +29,6 @@ mod pages;
 mod panels;
 mod prometheus;
 mod scale;
+mod screenshots;
 mod stores;
 mod thanos;

@@ -40,7 +40,7 @@ const RECORD_LINK: &str = "graph?g0.expr=count+by+%28job%29+%28up%29&g0.tab=1";
 
 /// Prometheus evaluating [`RULES`], with `E2EScriptPayload` firing and `up` recorded; the rule file's
 /// directory.
-async fn prometheus_with_rules() -> Result<(Prometheus, tempfile::TempDir)> {
+pub(crate) async fn prometheus_with_rules() -> Result<(Prometheus, tempfile::TempDir)> {
     let dir = tempfile::tempdir()?;
     let file = dir.path().join("rules.yaml");
     std::fs::write(&file, RULES)?;

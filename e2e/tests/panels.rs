@@ -24,6 +24,53 @@ fn get<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a str> {
 }
 
 #[tokio::test]
+async fn an_embed_fills_its_frame_says_its_window_and_refreshes_on_the_url_s_interval() -> Result<()> {
+    let (api, console) = crate::thanos::stack(testkit::fixture::FixtureOptions::default()).await?;
+    let b = Browser::start().await?;
+    b.client.set_window_size(640, 420).await?;
+    let embed =
+        EmbedPage::open(&b, &console, "g0.expr=fixture_up&g0.tab=0&g0.range_input=15m&refresh=5s").await?;
+    embed.panel().wait_legend(2).await?;
+    let updated = embed.wait_updated().await?;
+    let (window, _) = embed.window_and_updated().await?;
+    assert_eq!(window, "last 15m");
+    assert!(updated.contains("⟳ 5s"), "{updated}");
+    // The chart takes the frame's height, less the header, tabs and legend: nothing scrolls.
+    let [inner, top, bottom, page] = embed.frame_and_chart().await?;
+    ensure!(bottom - top > inner * 0.5, "a {}px chart in a {inner}px frame", bottom - top);
+    ensure!(page <= inner + 1.0, "the page ({page}px) is taller than its frame ({inner}px)");
+    // A taller frame, a taller chart.
+    b.client.set_window_size(640, 700).await?;
+    let grown = b
+        .wait_for("the chart to follow the frame", || async {
+            let [taller, top, bottom, _] = embed.frame_and_chart().await?;
+            Ok((taller > inner + 100.0 && bottom - top > taller * 0.6).then_some(bottom - top))
+        })
+        .await?;
+    ensure!(grown > bottom - top);
+    // refresh=5s: the range query is sent again, with a later end, without a click.
+    let ends = || async {
+        let sent = crate::thanos::requests(&api).await?;
+        Ok::<_, anyhow::Error>(
+            sent.iter()
+                .filter(|r| r.path == "/api/v1/query_range")
+                .filter_map(|r| r.values("end").first().map(|e| e.to_string()))
+                .collect::<Vec<_>>(),
+        )
+    };
+    let first = ends().await?;
+    let later = b
+        .wait_for("a refresh", || async {
+            let now = ends().await?;
+            Ok((now.len() > first.len()).then_some(now))
+        })
+        .await?;
+    let (a, z): (f64, f64) = (later[0].parse()?, later[later.len() - 1].parse()?);
+    ensure!(z >= a + 4.0, "refreshed at {z}, first at {a}");
+    b.close().await
+}
+
+#[tokio::test]
 async fn panels_are_duplicated_edited_and_removed_each_with_its_url_state() -> Result<()> {
     let prom = prometheus_with_data(1).await?;
     let console = serve_console(&prom.url).await?;

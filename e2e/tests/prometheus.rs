@@ -6,6 +6,7 @@ use testkit::process::Prometheus;
 
 use crate::support::browser::Browser;
 use crate::support::pages::graph::GraphPage;
+use crate::support::pages::stores::StoresPage;
 use crate::support::{exporter, serve_console};
 
 /// Values the test controls, with a label value that needs escaping.
@@ -65,6 +66,33 @@ async fn a_link_shows_the_table_with_the_values_the_api_returns() -> Result<()> 
 }
 
 #[tokio::test]
+async fn thanos_only_controls_are_off_against_prometheus_and_say_why() -> Result<()> {
+    let prom = prometheus_with_data(1).await?;
+    let console = serve_console(&prom.url).await?;
+    let b = Browser::start().await?;
+    // A Thanos link with the Thanos engine and Analyze on, opened against Prometheus.
+    let link = "g0.expr=e2e_demo_value&g0.tab=1&g0.engine=thanos&g0.analyze=1";
+    let panel = GraphPage::open(&b, &console, link).await?.panel(0);
+    panel.wait_rows(3).await?;
+    let note = panel.wait_thanos_only_note().await?;
+    assert!(note.contains("the API is Prometheus 2.42"), "{note}");
+    for control in
+        ["dedup", "partial-response", "replica-labels", "resolution", "engine", "analyze", "explain"]
+    {
+        assert!(!panel.control_enabled(control).await?, "{control} can still be used against Prometheus");
+    }
+    // Prometheus is never asked for stores (cross-origin, its 404 is a CORS error in the browser).
+    let asked = b
+        .js("return performance.getEntriesByType('resource').filter(e => e.name.includes('/api/v1/stores')).length")
+        .await?;
+    assert_eq!(asked, 0);
+    let stores = StoresPage::open(&b, &console).await?;
+    let message = stores.wait_message("Only a Thanos Querier lists stores").await?;
+    assert!(message.contains("Prometheus 2.42") && !message.contains("Cannot reach"), "{message}");
+    b.close().await
+}
+
+#[tokio::test]
 async fn the_graph_draws_lines_a_legend_and_a_hover_readout() -> Result<()> {
     // Ten scrapes a second apart fill a sixth of a one-minute graph.
     let prom = prometheus_with_data(10).await?;
@@ -109,8 +137,10 @@ async fn the_tree_explains_each_node_and_runs_it_as_its_own_query() -> Result<()
     );
     let words = panel.tree_explanations().await?;
     assert!(words[0].contains("a filter") && words[0].contains("with the scalar"), "{words:?}");
-    assert!(words[1].starts_with("Sums") && words[1].contains("`id`"), "{words:?}");
-    assert!(words[2].contains("named `e2e_demo_value`"), "{words:?}");
+    // Names are shown as code, not between backticks.
+    assert!(words[1].starts_with("Sums") && words[1].contains(" id") && !words[1].contains('`'), "{words:?}");
+    assert!(words[2].contains("named e2e_demo_value"), "{words:?}");
+    assert!(panel.tree_code_words().await?.iter().any(|c| c == "e2e_demo_value"));
 
     // Each node runs as its own instant query: the selector has all three series and their labels.
     panel.run_tree_node(2).await?;

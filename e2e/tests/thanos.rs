@@ -8,14 +8,14 @@ use crate::support::pages::graph::GraphPage;
 use crate::support::{serve_console, serve_console_at};
 
 /// A fixture and a console pointed at it.
-async fn stack(options: FixtureOptions) -> Result<(String, String)> {
+pub(crate) async fn stack(options: FixtureOptions) -> Result<(String, String)> {
     let addr = fixture::spawn(options).await?;
     let api = format!("http://{addr}");
     let console = serve_console(&api).await?;
     Ok((api, console))
 }
 
-async fn requests(api: &str) -> Result<Vec<Recorded>> {
+pub(crate) async fn requests(api: &str) -> Result<Vec<Recorded>> {
     Ok(reqwest::get(format!("{api}/__fixture/requests")).await?.json().await?)
 }
 
@@ -167,6 +167,45 @@ async fn an_unreachable_api_and_a_garbage_answer_are_shown_as_errors() -> Result
 }
 
 #[tokio::test]
+async fn a_running_query_can_be_cancelled_and_the_server_sees_it_go() -> Result<()> {
+    // An API that never answers; it notes when the console gives up on the request.
+    let gone = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    struct NoteDrop(std::sync::Arc<std::sync::atomic::AtomicBool>);
+    impl Drop for NoteDrop {
+        fn drop(&mut self) {
+            self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+    let g = gone.clone();
+    let hang = move || {
+        let guard = NoteDrop(g.clone());
+        async move {
+            tokio::time::sleep(std::time::Duration::from_secs(600)).await;
+            drop(guard);
+            "never"
+        }
+    };
+    let api =
+        crate::support::serve_api(axum::Router::new().route("/api/v1/query", axum::routing::post(hang)))
+            .await?;
+    let console = serve_console(&api).await?;
+    let b = Browser::start().await?;
+    let panel = GraphPage::open(&b, &console, "g0.expr=up&g0.tab=1").await?.panel(0);
+    b.wait_for("the Cancel button", || async {
+        Ok((panel.execute_label().await? == "Cancel").then_some(()))
+    })
+    .await?;
+    panel.press_execute().await?;
+    panel.wait_error("Cancelled").await?;
+    assert_eq!(panel.execute_label().await?, "Execute");
+    b.wait_for("the server to see the request go", || async {
+        Ok(gone.load(std::sync::atomic::Ordering::SeqCst).then_some(()))
+    })
+    .await?;
+    b.close().await
+}
+
+#[tokio::test]
 async fn the_thanos_engine_s_analysis_and_explain_tree_are_shown() -> Result<()> {
     let (api, console) = stack(FixtureOptions::default()).await?;
     let b = Browser::start().await?;
@@ -186,6 +225,8 @@ async fn the_thanos_engine_s_analysis_and_explain_tree_are_shown() -> Result<()>
     panel.wait_legend(2).await?;
     panel.explain().await?;
     panel.wait_explained_operators(2).await?;
+    // The fixture says it is Thanos: nothing is marked Thanos-only.
+    assert!(!panel.shows_thanos_only_note().await?);
     let explain = requests(&api).await?.pop().unwrap();
     assert_eq!(explain.path, "/api/v1/query_range_explain");
     assert_eq!(explain.values("query"), vec!["fixture_up"]);

@@ -20,6 +20,7 @@
 //! - Engine analysis: with `engine=thanos` and `analyze=true` (or `1`, the only values Thanos reads)
 //!   `data` also has an `analysis` operator tree; with the Prometheus engine, the warning Thanos gives.
 //!   `/api/v1/query[_range]_explain` answer an operator tree with `engine=thanos`, else `bad_data`.
+//! - Build information (`/api/v1/status/buildinfo`): a Thanos version ([`FIXTURE_VERSION`]).
 //! - Every query ignores its expression and selects all fixture series (this is a fixture).
 //! - Every request is recorded; `GET /__fixture/requests` returns them (path and form pairs).
 
@@ -48,6 +49,9 @@ const LOOKBACK_MS: i64 = 5 * 60_000;
 /// The text of the failing store's warning, as Thanos' proxy writes it.
 pub const STORE_FAILURE: &str =
     "fetch series for {region=\"eu\"} 127.0.0.1:19091: rpc error: code = Unavailable desc = connection refused";
+
+/// The Thanos version `/api/v1/status/buildinfo` names.
+pub const FIXTURE_VERSION: &str = "0.35.1";
 
 /// The sidecars in front of replicas `a` and `b`, and the store that fails when asked to.
 pub const SIDECAR_A: &str = "127.0.0.1:19090";
@@ -96,6 +100,7 @@ pub fn router(options: FixtureOptions) -> Router {
         .route("/api/v1/query", get(query).post(query))
         .route("/api/v1/query_range", get(query_range).post(query_range))
         .route("/api/v1/stores", get(stores))
+        .route("/api/v1/status/buildinfo", get(buildinfo))
         .route("/api/v1/query_explain", get(explain).post(explain))
         .route("/api/v1/query_range_explain", get(explain).post(explain))
         .route("/__fixture/requests", get(requests))
@@ -112,6 +117,14 @@ pub async fn spawn(options: FixtureOptions) -> anyhow::Result<SocketAddr> {
     let app = router(options);
     tokio::spawn(async move { axum::serve(listener, app).await });
     Ok(addr)
+}
+
+/// A Thanos Querier's build information (its version is Thanos', 0.x; the shape is Prometheus').
+async fn buildinfo() -> Json<serde_json::Value> {
+    Json(serde_json::json!({"status": "success", "data": {
+        "version": FIXTURE_VERSION, "revision": "fixture", "branch": "HEAD", "buildUser": "fixture",
+        "buildDate": "20240101-00:00:00", "goVersion": "go1.22.0",
+    }}))
 }
 
 async fn requests(State(s): State<AppState>) -> Json<Vec<Recorded>> {

@@ -22,6 +22,39 @@ pub struct Heatmap {
     pub max: f64,
 }
 
+/// One cell under the pointer: the bucket's bounds `(lower, upper]`, the sample's time and value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cell {
+    pub lower: String,
+    pub upper: String,
+    pub t: i64,
+    pub value: f64,
+}
+
+impl Heatmap {
+    /// The cell at time `t` (ms) and height `y` (bucket `i` spans `i..i+1`, as drawn), if it has a
+    /// sample. A sample at `t` covers the `step_ms` before it.
+    pub fn cell_at(&self, t: i64, y: f64, step_ms: i64) -> Option<Cell> {
+        if y.is_nan() || y < 0.0 {
+            return None;
+        }
+        let bucket = y.floor() as usize;
+        let upper = self.buckets.get(bucket)?.clone();
+        // The first sample at or after t, if t lies in the step before it.
+        let k = self.times.partition_point(|s| *s < t);
+        let at = *self.times.get(k)?;
+        if at - t > step_ms.max(1) {
+            return None;
+        }
+        let value = self.cells.get(bucket)?.get(k).copied().flatten()?;
+        let lower = match bucket.checked_sub(1) {
+            Some(b) => self.buckets[b].clone(),
+            None => "0".to_string(),
+        };
+        Some(Cell { lower, upper, t: at, value })
+    }
+}
+
 /// The histograms in `matrix`, in label order. Series without a parseable `le` are ignored, so a
 /// result without buckets gives none.
 pub fn heatmaps(matrix: &[RangeSeries]) -> Vec<Heatmap> {
@@ -116,6 +149,27 @@ mod tests {
             assert_eq!(row, &want.map(Some).to_vec());
         }
         assert_eq!(h.max, 12.0);
+    }
+
+    #[test]
+    fn the_cell_under_the_pointer_names_its_bucket_bounds_time_and_value() {
+        let m = vec![
+            bucket("0.5", "a", &[(0.0, "6"), (15.0, "8")]),
+            bucket("0.05", "a", &[(0.0, "1"), (15.0, "1")]),
+            bucket("+Inf", "a", &[(0.0, "10"), (15.0, "20")]),
+        ];
+        let h = &heatmaps(&m)[0];
+        // Just before the second sample, in the middle bucket: (0.05, 0.5] at 15 s holds 7.
+        let c = h.cell_at(14_000, 1.5, 15_000).unwrap();
+        assert_eq!(c, Cell { lower: "0.05".into(), upper: "0.5".into(), t: 15_000, value: 7.0 });
+        // The lowest bucket starts at 0; the top one is unbounded.
+        assert_eq!(h.cell_at(0, 0.2, 15_000).unwrap().lower, "0");
+        assert_eq!(h.cell_at(0, 2.9, 15_000).unwrap().upper, "+Inf");
+        // Outside: above the top bucket, below 0, after the last sample, NaN.
+        assert_eq!(h.cell_at(0, 3.0, 15_000), None);
+        assert_eq!(h.cell_at(0, -0.1, 15_000), None);
+        assert_eq!(h.cell_at(16_000, 1.0, 15_000), None);
+        assert_eq!(h.cell_at(0, f64::NAN, 15_000), None);
     }
 
     #[test]

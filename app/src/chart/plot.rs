@@ -1,6 +1,8 @@
 //! The graph's data model: a range-query matrix turned into drawable lines, their bounds, and what
 //! lies under the pointer. No DOM here; `chart` (wasm only) draws a [`Plot`] on a canvas.
 
+use std::ops::Range;
+
 use promapi::RangeSeries;
 
 use super::axis::Unit;
@@ -48,6 +50,9 @@ pub struct Plot {
     pub step_ms: i64,
     /// What the values count, for axis labels and read-outs.
     pub unit: Unit,
+    /// In a stacked view (linear scale), the top of the stack below each point of each series, for
+    /// filling the band between them; empty otherwise.
+    pub bases: Vec<Vec<f64>>,
 }
 
 /// The series and sample under the pointer.
@@ -83,7 +88,7 @@ impl Plot {
             Some(names) if !names.is_empty() => Unit::of_names(names),
             _ => Unit::of_expr(expr),
         };
-        Plot { series, x: (start, end.max(start + 1)), y, step_ms: step_ms.max(1), unit }
+        Plot { series, x: (start, end.max(start + 1)), y, step_ms: step_ms.max(1), unit, bases: Vec::new() }
     }
 
     /// The plot as drawn with `opts`: series with `visible[i] == false` lose their points (they keep
@@ -91,11 +96,14 @@ impl Plot {
     /// timestamps), then mapped to log10 (non-positive values left out). Bounds follow.
     pub fn view(&self, opts: &GraphOptions, visible: &[bool]) -> Plot {
         let mut sums = std::collections::BTreeMap::<i64, f64>::new();
+        let fill = opts.stacked && !opts.log_scale;
+        let mut bases = Vec::new();
         let series = self
             .series
             .iter()
             .enumerate()
             .map(|(i, s)| {
+                let mut base = Vec::new();
                 let points = if !visible.get(i).copied().unwrap_or(true) {
                     vec![]
                 } else {
@@ -104,6 +112,9 @@ impl Plot {
                         .filter_map(|&(t, v)| {
                             let v = if opts.stacked {
                                 let sum = sums.entry(t).or_insert(0.0);
+                                if fill {
+                                    base.push(*sum);
+                                }
                                 *sum += v;
                                 *sum
                             } else {
@@ -117,11 +128,15 @@ impl Plot {
                         })
                         .collect()
                 };
+                if fill {
+                    bases.push(base);
+                }
                 PlotSeries { name: s.name.clone(), points }
             })
             .collect::<Vec<_>>();
-        let y = bounds(&series, opts.from_zero && !opts.log_scale);
-        Plot { series, x: self.x, y, step_ms: self.step_ms, unit: self.unit }
+        // A filled stack starts at zero, as its bottom band does.
+        let y = bounds(&series, (opts.from_zero || fill) && !opts.log_scale);
+        Plot { series, x: self.x, y, step_ms: self.step_ms, unit: self.unit, bases }
     }
 
     /// The value of `series` at exactly `t`, for read-outs of a stacked or log view.
@@ -143,15 +158,23 @@ impl Plot {
             .collect()
     }
 
+    /// The filled band under the run `run` of `series` in a stacked view: its points, then the
+    /// stack below them back to the start. `None` when the view is not stacked.
+    pub fn band(&self, series: usize, run: Range<usize>) -> Option<Vec<(i64, f64)>> {
+        let points = self.series.get(series)?.points.get(run.clone())?;
+        let below = self.bases.get(series)?.get(run)?;
+        Some(points.iter().copied().chain(points.iter().zip(below).rev().map(|(p, b)| (p.0, *b))).collect())
+    }
+
     /// Runs of points to draw as one line each: a missing step breaks the line, as in Prometheus.
-    pub fn segments(&self, series: usize) -> Vec<&[(i64, f64)]> {
+    pub fn segments(&self, series: usize) -> Vec<Range<usize>> {
         let pts = &self.series[series].points;
         let mut out = Vec::new();
         let mut start = 0;
         for i in 1..=pts.len() {
             if i == pts.len() || pts[i].0 - pts[i - 1].0 > self.step_ms + self.step_ms / 2 {
                 if start < i {
-                    out.push(&pts[start..i]);
+                    out.push(start..i);
                 }
                 start = i;
             }
@@ -380,7 +403,11 @@ mod tests {
         let v = p.view(&stacked, &[true, false, true]);
         assert!(v.series[1].points.is_empty());
         assert_eq!(v.series[2].points, vec![(0, 101.0), (15_000, 202.0)]);
-        assert_eq!(v.y.1, 202.0 + (202.0 - 1.0) * 0.05);
+        // Filled, the stack stands on zero; each band runs from the stack below back along its points.
+        assert_eq!(v.y, (0.0, 202.0 + 202.0 * 0.05));
+        assert_eq!(v.band(2, 0..2).unwrap(), vec![(0, 101.0), (15_000, 202.0), (15_000, 2.0), (0, 1.0)]);
+        assert_eq!(v.band(0, 0..1).unwrap(), vec![(0, 1.0), (0, 0.0)]);
+        assert_eq!(p.band(0, 0..1), None, "not stacked");
         // Read-outs use the raw values.
         assert_eq!(p.value_at(2, 15_000), Some(200.0));
         assert_eq!(p.value_at(2, 14_999), None);

@@ -204,8 +204,21 @@ fn binary_words(b: &parser::BinaryExpr) -> String {
     } else {
         format!("Applies `{op}`")
     };
+    if lhs_scalar && rhs_scalar {
+        return format!("Applies `{op}` to two scalars.");
+    }
     if lhs_scalar || rhs_scalar {
-        return format!("{what}, to every series with the scalar.");
+        let side = if rhs_scalar { "the scalar on the right" } else { "the scalar on the left" };
+        let bool_ = b.modifier.as_ref().is_some_and(|m| m.return_bool);
+        return match (b.op.is_comparison_operator(), bool_) {
+            (true, true) => {
+                format!("Compares each value with {side} by `{op}`: 1 where true, 0 where false.")
+            }
+            (true, false) => {
+                format!("Keeps the values for which `{op}` with {side} holds, and drops the rest (a filter).")
+            }
+            _ => format!("Applies `{op}` between each value and {side}."),
+        };
     }
     let matching = match b.modifier.as_ref().and_then(|m| m.matching.as_ref()) {
         Some(LabelModifier::Include(l)) => format!("series are matched on {} only", list(&l.labels)),
@@ -303,12 +316,19 @@ mod tests {
     #[test]
     fn scalars_filters_and_errors() {
         let t = explain("up == bool 1").unwrap();
-        assert!(
-            t.words.contains("returns 1 where true") && t.words.contains("with the scalar"),
-            "{}",
-            t.words
+        assert_eq!(
+            t.words,
+            "Compares each value with the scalar on the right by `==`: 1 where true, 0 where false."
         );
-        assert!(explain("up > 0").unwrap().words.contains("a filter"));
+        assert_eq!(
+            explain("up > 0").unwrap().words,
+            "Keeps the values for which `>` with the scalar on the right holds, and drops the rest (a filter)."
+        );
+        assert_eq!(
+            explain("2 * up").unwrap().words,
+            "Applies `*` between each value and the scalar on the left."
+        );
+        assert_eq!(explain("1 + 2").unwrap().words, "Applies `+` to two scalars.");
         assert!(explain("sum(").is_err());
         let w = explain("max without (instance) (up offset 5m)").unwrap();
         assert!(w.words.contains("dropping `instance`"), "{}", w.words);

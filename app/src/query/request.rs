@@ -43,10 +43,11 @@ impl PanelRequest {
 fn build_query(state: &PanelState, now_ms: i64) -> Result<PanelRequest, String> {
     let end = match state.end.trim() {
         "" => None,
-        s => Some(
-            parse_time(s)
-                .ok_or_else(|| format!("invalid end time \"{s}\": use YYYY-MM-DD HH:mm:ss (UTC)"))?,
-        ),
+        s => Some(parse_time(s).ok_or_else(|| {
+            // The Table tab calls the same field its evaluation time.
+            let field = if state.tab == Tab::Table { "evaluation time" } else { "end time" };
+            format!("invalid {field} \"{s}\": use YYYY-MM-DD HH:mm:ss (UTC)")
+        })?),
     };
     match state.tab {
         Tab::Table => {
@@ -171,5 +172,7 @@ mod tests {
         p.range = "1h".into();
         p.end = "tomorrow".into();
         assert!(build(&p, 0).unwrap_err().starts_with("invalid end time"));
+        p.tab = Tab::Table;
+        assert!(build(&p, 0).unwrap_err().starts_with("invalid evaluation time \"tomorrow\""));
     }
 }

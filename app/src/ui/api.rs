@@ -14,6 +14,7 @@ use web_sys::AbortSignal;
 use crate::config::{page_base, Config};
 use crate::pages::rules::{self, Rules};
 use crate::query::answer::MatrixAnswer;
+use crate::query::backend::{self, Backend, Probe};
 use crate::query::request::PanelRequest;
 use crate::ui::schedule::{mark, now_ms, sliced, yield_now};
 
@@ -224,6 +225,30 @@ async fn get_offered<T: DeserializeOwned>(url: &str, missing: &str) -> Result<T,
         return Err(QueryError::BadResponse { status: 404, detail: missing.into() });
     }
     data(&head, &body(response).await?)
+}
+
+/// Finds out what the API is ([`backend`](crate::query::backend)): buildinfo first, then
+/// `/api/v1/stores` only where buildinfo leaves it open.
+pub async fn probe_backend(config: &Config) -> Backend {
+    let buildinfo = match get_offered::<BuildInfo>(&api_url(config, "api/v1/status/buildinfo"), "").await {
+        Ok(b) => Probe::Answered(b.version),
+        Err(QueryError::BadResponse { status: 404, .. }) => Probe::Missing,
+        Err(e) => Probe::Failed(e.to_string()),
+    };
+    if let Some(known) = backend::from_buildinfo(&buildinfo) {
+        return known;
+    }
+    let stores = match get_stores(&api_url(config, "api/v1/stores")).await {
+        Ok(_) => Probe::Answered(()),
+        Err(QueryError::BadResponse { status: 404, .. }) => Probe::Missing,
+        Err(e) => Probe::Failed(e.to_string()),
+    };
+    backend::with_stores(&buildinfo, &stores)
+}
+
+#[derive(serde::Deserialize)]
+struct BuildInfo {
+    version: String,
 }
 
 /// Loads `config.json` from next to `index.html`. Absent means defaults; unreadable is reported.

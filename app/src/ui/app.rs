@@ -5,16 +5,28 @@ use leptos::prelude::*;
 
 use crate::config::Config;
 use crate::pages::route::Page;
+use crate::query::backend::Backend;
 use crate::theme::{Theme, STORAGE_KEY};
 use crate::ui::api;
-use crate::ui::contexts::{ClockWarning, Dark};
+use crate::ui::contexts::{ApiBackend, ClockWarning, Dark};
 use crate::ui::pages::{AlertsPage, Embedded, Panels, RulesPage, StatusPage, StoresPage};
 use crate::ui::theme::{apply_theme, storage, system_prefers_dark};
 
 #[component]
 pub fn App(page: Page, embed: bool) -> impl IntoView {
     let loaded = RwSignal::new(None::<(Config, Option<String>)>);
-    leptos::task::spawn_local(async move { loaded.set(Some(api::load_config().await)) });
+    // Tabs of different pages must not all read the same.
+    document().set_title(&format!("{} · Thanos console", page.title()));
+    let backend = RwSignal::new(Backend::Probing);
+    provide_context(ApiBackend(backend));
+    leptos::task::spawn_local(async move {
+        let (config, problem) = api::load_config().await;
+        loaded.set(Some((config.clone(), problem)));
+        // An embed shows no Thanos controls: it need not know.
+        if !embed {
+            backend.set(api::probe_backend(&config).await);
+        }
+    });
 
     let theme = RwSignal::new(Theme::parse(
         &storage().and_then(|s| s.get_item(STORAGE_KEY).ok().flatten()).unwrap_or_default(),

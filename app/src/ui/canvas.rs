@@ -151,7 +151,12 @@ pub fn draw_lines(
     for i in lines.start..lines.end.min(plot.series.len()) {
         let (r, g, b) = PALETTE[i % PALETTE.len()];
         let color = RGBColor(r, g, b);
-        for seg in plot.segments(i) {
+        for run in plot.segments(i) {
+            // Stacked: the band between this series and the stack below, under its line.
+            if let Some(band) = plot.band(i, run.clone()).filter(|b| b.len() > 2) {
+                chart.draw_series([Polygon::new(band, color.mix(0.28).filled())]).ok()?;
+            }
+            let seg = &plot.series[i].points[run];
             if seg.len() == 1 {
                 chart.draw_series(seg.iter().map(|p| Circle::new(*p, 2, color.filled()))).ok()?;
             } else {

@@ -14,3 +14,11 @@ pub struct ClockWarning(pub RwSignal<Option<String>>);
 /// the API has none (Prometheus), which hides the store filter.
 #[derive(Debug, Clone, Copy)]
 pub struct StoreChoices(pub RwSignal<Vec<String>>);
+
+/// What the API is ([`Backend`](crate::query::backend::Backend)), found once per page load.
+#[derive(Debug, Clone, Copy)]
+pub struct ApiBackend(pub RwSignal<crate::query::backend::Backend>);
+
+/// Set on the embed page: the chart fills the frame's height; bumped when the frame is resized.
+#[derive(Debug, Clone, Copy)]
+pub struct EmbedFrame(pub RwSignal<u64>);

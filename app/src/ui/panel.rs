@@ -53,6 +53,12 @@ pub fn Panel(
     /// Embedded read-only: the query is shown, not editable.
     #[prop(optional)]
     readonly: bool,
+    /// Runs the query again this often (ms; 0 = never), skipping a turn while one is running.
+    #[prop(default = 0)]
+    refresh_ms: i64,
+    /// Set to the time of every answer.
+    #[prop(optional)]
+    answered_at: Option<RwSignal<Option<i64>>>,
 ) -> impl IntoView {
     let result = RwSignal::new(QueryResult::Idle);
     let loading = RwSignal::new(false);
@@ -87,6 +93,9 @@ pub fn Panel(
             move |ticket| async move { api::post_query(&url, &req, ticket.signal()).await },
             move |answer| {
                 loading.set(false);
+                if let Some(at) = answered_at {
+                    at.set(Some(schedule::now_ms() as i64));
+                }
                 if let (Some(ClockWarning(w)), Ok(QueryOutcome { server_ms: Some(server), .. })) =
                     (clock_warning, &answer)
                 {
@@ -103,10 +112,29 @@ pub fn Panel(
         );
     });
 
+    if refresh_ms > 0 {
+        let again = move || {
+            if !loading.get_untracked() {
+                nonce.update(|n| *n += 1);
+            }
+        };
+        if let Ok(handle) =
+            set_interval_with_handle(again, std::time::Duration::from_millis(refresh_ms as u64))
+        {
+            on_cleanup(move || handle.clear());
+        }
+    }
+
     // A memo: the tab view is rebuilt when the tab changes, not on every change of the state.
     let tab = Memo::new(move |_| state.with(|s| s.tab));
     let set_tab = move |t: Tab| state.update(|s| s.tab = t);
     let tree_open = RwSignal::new(false);
+    let stale = RwSignal::new(false);
+    let cancel = Callback::new(move |()| {
+        latest.cancel();
+        loading.set(false);
+        result.set(QueryResult::Failed("Cancelled: the query was stopped before it answered.".into()));
+    });
 
     view! {
         <section class="panel" class:readonly=readonly data-testid=move || format!("panel-{}", index.get())>
@@ -120,11 +148,7 @@ pub fn Panel(
                         on:click=move |_| r.run(())>"Remove"</button>
                 })}
             </div>
-            {if readonly {
-                view! { <pre class="embed-expr" data-testid="embed-expr">{move || state.with(|s| s.expr.clone())}</pre> }.into_any()
-            } else {
-                view! { <ExpressionInput state nonce loading config/> <ThanosControls state/> }.into_any()
-            }}
+            {(!readonly).then(|| view! { <ExpressionInput state nonce loading cancel stale config/> <ThanosControls state/> })}
             <nav class="tabs">
                 <button data-testid="tab-table" class:active=move || tab.get() == Tab::Table on:click=move |_| set_tab(Tab::Table)>"Table"</button>
                 <button data-testid="tab-graph" class:active=move || tab.get() == Tab::Graph on:click=move |_| set_tab(Tab::Graph)>"Graph"</button>
@@ -132,7 +156,8 @@ pub fn Panel(
                     disabled=move || !result.with(|r| matches!(r, QueryResult::Done { .. }))
                     on:click=move |_| result.with_untracked(|r| {
                         if let QueryResult::Done { outcome, .. } = r {
-                            download::save(&format!("query-{}.csv", index.get_untracked()), "text/csv", &csv::to_csv(&outcome.data));
+                            let name = state.with_untracked(|s| csv::file_name(&s.expr, schedule::now_ms() as i64));
+                            download::save(&name, "text/csv", &csv::to_csv(&outcome.data));
                         }
                     })>"CSV"</button>
                 <TreeToggle open=tree_open/>
@@ -140,10 +165,17 @@ pub fn Panel(
             </nav>
             <ExprTree state config open=tree_open/>
             <QueryStatus result loading/>
-            {move || match tab.get() {
-                Tab::Table => view! { <ResultTable state result/> }.into_any(),
-                Tab::Graph => view! { <Graph state result/> }.into_any(),
-            }}
+            <div class="result" class:stale=move || stale.get()>
+                <Show when=move || stale.get()>
+                    <div class="stale-note" data-testid="stale-result">
+                        {move || format!("Shown: the result of {}, the last expression that ran.", state.with(|s| s.expr.clone()))}
+                    </div>
+                </Show>
+                {move || match tab.get() {
+                    Tab::Table => view! { <ResultTable state result/> }.into_any(),
+                    Tab::Graph => view! { <Graph state result/> }.into_any(),
+                }}
+            </div>
         </section>
     }
 }

@@ -19,6 +19,9 @@ pub mod keys {
     pub const TAB: &str = "\u{E004}";
     pub const ENTER: &str = "\u{E007}";
     pub const SHIFT: &str = "\u{E008}";
+    pub const CONTROL: &str = "\u{E009}";
+    /// Releases the modifier keys pressed before it in the same key sequence.
+    pub const RELEASE: &str = "\u{E000}";
     pub const ESCAPE: &str = "\u{E00C}";
     pub const ARROW_LEFT: &str = "\u{E012}";
     pub const ARROW_UP: &str = "\u{E013}";

@@ -11,6 +11,7 @@ use crate::config::Config;
 use crate::pages::rules::{
     active_since, counts, filter_alerts, Alert, AlertState, Group, Rule, Rules, StateFilter, TextFilter,
 };
+use crate::ui::api;
 use crate::ui::markup::{el, El};
 use crate::ui::task::Loaded;
 use crate::ui::widgets::RefreshButton;
@@ -19,6 +20,7 @@ use crate::ui::widgets::RefreshButton;
 pub fn AlertsPage(config: Config) -> impl IntoView {
     let refresh = RwSignal::new(0u64);
     let loaded = load_rules(&config, refresh);
+    let asked = api::api_url(&config, "api/v1/rules");
     let states = RwSignal::new(StateFilter::default());
     let text = RwSignal::new(String::new());
     let count = move |s: AlertState| {
@@ -30,7 +32,12 @@ pub fn AlertsPage(config: Config) -> impl IntoView {
     let list = move |data: &Rules, now: i64| {
         let groups = filter_alerts(data, states.get(), &TextFilter::new(&text.get()));
         if groups.is_empty() {
-            return vec![el("div").class("empty").testid("empty").text("No alerting rules to show.")];
+            let why = if data.groups.is_empty() {
+                format!("No alerting rules to show: {asked} lists no rule groups.")
+            } else {
+                "No alerting rules to show with these filters.".to_string()
+            };
+            return vec![el("div").class("empty").testid("empty").text(why)];
         }
         groups.iter().map(|g| group(g, now)).collect()
     };

@@ -4,9 +4,10 @@ use leptos::prelude::*;
 
 use crate::config::Config;
 use crate::pages::stores;
+use crate::query::backend::Backend;
 use crate::query::url_state::{self, PanelState};
 use crate::ui::api;
-use crate::ui::contexts::StoreChoices;
+use crate::ui::contexts::{ApiBackend, StoreChoices};
 use crate::ui::panel::Panel;
 use crate::ui::url::{push_url, replace_url};
 
@@ -28,11 +29,21 @@ pub fn Panels(config: Config) -> impl IntoView {
     let choices = StoreChoices(RwSignal::new(Vec::new()));
     provide_context(choices);
     let stores_url = api::api_url(&config, "api/v1/stores");
-    leptos::task::spawn_local(async move {
-        if let Ok(data) = api::get_stores(&stores_url).await {
-            choices.0.set(stores::addresses(&data));
-        }
-    });
+    // Asked once the API is known to be a Querier: Prometheus has no such endpoint.
+    if let Some(ApiBackend(backend)) = use_context::<ApiBackend>() {
+        Effect::new(move |asked: Option<bool>| {
+            if asked == Some(true) || !backend.with(Backend::is_thanos) {
+                return asked == Some(true);
+            }
+            let url = stores_url.clone();
+            leptos::task::spawn_local(async move {
+                if let Ok(data) = api::get_stores(&url).await {
+                    choices.0.set(stores::addresses(&data));
+                }
+            });
+            true
+        });
+    }
     let config = StoredValue::new(config);
 
     // What the panels query (not how they draw it): when it changes, the URL is a new history entry.
@@ -43,6 +54,12 @@ pub fn Panels(config: Config) -> impl IntoView {
         let path = window().location().pathname().unwrap_or_default();
         let url = if query.is_empty() { path } else { format!("{path}?{query}") };
         let now: Vec<PanelState> = states.iter().map(PanelState::query_part).collect();
+        // The tab says which query it holds.
+        if let Some(first) = states.first().filter(|s| !s.expr.trim().is_empty()) {
+            let expr: String = first.expr.split_whitespace().collect::<Vec<_>>().join(" ");
+            let short: String = expr.chars().take(60).collect();
+            document().set_title(&format!("{short} · Graph · Thanos console"));
+        }
         let changed = queried.with_value(|q| q.as_ref().is_some_and(|q| *q != now));
         queried.set_value(Some(now));
         if changed {

@@ -11,6 +11,7 @@ use crate::config::Config;
 use crate::pages::rules::{
     filter_rules, health_summary, last_evaluation, seconds_duration, seconds_short, Group, Rule, TextFilter,
 };
+use crate::ui::api;
 use crate::ui::markup::{el, El};
 use crate::ui::widgets::RefreshButton;
 
@@ -18,11 +19,17 @@ use crate::ui::widgets::RefreshButton;
 pub fn RulesPage(config: Config) -> impl IntoView {
     let refresh = RwSignal::new(0u64);
     let loaded = load_rules(&config, refresh);
+    let asked = api::api_url(&config, "api/v1/rules");
     let text = RwSignal::new(String::new());
     let list = move |data: &crate::pages::rules::Rules, now: i64| {
         let groups = filter_rules(data, &TextFilter::new(&text.get()));
         if groups.is_empty() {
-            let why = if data.groups.is_empty() { "No rule groups." } else { "No rules match the filter." };
+            // Say which API answered: a user pointed at a Prometheus may expect a ruler's rules.
+            let why = if data.groups.is_empty() {
+                format!("No rule groups: {asked} lists none.")
+            } else {
+                "No rules match the filter.".to_string()
+            };
             return vec![el("div").class("empty").testid("empty").text(why)];
         }
         groups.iter().map(|g| group(g, now)).collect()

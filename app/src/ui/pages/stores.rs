@@ -6,7 +6,9 @@ use promapi::stores::{StoreStatus, StoresData};
 
 use crate::config::Config;
 use crate::pages::stores::{bound, is_up, label_set, last_check, types};
+use crate::query::backend::Backend;
 use crate::ui::api;
+use crate::ui::contexts::ApiBackend;
 use crate::ui::markup::{el, El};
 use crate::ui::schedule;
 use crate::ui::task::{load, loaded_view};
@@ -16,12 +18,25 @@ use crate::ui::widgets::RefreshButton;
 pub fn StoresPage(config: Config) -> impl IntoView {
     let refresh = RwSignal::new(0u64);
     let url = api::api_url(&config, "api/v1/stores");
+    let backend = use_context::<ApiBackend>().map(|b| b.0);
     let loaded = load(move || {
         refresh.track();
         let url = url.clone();
+        let known = backend.map(|b| b.get()).unwrap_or(Backend::Unknown);
         async move {
-            let answer = api::get_stores(&url).await;
-            answer.map(|d| (d, schedule::now_ms() as i64)).map_err(|e| format!("Cannot load the stores. {e}"))
+            match known {
+                // Asked once the probe is done; Prometheus is not asked at all.
+                Backend::Probing => std::future::pending().await,
+                Backend::Prometheus { .. } => {
+                    Err(format!("Only a Thanos Querier lists stores: the API is {known}."))
+                }
+                _ => {
+                    let answer = api::get_stores(&url).await;
+                    answer
+                        .map(|d| (d, schedule::now_ms() as i64))
+                        .map_err(|e| format!("Cannot load the stores. {e}"))
+                }
+            }
         }
     });
 

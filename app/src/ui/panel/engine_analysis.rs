@@ -10,6 +10,7 @@ use crate::query::request;
 use crate::query::url_state::PanelState;
 use crate::ui::api;
 use crate::ui::markup::{el, El};
+use crate::ui::panel::thanos_controls::thanos_only_reason;
 use crate::ui::schedule;
 use crate::ui::task::Latest;
 
@@ -43,6 +44,7 @@ pub fn operator_tree(op: &Operator) -> El {
 #[component]
 pub fn Explain(state: RwSignal<PanelState>, config: StoredValue<Config>) -> impl IntoView {
     let tree = RwSignal::new(None::<Result<Operator, String>>);
+    let reason = thanos_only_reason();
     let latest = Latest::new();
     // A new query makes an old explanation wrong.
     Effect::new(move |_| {
@@ -67,7 +69,8 @@ pub fn Explain(state: RwSignal<PanelState>, config: StoredValue<Config>) -> impl
     };
     view! {
         <Show when=move || state.with(|s| s.engine == Engine::Thanos)>
-            <button data-testid="explain" title="The operators the Thanos engine would run (API: query_explain)"
+            <button data-testid="explain" disabled=move || reason.get().is_some()
+                title=move || reason.get().unwrap_or_else(|| "The operators the Thanos engine would run (API: query_explain)".into())
                 on:click=run>"Explain"</button>
         </Show>
         {move || tree.with(|t| t.as_ref().map(|t| match t {

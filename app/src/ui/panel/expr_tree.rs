@@ -92,8 +92,7 @@ fn node(n: &ExprNode, state: RwSignal<PanelState>, config: StoredValue<Config>) 
             .into_any(),
         );
     let item = el("li").testid("tree-node").child(head).maybe(
-        (!n.words.is_empty())
-            .then(|| el("div").class("node-words").testid("node-words").text(n.words.clone())),
+        (!n.words.is_empty()).then(|| words(el("div").class("node-words").testid("node-words"), &n.words)),
     );
     if n.children.is_empty() {
         item
@@ -117,4 +116,12 @@ fn summary(data: &QueryData) -> String {
     } else {
         format!("{n} series · labels: {}", labels.join(", "))
     }
+}
+
+/// `text` into `into`, its `` `quoted` `` parts (names, operators) as code.
+fn words(into: El, text: &str) -> El {
+    text.split('`').enumerate().fold(into, |e, (i, part)| match i % 2 {
+        0 => e.text(part.to_string()),
+        _ => e.child(el("code").text(part.to_string())),
+    })
 }

@@ -1,10 +1,14 @@
 //! The expression box: Enter runs, Shift+Enter inserts a newline, Shift+Alt+F formats. Typed input
 //! is parsed (in the parser worker) before it is sent; a parse error is shown, underlined where it
-//! most likely is, and nothing is sent. While typing, the error of the latest text is shown as soon
-//! as the parser has loaded.
+//! most likely is, and nothing is sent. While typing, the error of the latest text is shown once
+//! typing pauses ([`LINT_PAUSE_MS`]), on a line kept for it so that nothing below moves; while it
+//! shows, the result below is marked as the previous expression's.
 //!
 //! Highlighting is a `<pre>` mirror behind a textarea with transparent text: the textarea keeps
 //! native editing (caret, selection, undo, IME), the mirror draws the colours from [`editor`].
+//! Format and completion replace the text as an edit ([`replace_text`]), so Ctrl+Z undoes them.
+//!
+//! Ctrl+↑ / Ctrl+↓ step through past queries (Ctrl+↓ past the newest gives back the edited text).
 //!
 //! Autocomplete ([`completion`]) opens as you type (or on Ctrl+Space): ArrowUp/Down move, Tab or
 //! Enter accept, Esc closes. Server names are fetched debounced and cached per page.
@@ -16,7 +20,7 @@ use std::rc::Rc;
 use leptos::ev::{Event, KeyboardEvent};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{HtmlElement, HtmlTextAreaElement};
+use web_sys::{HtmlDocument, HtmlElement, HtmlTextAreaElement};
 
 use crate::config::Config;
 use crate::promql::completion::{self, Candidate, Context};
@@ -41,6 +45,29 @@ fn needed(context: &Context) -> Option<(String, Option<String>)> {
     }
 }
 
+/// How long typing must pause before the text's parse error is shown.
+const LINT_PAUSE_MS: i32 = 400;
+
+/// Replaces the whole text of `area` as if typed: the browser records it in its undo history (a
+/// plain `value =` would clear that history). Falls back to setting the value where
+/// `insertText` is not supported. Fires `input` either way.
+fn replace_text(area: &HtmlTextAreaElement, text: &str, caret: u32) {
+    let _ = area.focus();
+    area.select();
+    let inserted = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.dyn_into::<HtmlDocument>().ok())
+        .and_then(|d| d.exec_command_with_show_ui_and_value("insertText", false, text).ok())
+        .unwrap_or(false);
+    if !inserted || area.value() != text {
+        area.set_value(text);
+        if let Ok(ev) = Event::new("input") {
+            let _ = area.dispatch_event(&ev);
+        }
+    }
+    let _ = area.set_selection_range(caret, caret);
+}
+
 /// Scrolls the completion list beside `area` so that entry `i` shows (the keyboard moved past an edge).
 fn reveal(area: Option<HtmlTextAreaElement>, i: usize) {
     let list =
@@ -62,6 +89,10 @@ pub fn ExpressionInput(
     nonce: RwSignal<u64>,
     /// Whether a query is in flight.
     loading: RwSignal<bool>,
+    /// Stops the query in flight (the Execute button says Cancel meanwhile).
+    cancel: Callback<()>,
+    /// Set while the shown result is not for the text in the editor, which does not parse.
+    stale: RwSignal<bool>,
     config: StoredValue<Config>,
 ) -> impl IntoView {
     let draft = RwSignal::new(state.get_untracked().expr);
@@ -87,6 +118,12 @@ pub fn ExpressionInput(
     let selected = RwSignal::new(0usize);
     let lookups = Latest::new();
     let past = StoredValue::new(history::load());
+    // Set while the text is replaced by Format or a completion, whose `input` event is not typing.
+    let replacing = StoredValue::new(false);
+    let checks = Latest::new();
+    // Ctrl+↑ / Ctrl+↓ through past queries: which entry is shown, and the text edited before.
+    let recalled = StoredValue::new(None::<usize>);
+    let edited = StoredValue::new(String::new());
 
     let set_error = move |text: &str, error: Option<String>| {
         error_text.set(text.to_string());
@@ -132,9 +169,17 @@ pub fn ExpressionInput(
             }
             match result {
                 Ok(formatted) => {
-                    caret.set(formatted.encode_utf16().count());
+                    let units = formatted.encode_utf16().count();
+                    caret.set(units);
                     set_error(&formatted, None);
-                    draft.set(formatted);
+                    match area_ref.get_untracked() {
+                        Some(area) => {
+                            replacing.set_value(true);
+                            replace_text(&area, &formatted, units as u32);
+                            replacing.set_value(false);
+                        }
+                        None => draft.set(formatted),
+                    }
                 }
                 Err(e) => set_error(&text, Some(e)),
             }
@@ -206,17 +251,28 @@ pub fn ExpressionInput(
             },
         );
     };
+    // Parses the text once typing pauses; a keystroke meanwhile supersedes the check.
     let check_text = move |text: String| {
         if text.trim().is_empty() {
+            checks.cancel();
             set_error(&text, None);
             return;
         }
-        leptos::task::spawn_local(async move {
-            let verdict = parser::check(&text).await;
-            if draft.try_get_untracked().as_ref() == Some(&text) {
-                set_error(&text, verdict.err());
-            }
-        });
+        checks.run(
+            move |ticket| async move {
+                sleep(LINT_PAUSE_MS).await;
+                if !ticket.is_current() {
+                    return None;
+                }
+                let verdict = parser::check(&text).await;
+                Some((text, verdict.err()))
+            },
+            move |checked| {
+                if let Some((text, error)) = checked {
+                    set_error(&text, error);
+                }
+            },
+        );
     };
     // Accepts entry `i`; false when the list is stale (made for other text).
     let accept = move |i: usize| -> bool {
@@ -228,20 +284,26 @@ pub fn ExpressionInput(
         };
         let (new, at) = completion::accept(&text, &c);
         let units = new.get(..at).unwrap_or("").encode_utf16().count();
-        draft.set(new.clone());
         caret.set(units);
-        if let Some(area) = area_ref.get_untracked() {
-            area.set_value(&new);
-            let u = units as u32;
-            let _ = area.set_selection_range(u, u);
+        match area_ref.get_untracked() {
+            Some(area) => {
+                replacing.set_value(true);
+                replace_text(&area, &new, units as u32);
+                replacing.set_value(false);
+            }
+            None => draft.set(new.clone()),
         }
         check_text(new);
         true
     };
     let on_input = move |ev: Event| {
-        track_caret(&ev);
         let text = event_target_value(&ev);
         draft.set(text.clone());
+        if replacing.get_value() {
+            return;
+        }
+        recalled.set_value(None);
+        track_caret(&ev);
         refresh(false);
         check_text(text);
     };
@@ -250,12 +312,12 @@ pub fn ExpressionInput(
         let key = ev.key();
         if len > 0 {
             let handled = match key.as_str() {
-                "ArrowDown" => {
+                "ArrowDown" if !ev.ctrl_key() => {
                     selected.update(|s| *s = (*s + 1) % len);
                     reveal(area_ref.get_untracked(), selected.get_untracked());
                     true
                 }
-                "ArrowUp" => {
+                "ArrowUp" if !ev.ctrl_key() => {
                     selected.update(|s| *s = (*s + len - 1) % len);
                     reveal(area_ref.get_untracked(), selected.get_untracked());
                     true
@@ -281,7 +343,27 @@ pub fn ExpressionInput(
                 return;
             }
         }
-        if ev.ctrl_key() && (key == " " || ev.code() == "Space") {
+        if ev.ctrl_key() && matches!(key.as_str(), "ArrowUp" | "ArrowDown") {
+            ev.prevent_default();
+            let older = key == "ArrowUp";
+            let at = recalled.get_value();
+            if at.is_none() {
+                edited.set_value(draft.get_untracked());
+            }
+            let next = past.with_value(|h| crate::history::recall(at, h.len(), older));
+            let text = match next {
+                Some(i) => past.with_value(|h| h.get(i).cloned()).unwrap_or_default(),
+                None => edited.get_value(),
+            };
+            if let Some(area) = area_ref.get_untracked() {
+                replacing.set_value(true);
+                replace_text(&area, &text, text.encode_utf16().count() as u32);
+                replacing.set_value(false);
+            }
+            recalled.set_value(next);
+            close();
+            check_text(text);
+        } else if ev.ctrl_key() && (key == " " || ev.code() == "Space") {
             ev.prevent_default();
             refresh(true);
         } else if key == "Enter" && !ev.shift_key() {
@@ -299,6 +381,18 @@ pub fn ExpressionInput(
             pre.set_scroll_left(area.scroll_left());
         }
     };
+
+    // The error of the text in the editor, if that is what it belongs to (not of an earlier text).
+    let current_error = Memo::new(move |_| {
+        let text = draft.get();
+        parse_error.get().filter(|_| error_text.with(|t| *t == text) && !text.trim().is_empty())
+    });
+    Effect::new(move |_| {
+        let now = current_error.with(Option::is_some) && draft.with(|d| state.with(|s| s.expr != *d));
+        if stale.get_untracked() != now {
+            stale.set(now);
+        }
+    });
 
     let mirror = move || {
         let text = draft.get();
@@ -358,15 +452,21 @@ pub fn ExpressionInput(
                     </ul>
                 })}
             </div>
-            <button data-testid="execute" class="primary" on:click=move |_| execute()>
-                {move || if loading.get() { "Running…" } else { "Execute" }}
+            <button data-testid="execute" class="primary"
+                title=move || if loading.get() { "Stop the query that is running" } else { "Run the expression (Enter)" }
+                on:click=move |_| if loading.get_untracked() { cancel.run(()) } else { execute() }>
+                {move || if loading.get() { "Cancel" } else { "Execute" }}
             </button>
             <button data-testid="format" title="Format the expression (Shift+Alt+F)" on:click=move |_| format()>
                 "Format"
             </button>
         </div>
-        {move || parse_error.get().map(|e| view! {
-            <div class="alert error" data-testid="parse-error">"Parse error: " {e}</div>
-        })}
+        // Always there, one line tall: an error coming and going moves nothing below it.
+        <div class="parse-status">
+            {move || current_error.get().map(|e| {
+                let title = e.clone();
+                view! { <span class="parse-error" data-testid="parse-error" title=title>"Parse error: " {e}</span> }
+            })}
+        </div>
     }
 }

@@ -1,22 +1,22 @@
 //! The Graph tab: range controls, display options, the chart (lines or a histogram heatmap), its
 //! legend, the hover read-outs and drag-to-zoom.
 
-use leptos::ev::MouseEvent;
+use leptos::ev::{KeyboardEvent, MouseEvent};
 use leptos::prelude::*;
 use promapi::{QueryData, RangeSeries};
 use web_sys::HtmlCanvasElement;
 
 use super::outcome::QueryResult;
-use crate::chart::axis::format_value;
-use crate::chart::heatmap::heatmaps;
+use crate::chart::axis::{format_value, Unit};
+use crate::chart::heatmap::{heatmaps, Cell};
 use crate::chart::legend;
 use crate::chart::plot::{color_css, pixel_to_data, zone, zoom, Hover, Plot};
 use crate::query::navigate::{step, Step};
 use crate::query::url_state::{GraphOptions, PanelState};
 use crate::theme::chart_colors;
-use crate::time::format_time;
+use crate::time::{end_from_zone, end_in_zone, format_time};
 use crate::ui::canvas::{self, Area, Style};
-use crate::ui::contexts::Dark;
+use crate::ui::contexts::{Dark, EmbedFrame};
 use crate::ui::schedule::{self, sliced};
 use crate::ui::task::Latest;
 
@@ -26,6 +26,21 @@ const HEIGHT: u32 = 360;
 fn local_offset_at(t: i64) -> i64 {
     let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(t as f64));
     -(date.get_timezone_offset() * 60_000.0) as i64
+}
+
+/// In an embed, the chart's height: the frame below the canvas' top, less what follows the chart
+/// (the legend and its head, up to a third of the frame; beyond that the legend scrolls).
+fn fill_height(el: &HtmlCanvasElement) -> u32 {
+    let Some(w) = web_sys::window() else { return HEIGHT };
+    let inner = w.inner_height().ok().and_then(|h| h.as_f64()).unwrap_or(f64::from(HEIGHT));
+    let top = el.get_bounding_client_rect().top() + w.scroll_y().unwrap_or(0.0);
+    let mut below = 0.0;
+    let mut next = el.parent_element().and_then(|chart| chart.next_element_sibling());
+    while let Some(e) = next {
+        below += e.get_bounding_client_rect().height();
+        next = e.next_element_sibling();
+    }
+    (inner - top - below.min(inner / 3.0) - 12.0).max(120.0) as u32
 }
 
 /// Lines drawn between two looks at the clock.
@@ -65,9 +80,12 @@ pub fn Graph(state: RwSignal<PanelState>, result: RwSignal<QueryResult>) -> impl
     // Where the pointer is over the plot (canvas px), for the tooltip beside it.
     let pointer = RwSignal::new(None::<(i32, i32)>);
     let crosshair = RwSignal::new(Vec::<Hover>::new());
+    // The heatmap cell under the pointer.
+    let heat_cell = RwSignal::new(None::<Cell>);
     // Drag-to-zoom: where the button went down, and where the pointer is now.
     let drag = RwSignal::new(None::<(i32, i32)>);
     let dark = use_context::<Dark>().map(|d| d.0);
+    let frame = use_context::<EmbedFrame>();
     let options = Memo::new(move |_| state.with(|s| s.graph));
     let plot = Memo::new(move |_| {
         let expr = state.with_untracked(|s| s.expr.clone());
@@ -114,12 +132,21 @@ pub fn Graph(state: RwSignal<PanelState>, result: RwSignal<QueryResult>) -> impl
             colors: chart_colors(dark.map(|d| d.get()).unwrap_or(false)),
         };
         let width = el.client_width().max(320) as u32;
+        let height = match frame {
+            Some(EmbedFrame(resized)) => {
+                resized.track();
+                let h = fill_height(&el);
+                let _ = el.set_attribute("style", &format!("height:{h}px"));
+                h
+            }
+            None => HEIGHT,
+        };
         let drawn = if opts.heatmap {
             let range = plot.with(|p| p.as_ref().map(|p| (p.x, p.step_ms)));
             histograms.with(|hs| match (hs.get(chosen.get()), range) {
                 (Some(h), Some((x, step))) => {
                     el.set_width(width);
-                    el.set_height(HEIGHT);
+                    el.set_height(height);
                     canvas::draw_heatmap(&el, h, x, step, &style)
                 }
                 _ => None,
@@ -128,7 +155,7 @@ pub fn Graph(state: RwSignal<PanelState>, result: RwSignal<QueryResult>) -> impl
             view_plot.with(|p| {
                 p.as_ref().and_then(|p| {
                     el.set_width(width);
-                    el.set_height(HEIGHT);
+                    el.set_height(height);
                     canvas::draw_frame(&el, p, &style)
                 })
             })
@@ -185,9 +212,19 @@ pub fn Graph(state: RwSignal<PanelState>, result: RwSignal<QueryResult>) -> impl
             })
         });
         let (one, all) = found.unwrap_or_default();
-        pointer.set(one.as_ref().map(|_| (px, py)));
+        let cell = inside(px, py).filter(|_| heat).and_then(|((x0, x1), (y0, y1))| {
+            let (x, step) = plot.with_untracked(|p| p.as_ref().map(|p| (p.x, p.step_ms)))?;
+            histograms.with_untracked(|hs| {
+                let h = hs.get(chosen.get_untracked())?;
+                let across = f64::from(px - x0) / f64::from((x1 - x0).max(1));
+                let up = f64::from(y1 - py) / f64::from((y1 - y0).max(1));
+                h.cell_at(x.0 + (across * (x.1 - x.0) as f64) as i64, up * h.buckets.len() as f64, step)
+            })
+        });
+        pointer.set((one.is_some() || cell.is_some()).then_some((px, py)));
         hover.set(one);
         crosshair.set(all);
+        heat_cell.set(cell);
     };
     let on_down = move |ev: MouseEvent| {
         if ev.button() == 0 && inside(ev.offset_x(), ev.offset_y()).is_some() {
@@ -212,6 +249,7 @@ pub fn Graph(state: RwSignal<PanelState>, result: RwSignal<QueryResult>) -> impl
     };
     let on_leave = move |_| {
         pointer.set(None);
+        heat_cell.set(None);
         hover.set(None);
         crosshair.set(Vec::new());
         drag.set(None);
@@ -293,7 +331,19 @@ pub fn Graph(state: RwSignal<PanelState>, result: RwSignal<QueryResult>) -> impl
             <button data-testid="zoom-out" title="Zoom out: twice the range, same end" on:click=move |_| nav(Step::ZoomOut)>"−"</button>
             <button data-testid="step-earlier" title="Half a range earlier" on:click=move |_| nav(Step::Earlier)>"◀"</button>
             <button data-testid="step-later" title="Half a range later (not past now)" on:click=move |_| nav(Step::Later)>"▶"</button>
-            <label>"End (UTC) " {text_input("end", "now", |s| s.end.clone(), |s, v| s.end = v)}</label>
+            // In the zone the axis and hover use; the URL keeps UTC, as the Thanos UI writes it.
+            <label>{move || if options.get().local_time { "End (local) " } else { "End (UTC) " }}
+                <input type="text" data-testid="end" size="18" placeholder="now"
+                    prop:value=move || {
+                        let end = state.with(|s| s.end.clone());
+                        if options.get().local_time { end_in_zone(&end, local_offset_at) } else { end }
+                    }
+                    on:change=move |ev| {
+                        let typed = event_target_value(&ev).trim().to_string();
+                        let local = options.get_untracked().local_time;
+                        state.update(|s| s.end = if local { end_from_zone(&typed, local_offset_at) } else { typed });
+                    }/>
+            </label>
             <label>"Step (s) " {text_input("step", "auto", |s| s.step.clone(), |s, v| s.step = v)}</label>
         </div>
         <div class="graph-options">
@@ -352,10 +402,21 @@ pub fn Graph(state: RwSignal<PanelState>, result: RwSignal<QueryResult>) -> impl
                 })
             }}
             <div class="tooltip" data-testid="tooltip" style=tooltip_style>
+            {move || heat_cell.get().map(|c| view! {
+                <div class="hover" data-testid="heat-hover">
+                    <div>{format!("le ({}, {}]", c.lower, c.upper)}</div>
+                    <div>{when(c.t)}</div>
+                    <div><strong>{format_value(c.value, Unit::Plain)}</strong></div>
+                </div>
+            })}
             <div class="hover" data-testid="hover">
                 {move || hover.get().map(|h| format!("{} · {} · {}", when(h.t), shown_value(raw(&h)), name(h.series).unwrap_or_default()))}
             </div>
             <ul class="hover-all" data-testid="hover-all">
+                {move || (options.get().stacked && crosshair.with(|c| c.len() > 1)).then(|| {
+                    let total: f64 = crosshair.with(|c| c.iter().map(raw).sum());
+                    view! { <li class="total" data-testid="hover-total"><span class="value">{shown_value(total)}</span>"Total"</li> }
+                })}
                 {move || crosshair.with(|c| (c.len() > MAX_HOVER).then(|| view! {
                     <li class="more">{format!("{} series; the {MAX_HOVER} nearest the pointer:", c.len())}</li>
                 }))}
@@ -369,16 +430,45 @@ pub fn Graph(state: RwSignal<PanelState>, result: RwSignal<QueryResult>) -> impl
             </ul>
             </div>
         </div>
+        {move || (options.get().heatmap).then(|| histograms.with(|hs| hs.get(chosen.get()).map(|h| {
+            let colors = chart_colors(dark.map(|d| d.get()).unwrap_or(false));
+            let css = |(r, g, b): (u8, u8, u8)| format!("rgb({r},{g},{b})");
+            view! {
+                <div class="heat-scale" data-testid="heat-scale" title="Colour by the value of each bucket at each step">
+                    <span>"0"</span>
+                    <span class="heat-bar" style=format!("background:linear-gradient(to right,{},{})", css(colors.heat_low), css(colors.heat_high))></span>
+                    <span data-testid="heat-max">{format_value(h.max, Unit::Plain)}</span>
+                </div>
+            }
+        })))}
+        {move || plot.with(|p| p.as_ref().map(|p| p.series.len())).filter(|n| *n > 1).map(|n| view! {
+            <div class="legend-head">
+                <span data-testid="legend-count">
+                    {move || format!("{} of {n} series shown", visible.with(|v| v.iter().filter(|s| **s).count()))}
+                </span>
+                <button class="link" data-testid="legend-show-every" on:click=move |_| visible.set(vec![true; n])>"Show all"</button>
+                <button class="link" data-testid="legend-hide-every" on:click=move |_| visible.set(vec![false; n])>"Hide all"</button>
+            </div>
+        })}
         <ul class="legend" data-testid="legend">
             {move || plot.with(|p| p.as_ref().map(|p| p.series.iter().enumerate().take(if all_legend.get() { usize::MAX } else { MAX_LEGEND }).map(|(i, s)| {
                 let shown = move || visible.with(|v| v.get(i).copied().unwrap_or(true));
                 view! {
+                    // A button to the keyboard too: Tab reaches it, Enter or Space clicks it.
                     <li data-testid="legend-item" class:hidden=move || !shown()
+                        tabindex="0" role="button" aria-pressed=move || if shown() { "true" } else { "false" }
                         data-visible=move || if shown() { "true" } else { "false" }
                         title="Click: show only this series (again: all). Ctrl/⌘-click: show or hide it."
                         on:click=move |ev: MouseEvent| {
                             let toggle = ev.ctrl_key() || ev.meta_key();
                             visible.update(|v| *v = legend::click(v, i, toggle));
+                        }
+                        on:keydown=move |ev: KeyboardEvent| {
+                            if matches!(ev.key().as_str(), "Enter" | " ") {
+                                ev.prevent_default();
+                                let toggle = ev.ctrl_key() || ev.meta_key();
+                                visible.update(|v| *v = legend::click(v, i, toggle));
+                            }
                         }>
                         <span class="swatch" style=format!("background:{}", color_css(i))></span>
                         {s.name.clone()}

@@ -4,13 +4,17 @@
 use leptos::prelude::*;
 use promapi::Engine;
 
+use crate::query::backend::Backend;
 use crate::query::url_state::{PanelState, RESOLUTIONS};
-use crate::ui::contexts::StoreChoices;
+use crate::ui::contexts::{ApiBackend, StoreChoices};
 
 #[component]
 pub fn ThanosControls(state: RwSignal<PanelState>) -> impl IntoView {
+    let reason = thanos_only_reason();
     view! {
-        <div class="controls">
+        // A disabled fieldset disables every switch in it, and says why once.
+        <fieldset class="controls" disabled=move || reason.get().is_some()
+            title=move || reason.get().unwrap_or_default()>
             <label title="Merge series that differ only in a replica label (API: dedup)">
                 <input type="checkbox" data-testid="dedup"
                     prop:checked=move || state.with(|s| s.dedup)
@@ -60,8 +64,15 @@ pub fn ThanosControls(state: RwSignal<PanelState>) -> impl IntoView {
                 </label>
             </Show>
             {use_context::<StoreChoices>().map(|choices| view! { <StoreFilter state choices/> })}
-        </div>
+            {move || reason.get().map(|r| view! { <span class="thanos-only" data-testid="thanos-only">{r}</span> })}
+        </fieldset>
     }
+}
+
+/// Why the Thanos-only controls are off (the API is not a Querier), or `None`.
+pub fn thanos_only_reason() -> Signal<Option<String>> {
+    let backend = use_context::<ApiBackend>();
+    Signal::derive(move || backend.and_then(|b| b.0.with(Backend::thanos_only_reason)))
 }
 
 /// Which stores a panel asks (`storeMatch[]`, by address); none chosen = all. Chosen addresses the

@@ -38,6 +38,27 @@ impl<'a> EmbedPage<'a> {
         self.b.texts("[data-testid=embed-expr]").await
     }
 
+    /// The header's time window (`last 15m`) and freshness (`12:00:03 UTC ⟳ 5s`).
+    pub async fn window_and_updated(&self) -> Result<(String, String)> {
+        let window = self.b.find("[data-testid=embed-window]").await?.text().await?;
+        Ok((window, self.b.find("[data-testid=embed-updated]").await?.text().await?))
+    }
+
+    /// Waits until the header says when the panel last answered; returns that text.
+    pub async fn wait_updated(&self) -> Result<String> {
+        self.b.wait_text("[data-testid=embed-updated]", "UTC").await
+    }
+
+    /// The frame's inner height, the chart's top and bottom, and the page's height (px).
+    pub async fn frame_and_chart(&self) -> Result<[f64; 4]> {
+        let v = self
+            .b
+            .js("const r = document.querySelector('[data-testid=canvas]').getBoundingClientRect(); \
+                 return [window.innerHeight, r.top, r.bottom, document.documentElement.scrollHeight];")
+            .await?;
+        Ok([0, 1, 2, 3].map(|i| v[i].as_f64().unwrap_or(f64::NAN)))
+    }
+
     /// Where "Open in console" leads (the `href` as written, relative).
     pub async fn open_console_link(&self) -> Result<String> {
         Ok(self.b.find("[data-testid=open-console]").await?.attr("href").await?.unwrap_or_default())

@@ -15,12 +15,14 @@ pub struct Panel<'a> {
     root: String,
 }
 
-/// The chart's pixels: a fingerprint that changes whenever anything drawn changes, and how many are
-/// strongly coloured (axes and grid are grey, the background plain).
+/// The chart's pixels: a fingerprint that changes whenever anything drawn changes, how many are
+/// strongly coloured (axes and grid are grey, the background plain), and how many differ from the
+/// background at all (pale fills included).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ChartPixels {
     pub fingerprint: u64,
     pub coloured: u64,
+    pub painted: u64,
 }
 
 /// The expression editor's text field, kept across steps as a user keeps the focus in it.
@@ -44,12 +46,13 @@ impl ExpressionInput {
 
 /// The chart's pixels, read from the canvas `c`.
 const PIXELS: &str = r#"const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-    let h = 0, n = 0;
+    let h = 0, n = 0, p = 0;
     for (let i = 0; i < d.length; i += 4) {
       h = (h * 31 + d[i] * 3 + d[i+1] * 5 + d[i+2] * 7) % 4294967291;
       if (Math.max(d[i], d[i+1], d[i+2]) - Math.min(d[i], d[i+1], d[i+2]) > 60) n++;
+      if (Math.abs(d[i] - d[0]) + Math.abs(d[i+1] - d[1]) + Math.abs(d[i+2] - d[2]) > 24) p++;
     }
-    return [h, n];"#;
+    return [h, n, p];"#;
 
 impl<'a> Panel<'a> {
     pub(super) fn new(b: &'a Browser, index: usize) -> Panel<'a> {
@@ -286,7 +289,68 @@ impl<'a> Panel<'a> {
         Ok(self.b.count(&self.css("error")).await? > 0)
     }
 
+    /// The Execute button's label (`Execute`, or `Cancel` while a query runs).
+    pub async fn execute_label(&self) -> Result<String> {
+        Ok(self.b.find(&self.css("execute")).await?.text().await?)
+    }
+
+    /// How far down the page the tabs are (px): what moves when something above them changes size.
+    pub async fn tabs_top(&self) -> Result<f64> {
+        let script =
+            format!("return document.querySelector({:?}).getBoundingClientRect().top", self.css("tab-table"));
+        Ok(self.b.js(&script).await?.as_f64().unwrap_or(f64::NAN))
+    }
+
+    /// Waits for the note that the result shown is the previous expression's; returns it.
+    pub async fn wait_stale_note(&self) -> Result<String> {
+        self.b.wait_text(&self.css("stale-result"), "the last expression that ran").await
+    }
+
+    pub async fn wait_stale_note_gone(&self) -> Result<()> {
+        self.b.wait_count(&self.css("stale-result"), 0).await
+    }
+
+    /// The heatmap's read-out of the cell under the pointer, if one shows.
+    pub async fn heat_hover(&self) -> Result<Option<String>> {
+        Ok(self.b.texts(&self.css("heat-hover")).await?.into_iter().next())
+    }
+
+    /// The heatmap's colour scale: its top value.
+    pub async fn heat_scale_max(&self) -> Result<String> {
+        Ok(self.b.find(&self.css("heat-max")).await?.text().await?)
+    }
+
+    /// The End field's label and value.
+    pub async fn end_field(&self) -> Result<(String, String)> {
+        let field = self.b.find(&self.css("end")).await?;
+        let value = field.prop("value").await?.unwrap_or_default();
+        let script = format!("return document.querySelector({:?}).parentElement.innerText", self.css("end"));
+        Ok((self.b.js(&script).await?.as_str().unwrap_or_default().trim().to_string(), value))
+    }
+
+    /// Types `text` into the End field (replacing it) and leaves the field.
+    pub async fn set_end(&self, text: &str) -> Result<()> {
+        let field = self.b.find(&self.css("end")).await?;
+        field.clear().await?;
+        field.send_keys(&format!("{text}\t")).await?;
+        Ok(())
+    }
+
     // The Thanos switches.
+
+    /// Waits for the one-line reason the Thanos switches are off.
+    pub async fn wait_thanos_only_note(&self) -> Result<String> {
+        self.b.wait_text(&self.css("thanos-only"), "Thanos only").await
+    }
+
+    pub async fn shows_thanos_only_note(&self) -> Result<bool> {
+        Ok(self.b.count(&self.css("thanos-only")).await? > 0)
+    }
+
+    /// Whether the Thanos control with this test id (`dedup`, `engine`, `explain`, …) can be used.
+    pub async fn control_enabled(&self, testid: &str) -> Result<bool> {
+        Ok(self.b.find(&self.css(testid)).await?.is_enabled().await?)
+    }
 
     pub async fn toggle_dedup(&self) -> Result<()> {
         self.b.click(&self.css("dedup")).await
@@ -382,6 +446,11 @@ impl<'a> Panel<'a> {
     }
 
     /// Each node's explanation in words, for the nodes that have one.
+    /// The names and operators the tree's explanations show as code.
+    pub async fn tree_code_words(&self) -> Result<Vec<String>> {
+        self.b.texts(&format!("{} code", self.css("node-words"))).await
+    }
+
     pub async fn tree_explanations(&self) -> Result<Vec<String>> {
         self.b.texts(&self.css("node-words")).await
     }
@@ -500,6 +569,17 @@ impl<'a> Panel<'a> {
     }
 
     /// Waits until the legend lists exactly `n` series.
+    /// Waits until the legend has at least `n` entries; returns how many.
+    pub async fn wait_legend_at_least(&self, n: usize) -> Result<usize> {
+        let css = self.css("legend-item");
+        self.b
+            .wait_for(&format!("at least {n} legend entries"), || async {
+                let shown = self.b.count(&css).await?;
+                Ok((shown >= n).then_some(shown))
+            })
+            .await
+    }
+
     pub async fn wait_legend(&self, n: usize) -> Result<()> {
         self.b.wait_count(&self.css("legend-item"), n).await
     }
@@ -524,6 +604,24 @@ impl<'a> Panel<'a> {
     }
 
     /// Waits until exactly `n` legend entries are shown as visible.
+    /// Focuses the `i`th legend entry and presses `key` on it (a keyboard user's click).
+    pub async fn press_on_legend(&self, i: usize, key: &str) -> Result<()> {
+        let items = self.b.find_all(&self.css("legend-item")).await?;
+        let item = items.get(i).with_context(|| format!("no legend entry {i}"))?;
+        item.send_keys(key).await?;
+        Ok(())
+    }
+
+    /// The legend's head: how many series are shown of how many.
+    pub async fn legend_count(&self) -> Result<String> {
+        Ok(self.b.find(&self.css("legend-count")).await?.text().await?)
+    }
+
+    /// Clicks the legend head's "Show all" (`true`) or "Hide all" (`false`).
+    pub async fn show_every_series(&self, show: bool) -> Result<()> {
+        self.b.click(&self.css(if show { "legend-show-every" } else { "legend-hide-every" })).await
+    }
+
     pub async fn wait_legend_visible(&self, n: usize) -> Result<()> {
         self.b.wait_count(&format!("{}[data-visible=true]", self.css("legend-item")), n).await
     }
@@ -542,7 +640,8 @@ impl<'a> Panel<'a> {
     pub async fn chart_pixels(&self) -> Result<ChartPixels> {
         let script = format!("const c = document.querySelector({:?});\n{PIXELS}", self.css("canvas"));
         let v = self.b.js(&script).await?;
-        Ok(ChartPixels { fingerprint: v[0].as_u64().unwrap_or(0), coloured: v[1].as_u64().unwrap_or(0) })
+        let n = |i: usize| v[i].as_u64().unwrap_or(0);
+        Ok(ChartPixels { fingerprint: n(0), coloured: n(1), painted: n(2) })
     }
 
     /// Waits until the chart differs from the fingerprint `before` and has coloured pixels; returns
@@ -677,17 +776,27 @@ impl<'a> Panel<'a> {
     /// Clicks CSV and returns the text of the file it hands to the browser (the Blob given to
     /// `URL.createObjectURL`).
     pub async fn download_csv(&self) -> Result<String> {
+        Ok(self.download_csv_named().await?.1)
+    }
+
+    /// Clicks CSV; returns the file name offered and the file's text.
+    pub async fn download_csv_named(&self) -> Result<(String, String)> {
         self.b
-            .js(r#"window.__csv = null;
+            .js(r#"window.__csv = null; window.__csvName = null;
                    if (!window.__origCreate) window.__origCreate = URL.createObjectURL;
-                   URL.createObjectURL = blob => { window.__csv = blob; return window.__origCreate(blob); };"#)
+                   URL.createObjectURL = blob => { window.__csv = blob; return window.__origCreate(blob); };
+                   if (!window.__origClick) window.__origClick = HTMLAnchorElement.prototype.click;
+                   HTMLAnchorElement.prototype.click = function () { window.__csvName = this.download; return window.__origClick.call(this); };"#)
             .await?;
         self.b.click(&self.css("csv")).await?;
-        self.b
+        let text = self
+            .b
             .wait_for("the CSV blob", || async {
                 let v = self.b.js("return window.__csv ? window.__csv.text() : null;").await?;
                 Ok(v.as_str().map(String::from))
             })
-            .await
+            .await?;
+        let name = self.b.js("return window.__csvName").await?.as_str().unwrap_or_default().to_string();
+        Ok((name, text))
     }
 }

@@ -22,6 +22,11 @@ impl<'a> StoresPage<'a> {
         self.b.wait_count("[data-testid=store]", n).await
     }
 
+    /// Waits for the page's message instead of a list (an error, or why there is nothing to list).
+    pub async fn wait_message(&self, needle: &str) -> Result<String> {
+        self.b.wait_text("[data-testid=error]", needle).await
+    }
+
     /// The store types' headings (`sidecar`, `store`, …).
     pub async fn types(&self) -> Result<Vec<String>> {
         self.b.texts("[data-testid=store-type-name]").await
