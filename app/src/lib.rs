@@ -4,10 +4,12 @@
 //! Pure logic by wing, tested natively with `cargo test -p app`:
 //! - [`promql`]: PromQL in the editor: vocabulary, lexer, highlighting and brackets, completion, the
 //!   expression tree in words, and the parser worker's protocol (promql-parser runs in a Web Worker).
-//! - [`query`]: one panel's query: URL state → API request → decoded answer, warnings, the clock check.
+//! - [`query`]: one panel's query: URL state → API request → decoded answer, warnings, the clock check,
+//!   and what the API is (Thanos Querier or Prometheus).
 //! - [`chart`]: an answer as something to draw: the plot model with its pointer and zoom maths, the
 //!   legend, the histogram heatmap.
-//! - [`pages`]: which page a path shows, and the view-models of the Rules, Alerts, Stores and Status pages.
+//! - [`pages`]: which page a path shows, and the view-models of the Rules, Alerts, Stores, Status and
+//!   embed pages.
 //! - Shared leaves: [`config`] (`config.json`), [`time`] (durations, instants, steps), [`format`](mod@format) (series
 //!   names and values as text), [`csv`], [`theme`], [`history`] (past queries).
 //!

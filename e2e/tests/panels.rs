@@ -109,6 +109,7 @@ async fn panels_are_duplicated_edited_and_removed_each_with_its_url_state() -> R
     // A new panel is empty and stays out of the URL until it has an expression.
     graph.add_panel().await?;
     graph.wait_panels(2).await?;
+    graph.wait_editor_focused(1).await?;
     ensure!(url_pairs(&b).await? == pairs, "an empty panel changes nothing in the URL");
     second.execute("e2e_demo_value * 2").await?;
     second.show_table().await?;

@@ -41,7 +41,11 @@ async fn main() -> anyhow::Result<()> {
         "{}: no index.html (build the console first)",
         args.dist.display()
     );
-    let config = args.api_url.map(|u| serde_json::json!({ "apiUrl": u }).to_string());
+    // Always a config.json: without one, the index.html fallback would answer for it.
+    let config = Some(match args.api_url {
+        Some(u) => serde_json::json!({ "apiUrl": u }).to_string(),
+        None => "{}".to_string(),
+    });
     let mut console = testkit::console::router(&args.dist, config);
     if !args.upstream.is_empty() {
         console = testkit::console::proxy(console, args.upstream);

@@ -126,8 +126,23 @@ pub fn Panels(config: Config) -> impl IntoView {
             }
         </For>
         <button class="add-panel" data-testid="add-panel"
-            on:click=move |_| insert(usize::MAX, config.with_value(|c| PanelState::new(&c.defaults)))>
+            on:click=move |_| {
+                insert(usize::MAX, config.with_value(|c| PanelState::new(&c.defaults)));
+                // The new panel's editor, in view and focused, once it is on the page.
+                let last = panels.with_untracked(Vec::len).saturating_sub(1);
+                request_animation_frame(move || focus_editor(last));
+            }>
             "Add panel"
         </button>
+    }
+}
+
+/// Scrolls panel `index`'s editor into view and puts the caret in it.
+fn focus_editor(index: usize) {
+    let selector = format!("[data-testid=panel-{index}] [data-testid=expr]");
+    let Some(area) = document().query_selector(&selector).ok().flatten() else { return };
+    area.scroll_into_view();
+    if let Ok(area) = wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(area) {
+        let _ = area.focus();
     }
 }

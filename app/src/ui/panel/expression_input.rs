@@ -124,6 +124,15 @@ pub fn ExpressionInput(
     // Ctrl+↑ / Ctrl+↓ through past queries: which entry is shown, and the text edited before.
     let recalled = StoredValue::new(None::<usize>);
     let edited = StoredValue::new(String::new());
+    // Replaces the text as an undoable edit, the caret at `caret` (UTF-16 units).
+    let replace = move |text: &str, caret: usize| match area_ref.get_untracked() {
+        Some(area) => {
+            replacing.set_value(true);
+            replace_text(&area, text, caret as u32);
+            replacing.set_value(false);
+        }
+        None => draft.set(text.to_string()),
+    };
 
     let set_error = move |text: &str, error: Option<String>| {
         error_text.set(text.to_string());
@@ -172,14 +181,7 @@ pub fn ExpressionInput(
                     let units = formatted.encode_utf16().count();
                     caret.set(units);
                     set_error(&formatted, None);
-                    match area_ref.get_untracked() {
-                        Some(area) => {
-                            replacing.set_value(true);
-                            replace_text(&area, &formatted, units as u32);
-                            replacing.set_value(false);
-                        }
-                        None => draft.set(formatted),
-                    }
+                    replace(&formatted, units);
                 }
                 Err(e) => set_error(&text, Some(e)),
             }
@@ -285,14 +287,7 @@ pub fn ExpressionInput(
         let (new, at) = completion::accept(&text, &c);
         let units = new.get(..at).unwrap_or("").encode_utf16().count();
         caret.set(units);
-        match area_ref.get_untracked() {
-            Some(area) => {
-                replacing.set_value(true);
-                replace_text(&area, &new, units as u32);
-                replacing.set_value(false);
-            }
-            None => draft.set(new.clone()),
-        }
+        replace(&new, units);
         check_text(new);
         true
     };
@@ -355,11 +350,7 @@ pub fn ExpressionInput(
                 Some(i) => past.with_value(|h| h.get(i).cloned()).unwrap_or_default(),
                 None => edited.get_value(),
             };
-            if let Some(area) = area_ref.get_untracked() {
-                replacing.set_value(true);
-                replace_text(&area, &text, text.encode_utf16().count() as u32);
-                replacing.set_value(false);
-            }
+            replace(&text, text.encode_utf16().count());
             recalled.set_value(next);
             close();
             check_text(text);

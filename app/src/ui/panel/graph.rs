@@ -114,6 +114,8 @@ pub fn Graph(state: RwSignal<PanelState>, result: RwSignal<QueryResult>) -> impl
         let n = plot.with(|p| p.as_ref().map_or(0, |p| p.series.len()));
         visible.set(vec![true; n]);
     });
+    // A legend entry chosen by click or key; `toggle` (Ctrl/⌘) shows or hides just that one.
+    let pick = move |i: usize, toggle: bool| visible.update(|v| *v = legend::click(v, i, toggle));
     let view_plot = Memo::new(move |_| {
         let opts = options.get();
         visible.with(|vis| plot.with(|p| p.as_ref().map(|p| p.view(&opts, vis))))
@@ -459,15 +461,11 @@ pub fn Graph(state: RwSignal<PanelState>, result: RwSignal<QueryResult>) -> impl
                         tabindex="0" role="button" aria-pressed=move || if shown() { "true" } else { "false" }
                         data-visible=move || if shown() { "true" } else { "false" }
                         title="Click: show only this series (again: all). Ctrl/⌘-click: show or hide it."
-                        on:click=move |ev: MouseEvent| {
-                            let toggle = ev.ctrl_key() || ev.meta_key();
-                            visible.update(|v| *v = legend::click(v, i, toggle));
-                        }
+                        on:click=move |ev: MouseEvent| pick(i, ev.ctrl_key() || ev.meta_key())
                         on:keydown=move |ev: KeyboardEvent| {
                             if matches!(ev.key().as_str(), "Enter" | " ") {
                                 ev.prevent_default();
-                                let toggle = ev.ctrl_key() || ev.meta_key();
-                                visible.update(|v| *v = legend::click(v, i, toggle));
+                                pick(i, ev.ctrl_key() || ev.meta_key());
                             }
                         }>
                         <span class="swatch" style=format!("background:{}", color_css(i))></span>

@@ -48,6 +48,18 @@ impl<'a> GraphPage<'a> {
         self.b.click("[data-testid=add-panel]").await
     }
 
+    /// Waits until the caret is in panel `i`'s editor; fails after the patience if it never is.
+    pub async fn wait_editor_focused(&self, i: usize) -> Result<()> {
+        let script = format!(
+            "return document.activeElement === document.querySelector('[data-testid=panel-{i}] [data-testid=expr]')"
+        );
+        self.b
+            .wait_for(&format!("panel {i}'s editor to have the focus"), || async {
+                Ok(self.b.js(&script).await?.as_bool().unwrap_or(false).then_some(()))
+            })
+            .await
+    }
+
     /// Waits until the page has exactly `n` panels.
     pub async fn wait_panels(&self, n: usize) -> Result<()> {
         self.b.wait_count("section.panel", n).await
