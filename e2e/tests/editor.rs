@@ -78,7 +78,12 @@ async fn a_live_parse_error_waits_for_a_pause_moves_nothing_and_marks_the_result
     // typing goes on, and nothing below the editor moves.
     for c in r#"sum(rate(up{job="prometheus"}[5m]))"#.chars() {
         expr.type_keys(&c.to_string()).await?;
-        assert!(!panel.shows_parse_error().await?, "an error showed while typing, at {c:?}");
+        let typed = std::time::Instant::now();
+        let shown = panel.shows_parse_error().await?;
+        // Only a look within the pause tells: on a slow machine the pause may have passed.
+        if typed.elapsed() < std::time::Duration::from_millis(300) {
+            assert!(!shown, "an error showed while typing, at {c:?}");
+        }
         assert_eq!(panel.tabs_top().await?, top, "the tabs moved at {c:?}");
     }
     panel.press_execute().await?;
