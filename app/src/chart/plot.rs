@@ -233,13 +233,20 @@ fn nearest(points: &[(i64, f64)], t: i64) -> Option<(i64, f64)> {
     }
 }
 
-/// Maps a pixel inside the plotting area `(x0..x1, y0..y1)` to `(time, value)`.
-pub fn pixel_to_data(plot: &Plot, area: ((i32, i32), (i32, i32)), px: i32, py: i32) -> (i64, f64) {
+/// Maps a pixel inside the plotting area `(x0..x1, y0..y1)` to `(time, value)` on axes spanning `x`
+/// (ms) and `y`: a plot's bounds, or a heatmap's buckets.
+pub fn pixel_to_data(
+    x: (i64, i64),
+    y: (f64, f64),
+    area: ((i32, i32), (i32, i32)),
+    px: i32,
+    py: i32,
+) -> (i64, f64) {
     let ((x0, x1), (y0, y1)) = area;
     let fx = f64::from(px - x0) / f64::from((x1 - x0).max(1));
     let fy = f64::from(y1 - py) / f64::from((y1 - y0).max(1));
-    let t = plot.x.0 as f64 + fx * (plot.x.1 - plot.x.0) as f64;
-    (t.round() as i64, plot.y.0 + fy * (plot.y.1 - plot.y.0))
+    let t = x.0 as f64 + fx * (x.1 - x.0) as f64;
+    (t.round() as i64, y.0 + fy * (y.1 - y.0))
 }
 
 /// The time range a drag from pixel `a` to `b` selects, as the panel's `(range_input, end_input)`:
@@ -369,7 +376,7 @@ mod tests {
         let m = vec![series("a", &[(0.0, "0"), (100.0, "10")])];
         let p = Plot::from_matrix(&m, 0, 100_000, 1000, "");
         let area = ((10, 110), (0, 100));
-        let (t, v) = pixel_to_data(&p, area, 60, 0);
+        let (t, v) = pixel_to_data(p.x, p.y, area, 60, 0);
         assert_eq!(t, 50_000);
         assert!((v - p.y.1).abs() < 1e-9);
     }

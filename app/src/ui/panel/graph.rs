@@ -208,19 +208,18 @@ pub fn Graph(state: RwSignal<PanelState>, result: RwSignal<QueryResult>) -> impl
         let found = inside(px, py).filter(|_| !heat).and_then(|a| {
             view_plot.with_untracked(|p| {
                 p.as_ref().map(|p| {
-                    let (t, v) = pixel_to_data(p, a, px, py);
+                    let (t, v) = pixel_to_data(p.x, p.y, a, px, py);
                     (p.hover(t, v), p.values_at(t))
                 })
             })
         });
         let (one, all) = found.unwrap_or_default();
-        let cell = inside(px, py).filter(|_| heat).and_then(|((x0, x1), (y0, y1))| {
+        let cell = inside(px, py).filter(|_| heat).and_then(|a| {
             let (x, step) = plot.with_untracked(|p| p.as_ref().map(|p| (p.x, p.step_ms)))?;
             histograms.with_untracked(|hs| {
                 let h = hs.get(chosen.get_untracked())?;
-                let across = f64::from(px - x0) / f64::from((x1 - x0).max(1));
-                let up = f64::from(y1 - py) / f64::from((y1 - y0).max(1));
-                h.cell_at(x.0 + (across * (x.1 - x.0) as f64) as i64, up * h.buckets.len() as f64, step)
+                let (t, y) = pixel_to_data(x, (0.0, h.buckets.len() as f64), a, px, py);
+                h.cell_at(t, y, step)
             })
         });
         pointer.set((one.is_some() || cell.is_some()).then_some((px, py)));
