@@ -28,11 +28,12 @@ pub enum Backend {
     Unknown,
     Thanos {
         version: Option<String>,
+        /// The store addresses `/api/v1/stores` listed (for the store filter); empty when they
+        /// could not be read.
+        stores: Vec<String>,
     },
     /// An API without Thanos' extensions; `version` from buildinfo, when it has one.
-    Prometheus {
-        version: Option<String>,
-    },
+    Prometheus { version: Option<String> },
     /// Neither look-up got an answer.
     Unreachable(String),
 }
@@ -49,17 +50,17 @@ pub fn from_buildinfo(buildinfo: &Probe<String>) -> Option<Backend> {
     }
 }
 
-/// The verdict once `/api/v1/stores` has been asked too.
-pub fn with_stores(buildinfo: &Probe<String>, stores: &Probe<()>) -> Backend {
+/// The verdict once `/api/v1/stores` has been asked too (its answer as store addresses).
+pub fn with_stores(buildinfo: &Probe<String>, stores: &Probe<Vec<String>>) -> Backend {
     let version = match buildinfo {
         Probe::Answered(v) => Some(v.clone()),
         _ => None,
     };
     match stores {
-        Probe::Answered(()) => Backend::Thanos { version },
+        Probe::Answered(addresses) => Backend::Thanos { version, stores: addresses.clone() },
         Probe::Missing => Backend::Prometheus { version },
         // A 0.x build that lists no stores is still a Thanos component; without buildinfo, unknown.
-        Probe::Failed(_) if version.is_some() => Backend::Thanos { version },
+        Probe::Failed(_) if version.is_some() => Backend::Thanos { version, stores: Vec::new() },
         Probe::Failed(_) => Backend::Unknown,
     }
 }
@@ -71,6 +72,14 @@ fn major(version: &str) -> Option<u32> {
 impl Backend {
     pub fn is_thanos(&self) -> bool {
         matches!(self, Backend::Thanos { .. })
+    }
+
+    /// The stores a panel may choose among: a Querier's, none otherwise.
+    pub fn store_addresses(&self) -> &[String] {
+        match self {
+            Backend::Thanos { stores, .. } => stores,
+            _ => &[],
+        }
     }
 
     /// Why Thanos-only controls are off, in one line; `None` while they may work.
@@ -89,8 +98,8 @@ impl fmt::Display for Backend {
         match self {
             Backend::Probing => f.write_str("an API still being identified"),
             Backend::Unknown => f.write_str("an API that could not be identified"),
-            Backend::Thanos { version: Some(v) } => write!(f, "Thanos {v}"),
-            Backend::Thanos { version: None } => f.write_str("Thanos"),
+            Backend::Thanos { version: Some(v), .. } => write!(f, "Thanos {v}"),
+            Backend::Thanos { version: None, .. } => f.write_str("Thanos"),
             Backend::Prometheus { version: Some(v) } => write!(f, "Prometheus {v}"),
             Backend::Prometheus { version: None } => {
                 f.write_str("not a Thanos Querier (it has no /api/v1/stores)")
@@ -124,9 +133,11 @@ mod tests {
         assert_eq!(from_buildinfo(&answered("0.35.1")), None);
         assert_eq!(from_buildinfo(&Probe::Missing), None);
         assert_eq!(from_buildinfo(&answered("main-2024")), None);
-        let thanos = with_stores(&answered("0.35.1"), &Probe::Answered(()));
+        let listed = vec!["10.0.0.1:10901".to_string()];
+        let thanos = with_stores(&answered("0.35.1"), &Probe::Answered(listed.clone()));
         assert!(thanos.is_thanos());
         assert_eq!(thanos.to_string(), "Thanos 0.35.1");
+        assert_eq!(thanos.store_addresses(), listed.as_slice());
         assert_eq!(thanos.thanos_only_reason(), None);
         // An API with neither endpoint is not a Querier.
         let other = with_stores(&Probe::Missing, &Probe::Missing);
@@ -139,6 +150,8 @@ mod tests {
         assert_eq!(b.to_string(), "unreachable (Failed to fetch)");
         assert_eq!(b.thanos_only_reason(), None);
         assert_eq!(with_stores(&Probe::Missing, &Probe::Failed("x".into())), Backend::Unknown);
-        assert!(with_stores(&answered("0.30.0"), &Probe::Failed("x".into())).is_thanos());
+        let unlisted = with_stores(&answered("0.30.0"), &Probe::Failed("x".into()));
+        assert!(unlisted.is_thanos() && unlisted.store_addresses().is_empty());
+        assert!(from_buildinfo(&answered("2.42.0")).unwrap().store_addresses().is_empty());
     }
 }

@@ -13,6 +13,7 @@ use web_sys::AbortSignal;
 
 use crate::config::{page_base, Config};
 use crate::pages::rules::{self, Rules};
+use crate::pages::stores;
 use crate::query::answer::MatrixAnswer;
 use crate::query::backend::{self, Backend, Probe};
 use crate::query::request::PanelRequest;
@@ -229,21 +230,24 @@ async fn get_offered<T: DeserializeOwned>(url: &str, missing: &str) -> Result<T,
 
 /// Finds out what the API is ([`backend`](crate::query::backend)): buildinfo first, then
 /// `/api/v1/stores` only where buildinfo leaves it open.
+/// A Querier's store addresses come with the verdict, for the store filter.
 pub async fn probe_backend(config: &Config) -> Backend {
-    let buildinfo = match get_offered::<BuildInfo>(&api_url(config, "api/v1/status/buildinfo"), "").await {
-        Ok(b) => Probe::Answered(b.version),
-        Err(QueryError::BadResponse { status: 404, .. }) => Probe::Missing,
-        Err(e) => Probe::Failed(e.to_string()),
-    };
+    let buildinfo = get_offered::<BuildInfo>(&api_url(config, "api/v1/status/buildinfo"), "").await;
+    let buildinfo = probe(buildinfo.map(|b| b.version));
     if let Some(known) = backend::from_buildinfo(&buildinfo) {
         return known;
     }
-    let stores = match get_stores(&api_url(config, "api/v1/stores")).await {
-        Ok(_) => Probe::Answered(()),
+    let stores = get_stores(&api_url(config, "api/v1/stores")).await;
+    backend::with_stores(&buildinfo, &probe(stores.map(|d| stores::addresses(&d))))
+}
+
+/// How a look-up ended, for [`backend`]: a 404 says the API lacks the endpoint.
+fn probe<T>(answer: Result<T, QueryError>) -> Probe<T> {
+    match answer {
+        Ok(v) => Probe::Answered(v),
         Err(QueryError::BadResponse { status: 404, .. }) => Probe::Missing,
         Err(e) => Probe::Failed(e.to_string()),
-    };
-    backend::with_stores(&buildinfo, &stores)
+    }
 }
 
 #[derive(serde::Deserialize)]

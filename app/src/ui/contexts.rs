@@ -10,12 +10,8 @@ pub struct Dark(pub Signal<bool>);
 #[derive(Clone, Copy)]
 pub struct ClockWarning(pub RwSignal<Option<String>>);
 
-/// The store addresses a Thanos Querier lists (`/api/v1/stores`), loaded once per page; empty when
-/// the API has none (Prometheus), which hides the store filter.
-#[derive(Debug, Clone, Copy)]
-pub struct StoreChoices(pub RwSignal<Vec<String>>);
-
-/// What the API is ([`Backend`](crate::query::backend::Backend)), found once per page load.
+/// What the API is ([`Backend`](crate::query::backend::Backend)), found once per page load; a
+/// Querier's comes with its store addresses, which the store filter offers.
 #[derive(Debug, Clone, Copy)]
 pub struct ApiBackend(pub RwSignal<crate::query::backend::Backend>);
 

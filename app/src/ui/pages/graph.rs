@@ -3,11 +3,7 @@
 use leptos::prelude::*;
 
 use crate::config::Config;
-use crate::pages::stores;
-use crate::query::backend::Backend;
 use crate::query::url_state::{self, PanelState};
-use crate::ui::api;
-use crate::ui::contexts::{ApiBackend, StoreChoices};
 use crate::ui::panel::Panel;
 use crate::ui::url::{push_url, replace_url};
 
@@ -25,25 +21,6 @@ pub fn Panels(config: Config) -> impl IntoView {
     let next_id = StoredValue::new(initial.len() as u64);
     let panels: RwSignal<Vec<(u64, RwSignal<PanelState>)>> =
         RwSignal::new(initial.into_iter().enumerate().map(|(i, s)| (i as u64, RwSignal::new(s))).collect());
-    // The store filter's choices, when the API is a Thanos Querier.
-    let choices = StoreChoices(RwSignal::new(Vec::new()));
-    provide_context(choices);
-    let stores_url = api::api_url(&config, "api/v1/stores");
-    // Asked once the API is known to be a Querier: Prometheus has no such endpoint.
-    if let Some(ApiBackend(backend)) = use_context::<ApiBackend>() {
-        Effect::new(move |asked: Option<bool>| {
-            if asked == Some(true) || !backend.with(Backend::is_thanos) {
-                return asked == Some(true);
-            }
-            let url = stores_url.clone();
-            leptos::task::spawn_local(async move {
-                if let Ok(data) = api::get_stores(&url).await {
-                    choices.0.set(stores::addresses(&data));
-                }
-            });
-            true
-        });
-    }
     let config = StoredValue::new(config);
 
     // What the panels query (not how they draw it): when it changes, the URL is a new history entry.

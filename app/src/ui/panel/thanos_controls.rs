@@ -6,7 +6,7 @@ use promapi::Engine;
 
 use crate::query::backend::Backend;
 use crate::query::url_state::{PanelState, RESOLUTIONS};
-use crate::ui::contexts::{ApiBackend, StoreChoices};
+use crate::ui::contexts::ApiBackend;
 
 #[component]
 pub fn ThanosControls(state: RwSignal<PanelState>) -> impl IntoView {
@@ -63,7 +63,7 @@ pub fn ThanosControls(state: RwSignal<PanelState>) -> impl IntoView {
                     " Analyze"
                 </label>
             </Show>
-            {use_context::<StoreChoices>().map(|choices| view! { <StoreFilter state choices/> })}
+            {use_context::<ApiBackend>().map(|ApiBackend(backend)| view! { <StoreFilter state backend/> })}
             {move || reason.get().map(|r| view! { <span class="thanos-only" data-testid="thanos-only">{r}</span> })}
         </fieldset>
     }
@@ -78,9 +78,9 @@ pub fn thanos_only_reason() -> Signal<Option<String>> {
 /// Which stores a panel asks (`storeMatch[]`, by address); none chosen = all. Chosen addresses the
 /// querier no longer lists stay offered, so a link's choice can be undone.
 #[component]
-fn StoreFilter(state: RwSignal<PanelState>, choices: StoreChoices) -> impl IntoView {
+fn StoreFilter(state: RwSignal<PanelState>, backend: RwSignal<Backend>) -> impl IntoView {
     let offered = move || {
-        let mut all = choices.0.get();
+        let mut all = backend.with(|b| b.store_addresses().to_vec());
         for chosen in state.with(|s| s.store_matches.clone()) {
             if !all.contains(&chosen) {
                 all.push(chosen);
