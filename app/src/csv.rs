@@ -91,8 +91,10 @@ pub fn file_name(expr: &str, now_ms: i64) -> String {
     if stem.is_empty() {
         stem.push_str("query");
     }
+    // `YYYY-MM-DD HH:mm:ss` → `YYYYMMDD-HHmmss`.
     let when: String = format_time(now_ms).chars().filter(char::is_ascii_digit).collect();
-    format!("{stem}-{}-{}.csv", &when[..8.min(when.len())], &when[8.min(when.len())..])
+    let (day, clock) = when.split_at(8.min(when.len()));
+    format!("{stem}-{day}-{clock}.csv")
 }
 
 /// One field, quoted when RFC 4180 requires it.

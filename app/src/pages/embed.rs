@@ -1,6 +1,7 @@
 //! The embed page's one-line header: which window of time the panel shows, and how often it is
 //! refreshed (`refresh=30s` in the page's URL).
 
+use crate::query::navigate::DEFAULT_RANGE_MS;
 use crate::query::url_state::{PanelState, Tab};
 
 /// The shortest refresh interval an embed takes: a wiki page full of embeds must not hammer the API.
@@ -21,7 +22,11 @@ pub fn window_text(state: &PanelState) -> String {
     let end = state.end.trim();
     match state.tab {
         Tab::Graph => {
-            let range = if state.range.trim().is_empty() { "1h" } else { state.range.trim() };
+            // An empty Range is the request's default.
+            let range = match state.range.trim() {
+                "" => promapi::format_duration(DEFAULT_RANGE_MS),
+                r => r.to_string(),
+            };
             if end.is_empty() {
                 format!("last {range}")
             } else {
