@@ -7,11 +7,14 @@
 //! - `dnssrvnoa+_name._tcp.domain`: SRV lookup, targets used as they are.
 //!
 //! A scheme and a path may follow the prefix (`dnssrv+https://_web._tcp.am/prefix`); without one
-//! the scheme is `http`. When a lookup fails, the previous addresses stay.
+//! the scheme is `http`. Configuration files add address files in Prometheus' file SD format, read
+//! again on the same schedule. When a lookup fails, the previous addresses stay.
 
 use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::RwLock;
+
+use crate::client::config::{address_spec, EndpointGroup};
 
 /// Why a `--query` or `--alertmanagers.url` value cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -37,6 +40,8 @@ pub enum LookupError {
     Srv { name: String, reason: String },
     #[error("system DNS configuration: {0}")]
     Config(String),
+    #[error("file SD {path}: {reason}")]
+    File { path: String, reason: String },
 }
 
 /// How an address is looked up.
@@ -202,58 +207,109 @@ impl Resolve for DnsResolver {
     }
 }
 
-/// A list of addresses and what each resolved to last.
+/// Where the addresses of one group come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Source {
+    Address(Address),
+    /// File SD: every target of every file the globs match, with the group's scheme and prefix.
+    Files {
+        globs: Vec<String>,
+        scheme: String,
+        path_prefix: String,
+    },
+}
+
+/// Groups of addresses (one per `--query` or `--alertmanagers.url` value, or per entry of a
+/// configuration file) and what each source resolved to last.
 #[derive(Debug)]
 pub struct Endpoints {
-    addresses: Vec<Address>,
+    /// (group, source) in the order given.
+    sources: Vec<(usize, Source)>,
+    groups: usize,
+    default_port: Option<u16>,
     resolved: RwLock<Vec<Vec<String>>>,
 }
 
 impl Endpoints {
-    /// Parses every spec; static ones are known at once, the others after [`Endpoints::refresh`].
+    /// One group per spec; static ones are known at once, the others after [`Endpoints::refresh`].
     pub fn parse(specs: &[String], default_port: Option<u16>) -> Result<Endpoints, AddressError> {
-        let mut addresses = Vec::new();
-        for s in specs {
-            let a = Address::parse(s, default_port)?;
-            if addresses.contains(&a) {
-                return Err(AddressError::Twice(s.clone()));
-            }
-            addresses.push(a);
-        }
-        let resolved = addresses
-            .iter()
-            .map(|a| if a.lookup == Lookup::Static { vec![a.url(&a.host, a.port)] } else { vec![] })
-            .collect();
-        Ok(Endpoints { addresses, resolved: RwLock::new(resolved) })
+        let groups: Vec<EndpointGroup> = EndpointGroup::from_flags(specs, None);
+        Endpoints::from_groups(&groups, default_port)
     }
 
+    /// Every group's static addresses and address files.
+    pub fn from_groups(
+        groups: &[EndpointGroup],
+        default_port: Option<u16>,
+    ) -> Result<Endpoints, AddressError> {
+        let mut sources = Vec::new();
+        for (g, group) in groups.iter().enumerate() {
+            for spec in &group.addresses {
+                let a = Address::parse(spec, default_port)?;
+                if sources.iter().any(|(_, s)| *s == Source::Address(a.clone())) {
+                    return Err(AddressError::Twice(spec.clone()));
+                }
+                sources.push((g, Source::Address(a)));
+            }
+            for f in &group.files {
+                sources.push((
+                    g,
+                    Source::Files {
+                        globs: f.files.clone(),
+                        scheme: group.scheme.clone(),
+                        path_prefix: group.path_prefix.clone(),
+                    },
+                ));
+            }
+        }
+        let resolved = sources
+            .iter()
+            .map(|(_, s)| match s {
+                Source::Address(a) if a.lookup == Lookup::Static => vec![a.url(&a.host, a.port)],
+                _ => vec![],
+            })
+            .collect();
+        Ok(Endpoints { sources, groups: groups.len(), default_port, resolved: RwLock::new(resolved) })
+    }
+
+    /// How many groups.
     pub fn len(&self) -> usize {
-        self.addresses.len()
+        self.groups
     }
 
     pub fn is_empty(&self) -> bool {
-        self.addresses.is_empty()
+        self.groups == 0
     }
 
-    /// What the `i`th address resolved to last.
+    /// What the `i`th group's sources resolved to last.
     pub fn of(&self, i: usize) -> Vec<String> {
-        self.resolved.read().unwrap().get(i).cloned().unwrap_or_default()
+        let resolved = self.resolved.read().unwrap();
+        self.sources
+            .iter()
+            .zip(resolved.iter())
+            .filter(|((g, _), _)| *g == i)
+            .flat_map(|(_, urls)| urls.iter().cloned())
+            .collect()
     }
 
-    /// Every base URL, in the order the addresses were given.
+    /// Every base URL, in the order the groups were given.
     pub fn all(&self) -> Vec<String> {
         self.resolved.read().unwrap().iter().flatten().cloned().collect()
     }
 
-    /// Resolves every DNS address again. An address whose lookup fails keeps what it had; the
-    /// failures are returned.
+    /// Resolves every DNS address and reads every address file again. A source that fails keeps
+    /// what it had; the failures are returned.
     pub async fn refresh<R: Resolve>(&self, resolver: &R) -> Vec<LookupError> {
         let mut failures = Vec::new();
-        for (i, a) in self.addresses.iter().enumerate() {
-            if a.lookup == Lookup::Static {
-                continue;
-            }
-            match a.resolve(resolver).await {
+        for (i, (_, source)) in self.sources.iter().enumerate() {
+            let found = match source {
+                Source::Address(a) if a.lookup == Lookup::Static => continue,
+                Source::Address(a) => a.resolve(resolver).await,
+                Source::Files { globs, scheme, path_prefix } => {
+                    read_files(globs, scheme, path_prefix, self.default_port)
+                }
+            };
+            match found {
                 Ok(mut urls) => {
                     urls.sort();
                     urls.dedup();
@@ -265,10 +321,44 @@ impl Endpoints {
         failures
     }
 
-    /// Whether any address needs DNS.
-    pub fn needs_dns(&self) -> bool {
-        self.addresses.iter().any(|a| a.lookup != Lookup::Static)
+    /// Whether any source needs looking up again from time to time.
+    pub fn needs_refresh(&self) -> bool {
+        self.sources.iter().any(|(_, s)| !matches!(s, Source::Address(a) if a.lookup == Lookup::Static))
     }
+}
+
+/// A file SD file: `[{targets: [host:port, …], labels: {…}}]` (labels are not used here).
+#[derive(serde::Deserialize)]
+struct TargetGroup {
+    #[serde(default)]
+    targets: Vec<String>,
+}
+
+/// The base URLs in every file `globs` match.
+fn read_files(
+    globs: &[String],
+    scheme: &str,
+    path_prefix: &str,
+    default_port: Option<u16>,
+) -> Result<Vec<String>, LookupError> {
+    let fail = |path: &str, reason: String| LookupError::File { path: path.to_string(), reason };
+    let mut urls = Vec::new();
+    for pattern in globs {
+        let paths = glob::glob(pattern).map_err(|e| fail(pattern, e.to_string()))?;
+        for path in paths {
+            let path = path.map_err(|e| fail(pattern, e.to_string()))?;
+            let name = path.display().to_string();
+            let text = std::fs::read_to_string(&path).map_err(|e| fail(&name, e.to_string()))?;
+            let groups: Vec<TargetGroup> =
+                serde_yaml_ng::from_str(&text).map_err(|e| fail(&name, e.to_string()))?;
+            for target in groups.iter().flat_map(|g| &g.targets) {
+                let spec = address_spec(target, scheme, path_prefix);
+                let a = Address::parse(&spec, default_port).map_err(|e| fail(&name, e.to_string()))?;
+                urls.push(a.url(&a.host, a.port));
+            }
+        }
+    }
+    Ok(urls)
 }
 
 #[cfg(test)]
@@ -341,5 +431,38 @@ mod tests {
         let gone = Endpoints::parse(&["dns+nowhere.svc:1".into()], None).unwrap();
         assert_eq!(gone.refresh(&Zone).await.len(), 1);
         assert!(gone.all().is_empty());
+    }
+
+    #[tokio::test]
+    async fn groups_gather_static_addresses_and_address_files() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.yaml"), "- targets: [am-1:9093, am-2]\n  labels: {zone: a}\n")
+            .unwrap();
+        std::fs::write(dir.path().join("b.json"), r#"[{"targets": ["10.0.0.9:19093"]}]"#).unwrap();
+        let yaml = format!(
+            "alertmanagers:\n- static_configs: [am-0:9093]\n  file_sd_configs: [{{files: ['{}/*']}}]\n  scheme: https\n  path_prefix: /am\n\
+             - static_configs: [other:9093]\n",
+            dir.path().display()
+        );
+        let groups = crate::client::config::alertmanager_groups(&yaml, std::time::Duration::ZERO).unwrap();
+        let e = Endpoints::from_groups(&groups, Some(9093)).unwrap();
+        assert_eq!((e.len(), e.needs_refresh()), (2, true));
+        assert_eq!(e.of(0), vec!["https://am-0:9093/am"], "files are read by refresh");
+        assert!(e.refresh(&Zone).await.is_empty());
+        assert_eq!(
+            e.of(0),
+            vec![
+                "https://am-0:9093/am",
+                "https://10.0.0.9:19093/am",
+                "https://am-1:9093/am",
+                "https://am-2:9093/am"
+            ]
+        );
+        assert_eq!(e.of(1), vec!["http://other:9093"]);
+
+        std::fs::write(dir.path().join("b.json"), "not: [a list").unwrap();
+        let failures = e.refresh(&Zone).await;
+        assert!(failures[0].to_string().starts_with("file SD "), "{failures:?}");
+        assert_eq!(e.of(0).len(), 4, "a broken file keeps the last addresses");
     }
 }

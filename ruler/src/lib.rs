@@ -19,7 +19,10 @@
 //! - [`notifier`]: the [`notifier::Notifier`]: Alertmanagers (API v2) with `--alert.label-drop`,
 //!   external labels and relabelling ([`relabel`]), a bounded retrying queue per Alertmanager, and a
 //!   fake.
-//! - [`discovery`]: `--query` / `--alertmanagers.url` addresses, plain or looked up in DNS.
+//! - [`discovery`]: `--query` / `--alertmanagers.url` addresses, plain or looked up in DNS, and the
+//!   file SD files of configuration entries.
+//! - [`client`]: outbound HTTP as Thanos' `http_config` describes it (auth, TLS, proxy), secrets
+//!   re-read as they rotate, and the `--query.config` / `--alertmanagers.config` formats.
 //! - [`objstore`] and [`shipper`]: the Thanos object-storage configuration, and uploads as Thanos'
 //!   shipper does (meta.json last, a shipper file).
 //!
@@ -35,6 +38,7 @@
 
 pub mod backfill;
 pub mod cli;
+pub mod client;
 pub mod config;
 pub mod discovery;
 pub mod grpc;

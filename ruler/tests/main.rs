@@ -6,6 +6,8 @@
 //! - `grpc`: the gRPC API as a Thanos Querier calls it (Info, Series, LabelNames/Values, Rules)
 //!   against a ruler started with a `thanos rule` StatefulSet's flags.
 //! - `faults`: misbehaving querier, Alertmanager down then back, DNS discovery, SIGTERM.
+//! - `secure`: TLS, basic auth and client certificates towards a real Prometheus and Alertmanager
+//!   behind their web config, each mistake's error, and rotated secrets followed without a restart.
 //! - `backfill`: `ruler backfill` against a real Prometheus: outputs equal instant queries, ALERTS,
 //!   one block per window, accepted by promtool.
 //! - `tsdb`: blocks from `ruler::tsdb` against promtool (byte-identical output, analyze, dump) and a real
@@ -23,6 +25,7 @@ mod check;
 mod faults;
 mod grpc;
 mod run;
+mod secure;
 mod storage;
 mod tsdb;
 mod upload;

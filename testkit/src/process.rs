@@ -80,6 +80,24 @@ impl Drop for ChildGuard {
     }
 }
 
+/// Waits until 127.0.0.1:`port` accepts connections while `child` runs (for servers behind TLS and
+/// auth, whose readiness endpoint this crate's plain client cannot ask).
+pub async fn wait_listening(child: &mut ChildGuard, port: u16, timeout: Duration) -> Result<()> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        child.check_running()?;
+        if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+            // Prometheus opens its port before its storage: give it a moment.
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            bail!("127.0.0.1:{port} not listening after {timeout:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 /// Polls `url` until it answers 2xx, or fails after `timeout`.
 pub async fn wait_ready(url: &str, timeout: Duration) -> Result<()> {
     let client = reqwest::Client::new();
@@ -115,6 +133,18 @@ impl Prometheus {
         scrape_configs: &str,
         dir: Option<PathBuf>,
     ) -> Result<Prometheus> {
+        Prometheus::start_with(external_labels, scrape_configs, dir, None).await
+    }
+
+    /// As [`Prometheus::start`], behind `web_config` (Prometheus' `--web.config.file` YAML, e.g.
+    /// from [`crate::certs::web_config`]); the URL is then `https://`, and readiness is taken from
+    /// the port accepting connections.
+    pub async fn start_with(
+        external_labels: &[(&str, &str)],
+        scrape_configs: &str,
+        dir: Option<PathBuf>,
+        web_config: Option<&str>,
+    ) -> Result<Prometheus> {
         let (dir, tmp) = match dir {
             Some(d) => (d, None),
             None => {
@@ -131,16 +161,25 @@ impl Prometheus {
         );
         let config_path = dir.join("prometheus.yml");
         std::fs::write(&config_path, config)?;
-        let args = vec![
+        let mut args = vec![
             format!("--config.file={}", config_path.display()),
             format!("--storage.tsdb.path={}", dir.join("data").display()),
             format!("--web.listen-address=127.0.0.1:{port}"),
         ];
-        let child = ChildGuard::spawn("prometheus", &args, Some(&dir.join("prometheus.log")))?;
-        let url = format!("http://127.0.0.1:{port}");
-        wait_ready(&format!("{url}/-/ready"), Duration::from_secs(30)).await.with_context(|| {
-            format!("prometheus did not start; see {}", dir.join("prometheus.log").display())
-        })?;
+        if let Some(web) = web_config {
+            let path = dir.join("web.yml");
+            std::fs::write(&path, web)?;
+            args.push(format!("--web.config.file={}", path.display()));
+        }
+        let log = dir.join("prometheus.log");
+        let mut child = ChildGuard::spawn("prometheus", &args, Some(&log))?;
+        let scheme = if web_config.is_some() { "https" } else { "http" };
+        let url = format!("{scheme}://127.0.0.1:{port}");
+        let started = match web_config {
+            None => wait_ready(&format!("{url}/-/ready"), Duration::from_secs(30)).await,
+            Some(_) => wait_listening(&mut child, port, Duration::from_secs(30)).await,
+        };
+        started.with_context(|| format!("prometheus did not start; see {}", log.display()))?;
         Ok(Prometheus { url, dir, _child: child, _tmp: tmp })
     }
 
@@ -166,24 +205,38 @@ impl Alertmanager {
 
     /// On `port`, e.g. one a client was told about before the Alertmanager existed.
     pub async fn start_on(port: u16) -> Result<Alertmanager> {
+        Alertmanager::start_with(port, None).await
+    }
+
+    /// On `port`, behind `web_config` (`--web.config.file` YAML) if given: the URL is then
+    /// `https://`, and readiness is taken from the port accepting connections.
+    pub async fn start_with(port: u16, web_config: Option<&str>) -> Result<Alertmanager> {
         let tmp = tempfile::tempdir()?;
         let config = tmp.path().join("alertmanager.yml");
         std::fs::write(
             &config,
             "route:\n  receiver: blackhole\n  group_wait: 1s\nreceivers:\n  - name: blackhole\n",
         )?;
-        let args = vec![
+        let mut args = vec![
             format!("--config.file={}", config.display()),
             format!("--storage.path={}", tmp.path().join("data").display()),
             format!("--web.listen-address=127.0.0.1:{port}"),
             "--cluster.listen-address=".to_string(),
         ];
+        if let Some(web) = web_config {
+            let path = tmp.path().join("web.yml");
+            std::fs::write(&path, web)?;
+            args.push(format!("--web.config.file={}", path.display()));
+        }
         let log = tmp.path().join("alertmanager.log");
-        let child = ChildGuard::spawn("prometheus-alertmanager", &args, Some(&log))?;
-        let url = format!("http://127.0.0.1:{port}");
-        wait_ready(&format!("{url}/-/ready"), Duration::from_secs(30))
-            .await
-            .with_context(|| format!("alertmanager did not start; see {}", log.display()))?;
+        let mut child = ChildGuard::spawn("prometheus-alertmanager", &args, Some(&log))?;
+        let scheme = if web_config.is_some() { "https" } else { "http" };
+        let url = format!("{scheme}://127.0.0.1:{port}");
+        let started = match web_config {
+            None => wait_ready(&format!("{url}/-/ready"), Duration::from_secs(30)).await,
+            Some(_) => wait_listening(&mut child, port, Duration::from_secs(30)).await,
+        };
+        started.with_context(|| format!("alertmanager did not start; see {}", log.display()))?;
         Ok(Alertmanager { url, _child: child, _tmp: tmp })
     }
 }

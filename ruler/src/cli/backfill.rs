@@ -11,6 +11,7 @@ use promapi::Labels;
 
 use super::flags::RuleArgs;
 use crate::backfill::{backfill, Options, Summary};
+use crate::client::Client;
 use crate::discovery::{DnsResolver, Endpoints};
 use crate::query::http::{HttpQuerier, Method};
 use crate::query::range::HttpRangeSource;
@@ -57,8 +58,8 @@ pub enum BackfillError {
     Dns(#[from] crate::discovery::LookupError),
     #[error("--query: no address resolved: {}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
     Unresolved(Vec<crate::discovery::LookupError>),
-    #[error("HTTP client: {0}")]
-    Client(#[from] reqwest::Error),
+    #[error(transparent)]
+    Client(#[from] crate::client::ClientError),
     #[error(transparent)]
     Backfill(#[from] crate::backfill::Error),
 }
@@ -119,15 +120,15 @@ async fn from_flags(args: BackfillArgs) -> Result<Summary, BackfillError> {
         return Err(BackfillError::NoGroups(args.rules.rule_file.join(" ")));
     }
     let endpoints = Arc::new(Endpoints::parse(&args.query, None).map_err(BackfillError::Query)?);
-    if endpoints.needs_dns() {
+    if endpoints.needs_refresh() {
         let resolver = DnsResolver::new(None)?;
         let failures = endpoints.refresh(&resolver).await;
         if endpoints.all().is_empty() {
             return Err(BackfillError::Unresolved(failures));
         }
     }
-    let client = reqwest::Client::builder().timeout(REQUEST_TIMEOUT).build()?;
-    let fallback = HttpQuerier::new(client.clone(), endpoints.clone(), Method::Post);
+    let client = Client::plain(Some(REQUEST_TIMEOUT))?;
+    let fallback = HttpQuerier::new(vec![client.clone(); endpoints.len()], endpoints.clone(), Method::Post);
     let options = Options {
         start: args.start,
         end: args.end,

@@ -6,6 +6,7 @@ use std::time::Duration;
 use clap::Args;
 use promapi::Labels;
 
+use crate::client::config::{alertmanager_groups, query_groups, ConfigError, EndpointGroup};
 use crate::grpc::server::TlsFiles;
 use crate::grpc::store::Limits;
 use crate::manager::{GrpcConfig, RunConfig};
@@ -21,8 +22,15 @@ pub struct QueryArgs {
     /// Query API to evaluate rules against: `http(s)://host:port[/prefix]`, or `dns+host:port`,
     /// `dnssrv+_name._tcp.domain`, `dnssrvnoa+…` to look it up in DNS. Repeatable: every address is
     /// tried in turn before an evaluation fails.
-    #[arg(long = "query", required = true)]
+    #[arg(long = "query", required_unless_present_any = ["query_config", "query_config_file"])]
     pub query: Vec<String>,
+    /// Query APIs with credentials and TLS, in Thanos' format: a YAML list of `{http_config,
+    /// static_configs, file_sd_configs, scheme, path_prefix}`. Instead of --query.
+    #[arg(long = "query.config", conflicts_with_all = ["query", "query_config_file"])]
+    pub query_config: Option<String>,
+    /// Path to a YAML file with what --query.config takes.
+    #[arg(long = "query.config-file", conflicts_with = "query")]
+    pub query_config_file: Option<PathBuf>,
     /// HTTP method of queries: POST (form-encoded body) or GET.
     #[arg(long = "query.http-method", default_value = "POST", value_enum)]
     pub http_method: Method,
@@ -57,10 +65,18 @@ pub struct AlertArgs {
     /// resolves to several addresses, a batch is delivered when one of them accepts it.
     #[arg(long = "alertmanagers.url")]
     pub alertmanagers_url: Vec<String>,
+    /// Alertmanagers with credentials and TLS, in Thanos' format: `alertmanagers:` entries of
+    /// `{http_config, static_configs, file_sd_configs, scheme, path_prefix, timeout, api_version}`.
+    /// Instead of --alertmanagers.url.
+    #[arg(long = "alertmanagers.config", conflicts_with_all = ["alertmanagers_url", "alertmanagers_config_file"])]
+    pub alertmanagers_config: Option<String>,
+    /// Path to a YAML file with what --alertmanagers.config takes.
+    #[arg(long = "alertmanagers.config-file", conflicts_with = "alertmanagers_url")]
+    pub alertmanagers_config_file: Option<PathBuf>,
     /// How often DNS addresses of --alertmanagers.url are looked up again.
     #[arg(long = "alertmanagers.sd-dns-interval", default_value = "30s", value_parser = duration_ms)]
     pub alertmanagers_sd_dns_interval: i64,
-    /// Timeout of one send to an Alertmanager.
+    /// Timeout of one send to an Alertmanager (entries of --alertmanagers.config set their own).
     #[arg(long = "alertmanagers.send-timeout", default_value = "10s", value_parser = duration_ms)]
     pub send_timeout: i64,
     /// Base URL of the query UI for alerts' generatorURL (Thanos UI link format).
@@ -235,6 +251,64 @@ pub fn label_name(flag: &str, raw: &str) -> Result<(String, bool), String> {
     Ok((name.to_string(), unquoted.is_some()))
 }
 
+/// Why `--query.config(-file)` or `--alertmanagers.config(-file)` cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum EndpointConfigError {
+    #[error("{flag} {path}: {source}")]
+    Read { flag: &'static str, path: String, source: std::io::Error },
+    #[error("{what}: {source}")]
+    Content { what: String, source: ConfigError },
+}
+
+/// The inline flag's text, or the file's, with what to call it in errors.
+fn config_text(
+    inline: (&'static str, &Option<String>),
+    file: (&'static str, &Option<PathBuf>),
+) -> Result<Option<(String, String)>, EndpointConfigError> {
+    match (inline.1, file.1) {
+        (Some(text), _) => Ok(Some((inline.0.to_string(), text.clone()))),
+        (None, Some(path)) => {
+            let text = std::fs::read_to_string(path).map_err(|source| EndpointConfigError::Read {
+                flag: file.0,
+                path: path.display().to_string(),
+                source,
+            })?;
+            Ok(Some((format!("{} {}", file.0, path.display()), text)))
+        }
+        (None, None) => Ok(None),
+    }
+}
+
+impl QueryArgs {
+    /// The query endpoint groups of --query.config(-file), if given (else those of --query).
+    pub fn config_groups(&self) -> Result<Option<Vec<EndpointGroup>>, EndpointConfigError> {
+        let Some((what, text)) = config_text(
+            ("--query.config", &self.query_config),
+            ("--query.config-file", &self.query_config_file),
+        )?
+        else {
+            return Ok(None);
+        };
+        query_groups(&text).map(Some).map_err(|source| EndpointConfigError::Content { what, source })
+    }
+}
+
+impl AlertArgs {
+    /// The Alertmanager groups of --alertmanagers.config(-file), if given.
+    pub fn config_groups(&self) -> Result<Option<Vec<EndpointGroup>>, EndpointConfigError> {
+        let Some((what, text)) = config_text(
+            ("--alertmanagers.config", &self.alertmanagers_config),
+            ("--alertmanagers.config-file", &self.alertmanagers_config_file),
+        )?
+        else {
+            return Ok(None);
+        };
+        alertmanager_groups(&text, Duration::from_millis(self.send_timeout as u64))
+            .map(Some)
+            .map_err(|source| EndpointConfigError::Content { what, source })
+    }
+}
+
 /// The run configuration the flags describe; `bucket` is what [`StorageArgs::prepare`] returned.
 pub fn run_config(
     q: &QueryArgs,
@@ -256,11 +330,14 @@ pub fn run_config(
             grace_period_ms: a.for_grace_period,
         },
         rule_files: r.rule_file.clone(),
-        query_urls: q.query.clone(),
+        queriers: EndpointGroup::from_flags(&q.query, None),
         query_method: q.http_method,
         query_dns_interval: Duration::from_millis(q.query_sd_dns_interval as u64),
         nameserver: q.nameserver,
-        alertmanager_urls: a.alertmanagers_url.clone(),
+        alertmanagers: EndpointGroup::from_flags(
+            &a.alertmanagers_url,
+            Some(Duration::from_millis(a.send_timeout as u64)),
+        ),
         alertmanager_dns_interval: Duration::from_millis(a.alertmanagers_sd_dns_interval as u64),
         resend_delay: Duration::from_millis(a.resend_delay as u64),
         send_timeout: Duration::from_millis(a.send_timeout as u64),

@@ -65,6 +65,20 @@ pub fn command(args: RunArgs) -> ExitCode {
         }
     };
     let mut config = super::flags::run_config(&query, &rules, &alert, &storage, bucket);
+    match (query.config_groups(), alert.config_groups()) {
+        (Ok(q), Ok(a)) => {
+            if let Some(q) = q {
+                config.queriers = q;
+            }
+            if let Some(a) = a {
+                config.alertmanagers = a;
+            }
+        }
+        (Err(e), _) | (_, Err(e)) => {
+            eprintln!("ruler run: {e}");
+            return ExitCode::from(2);
+        }
+    }
     config.notify.relabel = relabel;
     config.console_dir = http.console_dir.clone();
     config.grpc = grpc.config();

@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot, Notify};
 
+use crate::client::config::EndpointGroup;
+use crate::client::{Client, ClientError};
 use crate::config::{load_groups, LoadError};
 use crate::discovery::{AddressError, DnsResolver, Endpoints, LookupError};
 use crate::grpc;
@@ -14,7 +16,7 @@ use crate::manager::housekeeping::{housekeeping, refresh, shipping};
 use crate::manager::scheduler::{Scheduler, Shared};
 use crate::manager::RunConfig;
 use crate::metrics::Metrics;
-use crate::notifier::alertmanager::Alertmanagers;
+use crate::notifier::alertmanager::{Alertmanagers, Route};
 use crate::objstore::BucketError;
 use crate::query::http::HttpQuerier;
 use crate::rules::restore::Restore;
@@ -27,18 +29,18 @@ use crate::web::api::{self, ReloadRequest};
 pub enum RunError {
     #[error(transparent)]
     Rules(#[from] LoadError),
-    #[error("--query {0}")]
+    #[error("query API {0}")]
     Query(AddressError),
-    #[error("--alertmanagers.url {0}")]
+    #[error("Alertmanager {0}")]
     Alertmanagers(AddressError),
+    #[error("{what} {name}: {source}")]
+    Client { what: &'static str, name: String, source: ClientError },
     #[error(transparent)]
     Dns(#[from] LookupError),
     #[error("--data-dir {dir}: {source}")]
     Storage { dir: String, source: crate::tsdb::Error },
     #[error("--objstore.config: {0}")]
     Bucket(#[from] BucketError),
-    #[error("HTTP client: {0}")]
-    Client(#[from] reqwest::Error),
     /// The listener, the signal handler or the HTTP server failed.
     #[error("{0}")]
     Io(#[from] std::io::Error),
@@ -65,17 +67,28 @@ pub async fn run(
     let groups = load_groups(&config.rule_files, &config.defaults)?;
     tracing::info!(groups = groups.len(), "rules loaded");
     let metrics = Arc::new(Metrics::new());
-    let queriers = Arc::new(Endpoints::parse(&config.query_urls, None).map_err(RunError::Query)?);
+    let queriers = Arc::new(Endpoints::from_groups(&config.queriers, None).map_err(RunError::Query)?);
     let alertmanagers =
-        Arc::new(Endpoints::parse(&config.alertmanager_urls, Some(9093)).map_err(RunError::Alertmanagers)?);
+        Arc::new(Endpoints::from_groups(&config.alertmanagers, Some(9093)).map_err(RunError::Alertmanagers)?);
+    let query_clients = clients("query API", &config.queriers)?;
+    let routes = clients("Alertmanager", &config.alertmanagers)?
+        .into_iter()
+        .zip(&config.alertmanagers)
+        .map(|(client, g)| Route { name: g.name.clone(), client, api_version: g.api_version })
+        .collect();
     let resolver = Arc::new(DnsResolver::new(config.nameserver)?);
-    // First lookups before the first evaluation; then in the background.
+    // First lookups before the first evaluation; then in the background, as often as the DNS
+    // interval or the most eager address file asks.
     let mut resolving = Vec::new();
     for (what, endpoints, every) in [
-        ("query", &queriers, config.query_dns_interval),
-        ("alertmanager", &alertmanagers, config.alertmanager_dns_interval),
+        ("query", &queriers, refresh_every(config.query_dns_interval, &config.queriers)),
+        (
+            "alertmanager",
+            &alertmanagers,
+            refresh_every(config.alertmanager_dns_interval, &config.alertmanagers),
+        ),
     ] {
-        if endpoints.needs_dns() {
+        if endpoints.needs_refresh() {
             refresh(what, endpoints, &resolver, &metrics).await;
             let (endpoints, resolver, metrics) = (endpoints.clone(), resolver.clone(), metrics.clone());
             resolving.push(tokio::spawn(async move {
@@ -116,17 +129,9 @@ pub async fn run(
         tokio::spawn(shipping(s, ship.clone(), metrics.clone()))
     });
     let housekeeping = tokio::spawn(housekeeping(storage.clone(), metrics.clone(), every, ship));
-    let client = reqwest::Client::builder().build()?;
-    let am_client = reqwest::Client::builder().timeout(config.send_timeout).build()?;
-    let notifier = Arc::new(Alertmanagers::start(
-        am_client,
-        alertmanagers,
-        &config.alertmanager_urls,
-        QUEUE_CAPACITY,
-        metrics.clone(),
-    ));
+    let notifier = Arc::new(Alertmanagers::start(alertmanagers, routes, QUEUE_CAPACITY, metrics.clone()));
     let shared = Arc::new(Shared {
-        querier: Arc::new(HttpQuerier::new(client, queriers, config.query_method)),
+        querier: Arc::new(HttpQuerier::new(query_clients, queriers, config.query_method)),
         notifier: notifier.clone(),
         storage,
         sink: Arc::default(),
@@ -209,7 +214,8 @@ pub async fn run(
     if let Some(task) = shipper_task {
         task.abort();
     }
-    let timeout = shared.config.send_timeout + Duration::from_secs(1);
+    let longest = shared.config.alertmanagers.iter().filter_map(|g| g.timeout).max();
+    let timeout = longest.unwrap_or(shared.config.send_timeout) + Duration::from_secs(1);
     tracing::info!("shutting down: sending queued alerts");
     notifier.drain(timeout).await;
     let _ = stop_http.send(());
@@ -225,6 +231,24 @@ pub async fn run(
     }
     tracing::info!("stopped");
     Ok(())
+}
+
+/// A client per group, checked now so a bad TLS file or credential setting stops the start.
+fn clients(what: &'static str, groups: &[EndpointGroup]) -> Result<Vec<Client>, RunError> {
+    groups
+        .iter()
+        .map(|g| {
+            Client::new(g.http.clone(), g.timeout).map_err(|source| RunError::Client {
+                what,
+                name: g.name.clone(),
+                source,
+            })
+        })
+        .collect()
+}
+
+fn refresh_every(dns: Duration, groups: &[EndpointGroup]) -> Duration {
+    groups.iter().flat_map(|g| g.files.iter().map(|f| f.refresh)).fold(dns, Duration::min)
 }
 
 /// Alerts each Alertmanager's queue holds (as `thanos rule`).

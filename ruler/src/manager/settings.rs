@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::client::config::EndpointGroup;
 use crate::notifier::NotifyOptions;
 use crate::query::http::Method;
 use crate::rules::alerting::RestoreOptions;
@@ -24,12 +25,14 @@ pub struct RunConfig {
     pub storage: StorageOptions,
     pub restore: RestoreOptions,
     pub rule_files: Vec<String>,
-    pub query_urls: Vec<String>,
+    /// `--query` values, or `--query.config` entries.
+    pub queriers: Vec<EndpointGroup>,
     pub query_method: Method,
     pub query_dns_interval: Duration,
     /// DNS server for lookups instead of the system's.
     pub nameserver: Option<std::net::SocketAddr>,
-    pub alertmanager_urls: Vec<String>,
+    /// `--alertmanagers.url` values, or `--alertmanagers.config` entries.
+    pub alertmanagers: Vec<EndpointGroup>,
     pub alertmanager_dns_interval: Duration,
     pub send_timeout: Duration,
     pub resend_delay: Duration,

@@ -8,6 +8,8 @@ use tokio::task::JoinHandle;
 
 use super::queue::{Queue, Queued};
 use super::{Notifier, PostableAlert};
+use crate::client::config::ApiVersion;
+use crate::client::{describe, Client};
 use crate::discovery::Endpoints;
 use crate::metrics::Metrics;
 
@@ -22,24 +24,32 @@ pub struct Alertmanagers {
 /// Alerts per `POST /api/v2/alerts`.
 pub const BATCH: usize = 100;
 
+/// How one configured Alertmanager (a group of `endpoints`) is reached.
+#[derive(Debug, Clone)]
+pub struct Route {
+    /// Labels its queue in metrics and logs.
+    pub name: String,
+    pub client: Client,
+    pub api_version: ApiVersion,
+}
+
 impl Alertmanagers {
-    /// Starts a sending task per address of `endpoints`; `names` label each address in metrics.
+    /// Starts a sending task per group of `endpoints`, `routes[i]` for the `i`th.
     pub fn start(
-        client: reqwest::Client,
         endpoints: Arc<Endpoints>,
-        names: &[String],
+        routes: Vec<Route>,
         capacity: usize,
         metrics: Arc<Metrics>,
     ) -> Alertmanagers {
         let mut queues = Vec::new();
         let mut tasks = Vec::new();
-        for (index, name) in names.iter().enumerate().take(endpoints.len()) {
+        for (index, route) in routes.into_iter().enumerate().take(endpoints.len()) {
             let queue = Arc::new(Queue::new(capacity));
-            metrics.queue_capacity.get_or_create(&am(name)).set(capacity as i64);
-            let target =
-                Target { index, name: name.clone(), endpoints: endpoints.clone(), client: client.clone() };
+            metrics.queue_capacity.get_or_create(&am(&route.name)).set(capacity as i64);
+            let name = route.name.clone();
+            let target = Target { index, route, endpoints: endpoints.clone() };
             tasks.push(tokio::spawn(target.deliver(queue.clone(), metrics.clone())));
-            queues.push((name.clone(), queue));
+            queues.push((name, queue));
         }
         Alertmanagers { queues, metrics, tasks: std::sync::Mutex::new(tasks) }
     }
@@ -88,9 +98,8 @@ fn am(name: &str) -> Vec<(String, String)> {
 /// One configured Alertmanager: whatever its address resolves to now.
 struct Target {
     index: usize,
-    name: String,
+    route: Route,
     endpoints: Arc<Endpoints>,
-    client: reqwest::Client,
 }
 
 impl Target {
@@ -99,7 +108,7 @@ impl Target {
     /// retried with backoff until its alerts' next resend, then dropped (counted): the resend
     /// carries fresher state.
     async fn deliver(self, queue: Arc<Queue>, metrics: Arc<Metrics>) {
-        let labels = am(&self.name);
+        let labels = am(&self.route.name);
         while let Some(batch) = queue.pop(BATCH).await {
             metrics.queue_popped.get_or_create(&labels).inc_by(batch.len() as u64);
             metrics.queue_length.get_or_create(&labels).set(queue.len() as i64);
@@ -111,11 +120,11 @@ impl Target {
                     Ok(()) => break,
                     Err(e) if queue.is_closed() || Instant::now() + backoff > retry_until => {
                         metrics.sender_dropped.get_or_create(&labels).inc_by(alerts.len() as u64);
-                        tracing::warn!(alertmanager = %self.name, error = %e, alerts = alerts.len(), "giving up on a batch of alerts");
+                        tracing::warn!(alertmanager = %self.route.name, error = %e, alerts = alerts.len(), "giving up on a batch of alerts");
                         break;
                     }
                     Err(e) => {
-                        tracing::warn!(alertmanager = %self.name, error = %e, retry_in = ?backoff, "sending alerts failed");
+                        tracing::warn!(alertmanager = %self.route.name, error = %e, retry_in = ?backoff, "sending alerts failed");
                         tokio::time::sleep(backoff).await;
                         backoff = (backoff * 2).min(Duration::from_secs(30));
                     }
@@ -130,11 +139,14 @@ impl Target {
             return Err("no address resolved".into());
         }
         let sends = addresses.iter().map(|base| async move {
-            let url = format!("{base}/api/v2/alerts");
-            let outcome = match self.client.post(&url).json(alerts).send().await {
-                Ok(r) if r.status().is_success() => Ok(()),
-                Ok(r) => Err(format!("{url}: HTTP {}", r.status())),
+            let url = format!("{base}{}", self.route.api_version.alerts_path());
+            let outcome = match self.route.client.request(reqwest::Method::POST, &url) {
                 Err(e) => Err(format!("{url}: {e}")),
+                Ok(request) => match request.json(alerts).send().await {
+                    Ok(r) if r.status().is_success() => Ok(()),
+                    Ok(r) => Err(format!("{url}: HTTP {}", r.status())),
+                    Err(e) => Err(format!("{url}: {}", describe(&e))),
+                },
             };
             let labels = am(base);
             match &outcome {

@@ -16,6 +16,7 @@ use promapi::{ApiResponse, Labels, RangeQuery, Status, ThanosParams};
 use serde::Deserialize;
 
 use super::{Querier, QueryError, QueryOutput};
+use crate::client::{describe, Client};
 use crate::discovery::Endpoints;
 
 /// Prometheus refuses range queries of more than 11,000 steps per series; pieces stay below.
@@ -115,12 +116,12 @@ pub trait RangeSource: Clone + Send + Sync + 'static {
 /// in turn; grids longer than [`MAX_STEPS`] go in several requests.
 #[derive(Debug, Clone)]
 pub struct HttpRangeSource {
-    client: reqwest::Client,
+    client: Client,
     endpoints: Arc<Endpoints>,
 }
 
 impl HttpRangeSource {
-    pub fn new(client: reqwest::Client, endpoints: Arc<Endpoints>) -> Self {
+    pub fn new(client: Client, endpoints: Arc<Endpoints>) -> Self {
         HttpRangeSource { client, endpoints }
     }
 
@@ -160,14 +161,15 @@ impl HttpRangeSource {
         let transport = |e: &dyn std::fmt::Display| Failure::Transport(format!("{url}: {e}"));
         let resp = self
             .client
-            .post(&url)
+            .request(reqwest::Method::POST, &url)
+            .map_err(|e| transport(&e))?
             .form(form)
             .header("User-Agent", "thanos-rule")
             .send()
             .await
-            .map_err(|e| transport(&e))?;
+            .map_err(|e| transport(&describe(&e)))?;
         let status = resp.status();
-        let body = resp.bytes().await.map_err(|e| transport(&e))?;
+        let body = resp.bytes().await.map_err(|e| transport(&describe(&e)))?;
         parse_answer(&body).map_err(|e| match e {
             Failure::Transport(e) => transport(&format!("HTTP {status}: {e}")),
             api => api,
