@@ -9,11 +9,12 @@
 pub mod config;
 mod tls;
 
-use std::path::Path;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use config::HttpConfig;
+
+use crate::stamp::Stamp;
 
 /// Why a client cannot be built or a request cannot be made.
 #[derive(Debug, thiserror::Error)]
@@ -44,7 +45,7 @@ struct Inner {
 #[derive(Debug)]
 struct Built {
     /// What the TLS files looked like when `client` was built.
-    stamp: Vec<Option<(SystemTime, u64)>>,
+    stamp: Stamp,
     client: reqwest::Client,
 }
 
@@ -127,13 +128,9 @@ fn build(http: &HttpConfig, timeout: Option<Duration>) -> Result<reqwest::Client
     builder.build().map_err(|e| ClientError::Build(describe(&e)))
 }
 
-fn stamp(http: &HttpConfig) -> Vec<Option<(SystemTime, u64)>> {
+fn stamp(http: &HttpConfig) -> Stamp {
     let tls = &http.tls_config;
-    [&tls.ca_file, &tls.cert_file, &tls.key_file]
-        .iter()
-        .filter(|p| !p.is_empty())
-        .map(|p| std::fs::metadata(Path::new(p)).ok().and_then(|m| Some((m.modified().ok()?, m.len()))))
-        .collect()
+    Stamp::of([&tls.ca_file, &tls.cert_file, &tls.key_file].into_iter().filter(|p| !p.is_empty()))
 }
 
 /// A secret file's content without surrounding white space (as Prometheus reads it).

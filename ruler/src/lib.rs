@@ -34,6 +34,7 @@
 //! - [`grpc`]: the gRPC API Thanos Queriers use: discovery (Info), fresh results from the head and
 //!   blocks (StoreAPI `Series`, `LabelNames`, `LabelValues`) and rules (Rules API).
 //! - [`web`]: the HTTP API (`/api/v1/rules`, `/api/v1/alerts`, reload, the console) and `/federate`.
+//! - [`stamp`]: whether files changed (secrets, web configuration), by a `stat` each.
 //! - [`metrics`]: `/metrics` (evaluations, failures, missed iterations, sends, reloads).
 
 pub mod backfill;
@@ -50,6 +51,7 @@ pub mod query;
 pub mod relabel;
 pub mod rules;
 pub mod shipper;
+pub mod stamp;
 pub mod storage;
 pub mod template;
 pub mod tsdb;

@@ -277,3 +277,82 @@ async fn endpoint_configs_are_checked_before_anything_runs() -> Result<()> {
     assert!(err.contains("Alertmanager am:9093: tls_config: ca_file /nonexistent/ca.crt"), "{err}");
     Ok(())
 }
+
+#[tokio::test]
+async fn the_rulers_own_port_wants_tls_a_client_certificate_and_a_password() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let certs = Certs::make(&dir.path().join("good"))?;
+    let prom = Prometheus::start(&[("replica", "a")], "", None).await?;
+    std::fs::write(dir.path().join("rules.yaml"), RULES)?;
+    let web = dir.path().join("web.yml");
+    let headers = "http_server_config:\n  headers:\n    X-Frame-Options: deny\n";
+    let web_yaml = |password: &str| -> Result<String> {
+        Ok(web_config(&certs.server_cert, &certs.server_key, USER, password, Some(&certs.ca))? + headers)
+    };
+    std::fs::write(&web, web_yaml(PASSWORD)?)?;
+    let port = free_port()?;
+    let args: Vec<String> = vec![
+        "run".into(),
+        format!("--query={}", prom.url),
+        format!("--rule-file={}", dir.path().join("rules.yaml").display()),
+        format!("--http.config={}", web.display()),
+        format!("--http-address=127.0.0.1:{port}"),
+        format!("--grpc-address=127.0.0.1:{}", free_port()?),
+        format!("--data-dir={}", dir.path().join("data").display()),
+    ];
+    let _ruler = ChildGuard::spawn(env!("CARGO_BIN_EXE_ruler"), &args, Some(&dir.path().join("ruler.log")))?;
+    let url = format!("https://127.0.0.1:{port}");
+    let client = |password: Option<&str>, certificate: bool| -> Result<Client> {
+        let tls = TlsConfig {
+            ca_file: certs.ca.display().to_string(),
+            cert_file: if certificate { certs.client_cert.display().to_string() } else { String::new() },
+            key_file: if certificate { certs.client_key.display().to_string() } else { String::new() },
+            ..Default::default()
+        };
+        let basic_auth = BasicAuth {
+            username: password.map(|_| USER.to_string()).unwrap_or_default(),
+            password: password.unwrap_or_default().into(),
+            ..Default::default()
+        };
+        Ok(Client::new(
+            HttpConfig { basic_auth, tls_config: tls, ..Default::default() },
+            Some(Duration::from_secs(5)),
+        )?)
+    };
+    let status = |c: Client, path: &'static str| {
+        let url = format!("{url}{path}");
+        async move { anyhow::Ok(c.request(reqwest::Method::GET, &url)?.send().await?) }
+    };
+    let right = client(Some(PASSWORD), true)?;
+    eventually("the ruler to answer over TLS", || async {
+        Ok(status(right.clone(), "/-/ready").await.ok().filter(|r| r.status() == 200))
+    })
+    .await?;
+
+    for path in ["/-/healthy", "/-/ready", "/api/v1/rules", "/metrics", "/no/such/page"] {
+        for (what, c) in
+            [("no password", client(None, true)?), ("wrong password", client(Some("guess"), true)?)]
+        {
+            let r = status(c, path).await?;
+            assert_eq!(r.status(), 401, "{what} on {path}");
+            assert_eq!(r.headers()["www-authenticate"], "Basic");
+            assert_eq!(r.headers()["x-frame-options"], "deny", "headers on refusals too");
+            assert_eq!(r.text().await?, "Unauthorized\n", "nothing more is said");
+        }
+    }
+    let ok = status(right.clone(), "/api/v1/rules").await?;
+    assert_eq!((ok.status().as_u16(), ok.version()), (200, reqwest::Version::HTTP_2), "HTTP/2 by ALPN");
+    assert_eq!(ok.headers()["x-frame-options"], "deny");
+    let anonymous = status(client(Some(PASSWORD), false)?, "/-/healthy").await;
+    assert!(anonymous.is_err(), "no client certificate, no connection: {anonymous:?}");
+
+    // A new password in the file: the old one is refused and the new one let in, without a restart.
+    std::fs::write(&web, web_yaml("n3w-secret")?)?;
+    eventually("the new password to be in force", || async {
+        let old = status(client(Some(PASSWORD), true)?, "/-/healthy").await?.status();
+        let new = status(client(Some("n3w-secret"), true)?, "/-/healthy").await?.status();
+        Ok((old == 401 && new == 200).then_some(()))
+    })
+    .await?;
+    Ok(())
+}

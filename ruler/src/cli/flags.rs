@@ -164,6 +164,11 @@ pub struct HttpArgs {
     /// Address the HTTP API listens on.
     #[arg(long = "http-address", default_value = "0.0.0.0:10902")]
     pub http_address: String,
+    /// Prometheus' web configuration file for the HTTP port: `tls_server_config` (client
+    /// certificates too), `basic_auth_users` (bcrypt), `http_server_config.headers`; re-read when
+    /// it changes. Every endpoint follows it, health and readiness included.
+    #[arg(long = "http.config")]
+    pub http_config: Option<std::path::PathBuf>,
     /// Directory of the built console (`dist/`) to serve at `/` (its Rules and Alerts pages then show
     /// this ruler's); paths outside `/api/` that are no file get its `index.html`.
     #[arg(long = "web.console-dir")]
@@ -359,6 +364,7 @@ pub fn run_config(
         },
         bucket,
         console_dir: None,
+        http_config: None,
         grpc: GrpcConfig::default(),
     }
 }

@@ -81,6 +81,7 @@ pub fn command(args: RunArgs) -> ExitCode {
     }
     config.notify.relabel = relabel;
     config.console_dir = http.console_dir.clone();
+    config.http_config = http.http_config.clone();
     config.grpc = grpc.config();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(r) => r,

@@ -23,6 +23,8 @@ use crate::rules::restore::Restore;
 use crate::shipper::Shipper;
 use crate::storage::Storage;
 use crate::web::api::{self, ReloadRequest};
+use crate::web::tls_listener::TlsListener;
+use crate::web::web_config::{self, WebConfigError, WebConfigFile};
 
 /// Why `ruler run` could not start, or stopped with a failure.
 #[derive(Debug, thiserror::Error)]
@@ -48,6 +50,8 @@ pub enum RunError {
     Server(#[from] tokio::task::JoinError),
     #[error(transparent)]
     Grpc(#[from] crate::grpc::server::ServeError),
+    #[error("--http.config {0}")]
+    WebConfig(#[from] WebConfigError),
 }
 
 /// Where the APIs listen, bound before the run starts.
@@ -64,6 +68,7 @@ pub async fn run(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), RunError> {
     let Listeners { http: listener, grpc: grpc_listener } = listeners;
+    let web_config = config.http_config.as_deref().map(WebConfigFile::load).transpose()?.map(Arc::new);
     let groups = load_groups(&config.rule_files, &config.defaults)?;
     tracing::info!(groups = groups.len(), "rules loaded");
     let metrics = Arc::new(Metrics::new());
@@ -174,14 +179,28 @@ pub async fn run(
         })
         .await
     });
-    tracing::info!(address = %listener.local_addr()?, "serving HTTP");
+    let address = listener.local_addr()?;
+    let (app, listener) = match &web_config {
+        None => (app, HttpListener::Plain(listener)),
+        Some(file) => {
+            let app = app.layer(axum::middleware::from_fn_with_state(file.clone(), web_config::guard));
+            match file.current().tls {
+                Some(_) => (app, HttpListener::Tls(TlsListener::new(listener, file.clone())?)),
+                None => (app, HttpListener::Plain(listener)),
+            }
+        }
+    };
+    let tls = matches!(listener, HttpListener::Tls(_));
+    tracing::info!(%address, tls, auth = web_config.is_some(), "serving HTTP");
     let (stop_http, http_stopped) = oneshot::channel::<()>();
     let server = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = http_stopped.await;
-            })
-            .await
+        let stopped = async {
+            let _ = http_stopped.await;
+        };
+        match listener {
+            HttpListener::Tls(tls) => axum::serve(tls, app).with_graceful_shutdown(stopped).await,
+            HttpListener::Plain(tcp) => axum::serve(tcp, app).with_graceful_shutdown(stopped).await,
+        }
     });
 
     let mut hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?;
@@ -231,6 +250,12 @@ pub async fn run(
     }
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The HTTP port, behind TLS when `--http.config` says so.
+enum HttpListener {
+    Plain(tokio::net::TcpListener),
+    Tls(TlsListener),
 }
 
 /// A client per group, checked now so a bad TLS file or credential setting stops the start.

@@ -232,6 +232,7 @@ mod tests {
             eval: EvalOptions { resend_delay_ms: 60_000, outage_tolerance_ms: None },
             bucket: None,
             console_dir: None,
+            http_config: None,
             grpc: Default::default(),
         }
     }

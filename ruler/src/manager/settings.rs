@@ -41,6 +41,8 @@ pub struct RunConfig {
     pub eval: EvalOptions,
     /// Where blocks are uploaded (`--objstore.config*`), if anywhere.
     pub bucket: Option<crate::objstore::BucketConfig>,
+    /// Prometheus' web configuration for the HTTP port (`--http.config`), if any.
+    pub http_config: Option<PathBuf>,
     /// The built console to serve at `/` (`--web.console-dir`), if any.
     pub console_dir: Option<PathBuf>,
     pub grpc: GrpcConfig,
