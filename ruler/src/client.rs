@@ -7,7 +7,7 @@
 //! symlinks as Kubernetes swaps them) before every request; a change rebuilds the connection pool.
 
 pub mod config;
-mod tls;
+pub(crate) mod tls;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

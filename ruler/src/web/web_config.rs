@@ -20,6 +20,7 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use serde::Deserialize;
 
+use crate::client::tls::read_certificates;
 use crate::stamp::Stamp;
 
 /// Why the web configuration cannot be used.
@@ -85,7 +86,9 @@ pub struct Active {
 #[derive(Debug)]
 pub struct WebConfigFile {
     path: PathBuf,
-    loaded: Mutex<(Stamp, Arc<Active>)>,
+    /// The files last read (the configuration and the certificates it names), how they looked
+    /// then, and what they said.
+    loaded: Mutex<(Vec<PathBuf>, Stamp, Arc<Active>)>,
     /// Successful `user:password` checks against a hash, so that bcrypt runs once per credential.
     verified: Mutex<HashSet<(String, String, String)>>,
 }
@@ -93,10 +96,11 @@ pub struct WebConfigFile {
 impl WebConfigFile {
     /// Reads and checks the file; an error stops the start.
     pub fn load(path: &Path) -> Result<WebConfigFile, WebConfigError> {
-        let (stamp, active) = read(path)?;
+        let (files, active) = read(path)?;
+        let stamp = Stamp::of(&files);
         Ok(WebConfigFile {
             path: path.to_path_buf(),
-            loaded: Mutex::new((stamp, Arc::new(active))),
+            loaded: Mutex::new((files, stamp, Arc::new(active))),
             verified: Mutex::default(),
         })
     }
@@ -104,22 +108,24 @@ impl WebConfigFile {
     /// The configuration now: read again if a file changed, else the last one that loaded.
     pub fn current(&self) -> Arc<Active> {
         let mut loaded = self.loaded.lock().unwrap();
-        let now = Stamp::of(referenced_files(&self.path));
-        if now != loaded.0 {
+        // A `stat` per file on each request; the file is read only when one changed.
+        let now = Stamp::of(&loaded.0);
+        if now != loaded.1 {
             match read(&self.path) {
-                Ok((stamp, active)) => {
+                Ok((files, active)) => {
                     tracing::info!(file = %self.path.display(), "web configuration reloaded");
-                    *loaded = (stamp, Arc::new(active));
+                    let stamp = if files == loaded.0 { now } else { Stamp::of(&files) };
+                    *loaded = (files, stamp, Arc::new(active));
                     self.verified.lock().unwrap().clear();
                 }
                 Err(e) => {
                     tracing::error!(error = %e, "web configuration not reloaded; the last good one stays");
                     // Not again until the files change once more.
-                    loaded.0 = now;
+                    loaded.1 = now;
                 }
             }
         }
-        loaded.1.clone()
+        loaded.2.clone()
     }
 
     /// Whether the request's basic-auth credentials are a configured user's.
@@ -172,14 +178,12 @@ fn basic_credentials(value: &HeaderValue) -> Option<(String, String)> {
 }
 
 /// The file and the certificate files it names (for change detection).
-fn referenced_files(path: &Path) -> Vec<PathBuf> {
+fn referenced_files(path: &Path, file: &FileFormat) -> Vec<PathBuf> {
     let mut files = vec![path.to_path_buf()];
-    if let Ok(text) = std::fs::read_to_string(path) {
-        if let Ok(FileFormat { tls_server_config: Some(tls), .. }) = serde_yaml_ng::from_str(&text) {
-            for f in [tls.cert_file, tls.key_file, tls.client_ca_file] {
-                if !f.is_empty() {
-                    files.push(resolve(path, &f));
-                }
+    if let Some(tls) = &file.tls_server_config {
+        for f in [&tls.cert_file, &tls.key_file, &tls.client_ca_file] {
+            if !f.is_empty() {
+                files.push(resolve(path, f));
             }
         }
     }
@@ -194,10 +198,10 @@ fn resolve(config: &Path, file: &str) -> PathBuf {
     }
 }
 
-fn read(path: &Path) -> Result<(Stamp, Active), WebConfigError> {
+/// The file's configuration and the files to watch for it.
+fn read(path: &Path) -> Result<(Vec<PathBuf>, Active), WebConfigError> {
     let name = path.display().to_string();
     let invalid = |reason: String| WebConfigError::Invalid { path: name.clone(), reason };
-    let stamp = Stamp::of(referenced_files(path));
     let text = std::fs::read_to_string(path)
         .map_err(|source| WebConfigError::Read { path: name.clone(), source })?;
     let file: FileFormat = serde_yaml_ng::from_str(&text)
@@ -223,7 +227,8 @@ fn read(path: &Path) -> Result<(Stamp, Active), WebConfigError> {
         None => None,
         Some(t) => Some(Arc::new(server_config(path, t, http2).map_err(invalid)?)),
     };
-    Ok((stamp, Active { users: file.basic_auth_users, headers, tls }))
+    let files = referenced_files(path, &file);
+    Ok((files, Active { users: file.basic_auth_users, headers, tls }))
 }
 
 fn server_config(path: &Path, t: &TlsServerConfig, http2: bool) -> Result<rustls::ServerConfig, String> {
@@ -291,13 +296,7 @@ fn server_config(path: &Path, t: &TlsServerConfig, http2: bool) -> Result<rustls
 }
 
 fn certificates(path: &Path) -> Result<Vec<CertificateDer<'static>>, String> {
-    let certs = CertificateDer::pem_file_iter(path)
-        .and_then(|it| it.collect::<Result<Vec<_>, _>>())
-        .map_err(|e| format!("{}: {e}", path.display()))?;
-    if certs.is_empty() {
-        return Err(format!("{}: no certificate in it", path.display()));
-    }
-    Ok(certs)
+    read_certificates(path).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 #[cfg(test)]
