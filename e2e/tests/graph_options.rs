@@ -189,10 +189,16 @@ async fn theme_survives_reload_and_histograms_draw_as_a_heatmap() -> Result<()> 
     assert!(heat > 500);
     assert!(!panel.shows_heatmap_empty().await?);
     // Hover names the cell: its bucket's bounds, its time, its value; a scale says what the colours mean.
+    // Prometheus started seconds ago, so only the right end of the minute has samples: look there first.
     let cell = b
         .wait_for("a heatmap read-out", || async {
-            panel.hover_at(0.9).await?;
-            panel.heat_hover().await
+            for fx in [0.99, 0.97, 0.94, 0.9, 0.8, 0.6] {
+                panel.hover_at(fx).await?;
+                if let Some(cell) = panel.heat_hover().await? {
+                    return Ok(Some(cell));
+                }
+            }
+            Ok(None)
         })
         .await?;
     assert!(cell.starts_with("le (") && cell.contains(" UTC"), "{cell}");
