@@ -8,6 +8,19 @@ use crate::Labels;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RulesData {
     pub groups: Vec<RuleGroup>,
+    /// How the last rule reload went: our ruler's addition, absent elsewhere.
+    #[serde(default, rename = "lastReload", skip_serializing_if = "Option::is_none")]
+    pub last_reload: Option<ReloadStatus>,
+}
+
+/// A reload of the rule files: when, and why it failed (the running rules then stayed).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReloadStatus {
+    pub success: bool,
+    /// RFC 3339.
+    pub time: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

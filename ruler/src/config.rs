@@ -4,4 +4,4 @@
 mod load;
 pub mod rulefmt;
 
-pub use load::{load_groups, LoadError};
+pub use load::{load_groups, rule_paths, LoadError};

@@ -1,20 +1,24 @@
-//! What a set of files looks like now (modification time and size, read through symlinks as
+//! What a set of files looks like now (modification time, size and inode, read through symlinks as
 //! Kubernetes swaps them): how rotated secrets and edited configuration files are noticed with a
 //! `stat` per file, before the request that needs them.
 
+use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 use std::time::SystemTime;
 
 /// Equal stamps: the files have not changed (a missing file is part of the stamp too).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Stamp(Vec<Option<(SystemTime, u64)>>);
+pub struct Stamp(Vec<Option<(SystemTime, u64, u64)>>);
 
 impl Stamp {
     pub fn of<P: AsRef<Path>>(files: impl IntoIterator<Item = P>) -> Stamp {
         Stamp(
             files
                 .into_iter()
-                .map(|p| std::fs::metadata(p.as_ref()).ok().and_then(|m| Some((m.modified().ok()?, m.len()))))
+                .map(|p| {
+                    let m = std::fs::metadata(p.as_ref()).ok()?;
+                    Some((m.modified().ok()?, m.len(), m.ino()))
+                })
                 .collect(),
         )
     }

@@ -40,7 +40,7 @@ fn both_accept_a_good_prometheus_file() {
 #[test]
 fn both_reject_each_bad_file_and_ours_names_file_and_line() {
     let cases = [
-        ("rules-bad-expr.yaml", ":6: group \"g\", rule \"Broken\": could not parse expression"),
+        ("rules-bad-expr.yaml", ":7:15: group \"g\", rule \"Broken\": could not parse expression"),
         (
             "rules-bad-fields.yaml",
             ":4: group \"g\", rule \"job:up:sum\": recording rules cannot have annotations",
@@ -60,6 +60,25 @@ fn both_reject_each_bad_file_and_ours_names_file_and_line() {
             "{file}: want a line starting {expected:?}\n{out}"
         );
     }
+}
+
+/// A broken expression is placed where promtool places it: the value's line and column.
+#[test]
+fn a_broken_expression_is_located_as_promtool_locates_it() {
+    let file = "rules-bad-expr.yaml";
+    let theirs = String::from_utf8_lossy(&promtool(file).stderr).into_owned();
+    // promtool: `<file>: 7:15: group "g", rule 2, "Broken": could not parse expression: …`
+    let prefix = format!("{}: ", testdata(file).display());
+    let at = theirs
+        .lines()
+        .find_map(|l| l.strip_prefix(&prefix)?.split(": ").next())
+        .unwrap_or_else(|| panic!("no position in promtool's answer: {theirs}"));
+    let ours = stdout(&ruler(&[file]));
+    let expected = format!(
+        "{}:{at}: group \"g\", rule \"Broken\": could not parse expression",
+        testdata(file).display()
+    );
+    assert!(ours.lines().any(|l| l.starts_with(&expected)), "want {expected:?}\n{ours}");
 }
 
 #[test]

@@ -194,7 +194,10 @@ async fn reload_takes_new_rules_and_keeps_the_old_ones_when_a_file_is_bad() -> R
     let resp = client.post(format!("{}/-/reload", r.url)).send().await?;
     assert_eq!(resp.status(), 500);
     let text = resp.text().await?;
-    assert!(text.contains("rules.yaml:4: group \"e2e\", rule \"x\": could not parse expression"), "{text}");
+    assert!(
+        text.contains("rules.yaml:5:15: group \"e2e\", rule \"x\": could not parse expression"),
+        "{text}"
+    );
     assert_eq!(rule_count(&rules().await?), 3);
     let metrics = reqwest::get(format!("{}/metrics", r.url)).await?.text().await?;
     assert!(metrics.contains("prometheus_config_last_reload_successful 0"), "{metrics}");
@@ -210,6 +213,83 @@ async fn reload_takes_new_rules_and_keeps_the_old_ones_when_a_file_is_bad() -> R
         Ok((rule_count(&rules().await?) == 1).then_some(()))
     })
     .await?;
+    Ok(())
+}
+
+/// Kubernetes mounts a ConfigMap as `rules.yaml -> ..data/rules.yaml`, `..data -> ..<version>`, and
+/// updates it by writing a new version directory and swapping `..data`.
+fn configmap_version(dir: &std::path::Path, version: &str, rules: &str) -> Result<()> {
+    let versioned = dir.join(format!("..{version}"));
+    std::fs::create_dir(&versioned)?;
+    std::fs::write(versioned.join("rules.yaml"), rules)?;
+    let tmp = dir.join("..data_tmp");
+    std::os::unix::fs::symlink(&versioned, &tmp)?;
+    std::fs::rename(&tmp, dir.join("..data"))?;
+    if !dir.join("rules.yaml").exists() {
+        std::os::unix::fs::symlink("..data/rules.yaml", dir.join("rules.yaml"))?;
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn rule_files_are_watched_through_edits_a_broken_file_and_a_configmap_swap() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    configmap_version(dir.path(), "v1", RULES)?;
+    let closed = free_port()?;
+    let r = start_ruler(
+        dir.path(),
+        "a",
+        &format!("http://127.0.0.1:{closed}"),
+        "http://127.0.0.1:1",
+        &["--rule-file.watch-interval=200ms"],
+    )?;
+    wait_ready(&format!("{}/-/ready", r.url), Duration::from_secs(20)).await?;
+    let rules = || async { get_json::<ApiResponse<RulesData>>(&format!("{}/api/v1/rules", r.url)).await };
+    assert_eq!(rule_count(&rules().await?), 2);
+    let loaded = |r: &ApiResponse<RulesData>| r.data.as_ref().and_then(|d| d.last_reload.clone());
+    assert!(loaded(&rules().await?).is_some_and(|l| l.success && l.error.is_none()));
+
+    // Edited in place (through the symlinks): picked up without a signal.
+    std::fs::write(
+        dir.path().join("..v1/rules.yaml"),
+        format!("{RULES}      - record: third\n        expr: vector(3)\n"),
+    )?;
+    eventually("the edit to be loaded", || async { Ok((rule_count(&rules().await?) == 3).then_some(())) })
+        .await?;
+
+    // Broken: the three rules keep running, and the API and the metric say why.
+    std::fs::write(
+        dir.path().join("..v1/rules.yaml"),
+        "groups:\n  - name: e2e\n    rules:\n      - record: x\n        expr: sum(\n",
+    )?;
+    let failed = eventually("the broken file to be reported", || async {
+        Ok(loaded(&rules().await?).filter(|l| !l.success))
+    })
+    .await?;
+    let error = failed.error.unwrap_or_default();
+    assert!(error.contains("rules.yaml:5:15: group \"e2e\", rule \"x\""), "{error}");
+    assert_eq!(rule_count(&rules().await?), 3);
+    let metrics = reqwest::get(format!("{}/metrics", r.url)).await?.text().await?;
+    assert!(metrics.contains("prometheus_config_last_reload_successful 0"), "{metrics}");
+
+    // Fixed by a ConfigMap update: the symlink swap is seen.
+    configmap_version(
+        dir.path(),
+        "v2",
+        "groups:\n  - name: only\n    rules:\n      - record: one\n        expr: vector(1)\n",
+    )?;
+    eventually("the swapped file to be loaded", || async {
+        Ok((rule_count(&rules().await?) == 1).then_some(()))
+    })
+    .await?;
+    assert!(loaded(&rules().await?).is_some_and(|l| l.success));
+    let metrics = reqwest::get(format!("{}/metrics", r.url)).await?.text().await?;
+    assert!(metrics.contains("prometheus_config_last_reload_successful 1"), "{metrics}");
+    let missed: Vec<&str> = metrics
+        .lines()
+        .filter(|l| l.starts_with("prometheus_rule_group_iterations_missed_total{") && !l.ends_with(" 0"))
+        .collect();
+    assert!(missed.is_empty(), "no evaluation missed across the reloads: {missed:?}");
     Ok(())
 }
 

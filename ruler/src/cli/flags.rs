@@ -47,6 +47,11 @@ pub struct RuleArgs {
     /// Rule files (globs); repeatable.
     #[arg(long = "rule-file", default_value = "rules/*.yaml")]
     pub rule_file: Vec<String>,
+    /// How often the rule files (and what the globs match) are checked for changes; a change is
+    /// loaded, as SIGHUP would, once the files have stayed the same for one more interval. 0s: only
+    /// SIGHUP and POST /-/reload.
+    #[arg(long = "rule-file.watch-interval", default_value = "5s", value_parser = duration_ms)]
+    pub rule_file_watch_interval: i64,
     /// Default evaluation interval of groups that set none.
     #[arg(long = "eval-interval", default_value = "1m", value_parser = duration_ms)]
     pub eval_interval: i64,
@@ -335,6 +340,7 @@ pub fn run_config(
             grace_period_ms: a.for_grace_period,
         },
         rule_files: r.rule_file.clone(),
+        rule_watch_interval: Duration::from_millis(r.rule_file_watch_interval as u64),
         queriers: EndpointGroup::from_flags(&q.query, None),
         query_method: q.http_method,
         query_dns_interval: Duration::from_millis(q.query_sd_dns_interval as u64),

@@ -15,8 +15,8 @@ pub enum LoadError {
     Invalid(Vec<Problem>),
 }
 
-/// Expands the `--rule-file` globs (files named twice are read once) and loads every group.
-pub fn load_groups(patterns: &[String], defaults: &Defaults) -> Result<Vec<Group>, LoadError> {
+/// The files the `--rule-file` globs match now, each once, in the order given.
+pub fn rule_paths(patterns: &[String]) -> Result<Vec<PathBuf>, LoadError> {
     let mut files = Vec::new();
     for p in patterns {
         let matches = glob::glob(p).map_err(|source| LoadError::Pattern { pattern: p.clone(), source })?;
@@ -27,6 +27,12 @@ pub fn load_groups(patterns: &[String], defaults: &Defaults) -> Result<Vec<Group
             }
         }
     }
+    Ok(files)
+}
+
+/// Expands the `--rule-file` globs (files named twice are read once) and loads every group.
+pub fn load_groups(patterns: &[String], defaults: &Defaults) -> Result<Vec<Group>, LoadError> {
+    let files = rule_paths(patterns)?;
     let mut groups = Vec::new();
     let mut problems = Vec::new();
     for f in &files {

@@ -68,6 +68,8 @@ pub struct Problem {
     pub file: PathBuf,
     /// 1-based line.
     pub line: Option<usize>,
+    /// 1-based column of the faulty value, when the problem is in one field (as promtool gives it).
+    pub column: Option<usize>,
     pub group: Option<String>,
     pub rule: Option<String>,
     pub message: String,
@@ -78,6 +80,9 @@ impl fmt::Display for Problem {
         write!(f, "{}", self.file.display())?;
         if let Some(l) = self.line {
             write!(f, ":{l}")?;
+            if let Some(c) = self.column {
+                write!(f, ":{c}")?;
+            }
         }
         write!(f, ": ")?;
         match (&self.group, &self.rule) {
@@ -95,6 +100,7 @@ pub fn load(path: &Path) -> Result<RuleFile, Vec<Problem>> {
         vec![Problem {
             file: path.into(),
             line: None,
+            column: None,
             group: None,
             rule: None,
             message: format!("read: {e}"),
@@ -109,6 +115,7 @@ pub fn parse(path: &Path, text: &str) -> Result<RuleFile, Vec<Problem>> {
         vec![Problem {
             file: path.into(),
             line: e.location().map(|l| l.line()),
+            column: None,
             group: None,
             rule: None,
             message: format!("parse: {}", strip_location(&e.to_string())),
@@ -143,6 +150,7 @@ pub fn validate(path: &Path, text: &str, file: &RuleFile) -> Vec<Problem> {
             problems.push(Problem {
                 file: path.into(),
                 line,
+                column: None,
                 group: Some(group.name.clone()),
                 rule: rule.map(|r| r.name().to_string()),
                 message,
@@ -176,61 +184,64 @@ pub fn validate(path: &Path, text: &str, file: &RuleFile) -> Vec<Problem> {
 
         for rule in &group.rules {
             let line = lines.find_rule(rule.name(), &mut rule_cursor);
-            let mut problem = |message: String| {
+            // A problem of the rule: at its first line; of one of its fields: at that value.
+            let mut problem_at = |field: Option<&str>, message: String| {
+                let at = field.zip(line).and_then(|(f, l)| lines.field(l, f));
                 problems.push(Problem {
                     file: path.into(),
-                    line,
+                    line: at.map(|(l, _)| l).or(line),
+                    column: at.map(|(_, c)| c),
                     group: Some(group.name.clone()),
                     rule: Some(rule.name().to_string()),
                     message,
                 })
             };
             match (&rule.record, &rule.alert) {
-                (Some(_), Some(_)) => problem("only one of 'record' and 'alert' may be set".into()),
-                (None, None) => problem("one of 'record' or 'alert' must be set".into()),
+                (Some(_), Some(_)) => problem_at(None, "only one of 'record' and 'alert' may be set".into()),
+                (None, None) => problem_at(None, "one of 'record' or 'alert' must be set".into()),
                 (Some(record), None) => {
                     if !is_metric_name(record) {
-                        problem(format!("invalid recording rule name {record:?}"));
+                        problem_at(None, format!("invalid recording rule name {record:?}"));
                     }
                     if !rule.annotations.is_empty() {
-                        problem("recording rules cannot have annotations".into());
+                        problem_at(None, "recording rules cannot have annotations".into());
                     }
                     if rule.for_.is_some() {
-                        problem("recording rules cannot have 'for'".into());
+                        problem_at(None, "recording rules cannot have 'for'".into());
                     }
                     if rule.keep_firing_for.is_some() {
-                        problem("recording rules cannot have 'keep_firing_for'".into());
+                        problem_at(None, "recording rules cannot have 'keep_firing_for'".into());
                     }
                 }
                 (None, Some(alert)) => {
                     if alert.is_empty() {
-                        problem("alert name must not be empty".into());
+                        problem_at(None, "alert name must not be empty".into());
                     }
                 }
             }
             for (field, value) in [("for", &rule.for_), ("keep_firing_for", &rule.keep_firing_for)] {
                 if let Some(v) = value {
                     if promapi::parse_duration(v).is_none() {
-                        problem(format!("invalid {field} {v:?}: not a duration such as 5m"));
+                        problem_at(Some(field), format!("invalid {field} {v:?}: not a duration such as 5m"));
                     }
                 }
             }
             if rule.expr.trim().is_empty() {
-                problem("field 'expr' must be set".into());
+                problem_at(None, "field 'expr' must be set".into());
             } else if let Err(e) = promql_parser::parser::parse(&rule.expr) {
-                problem(format!("could not parse expression: {}", e.trim()));
+                problem_at(Some("expr"), format!("could not parse expression: {}", e.trim()));
             }
-            check_labels(&rule.labels, "label", &mut problem);
+            check_labels(&rule.labels, "label", &mut |m| problem_at(None, m));
             for name in rule.annotations.keys() {
                 if !is_label_name(name) {
-                    problem(format!("invalid annotation name {name:?}"));
+                    problem_at(None, format!("invalid annotation name {name:?}"));
                 }
             }
             if rule.alert.is_some() {
                 for (what, map) in [("label", &rule.labels), ("annotation", &rule.annotations)] {
                     for (name, text) in map {
                         if let Err(e) = crate::template::check(text) {
-                            problem(format!("{what} {name:?}: invalid template: {e}"));
+                            problem_at(None, format!("{what} {name:?}: invalid template: {e}"));
                         }
                     }
                 }
@@ -266,15 +277,16 @@ pub fn is_metric_name(s: &str) -> bool {
 
 /// Where groups and rules start, found by scanning block-style YAML in document order.
 #[derive(Debug)]
-pub struct Lines {
+pub struct Lines<'a> {
+    text: Vec<&'a str>,
     /// `(line, name)` of each `name:` key (group names).
     groups: Vec<(usize, String)>,
     /// `(line, name)` of each `record:` or `alert:` key.
     rules: Vec<(usize, String)>,
 }
 
-impl Lines {
-    pub fn new(text: &str) -> Lines {
+impl<'a> Lines<'a> {
+    pub fn new(text: &'a str) -> Lines<'a> {
         let mut groups = Vec::new();
         let mut rules = Vec::new();
         for (i, line) in text.lines().enumerate() {
@@ -285,7 +297,39 @@ impl Lines {
                 rules.push((i + 1, unquote(v.trim())));
             }
         }
-        Lines { groups, rules }
+        Lines { text: text.lines().collect(), groups, rules }
+    }
+
+    /// `(line, column)` of the value of `field` in the rule whose `record:`/`alert:` key is on
+    /// `rule_line`: the rule's other keys sit at that key's indentation, before or after it.
+    pub fn field(&self, rule_line: usize, field: &str) -> Option<(usize, usize)> {
+        let at = |i: usize| self.text.get(i.checked_sub(1)?).copied();
+        let indent = |l: &str| l.len() - key(l).len();
+        let own = indent(at(rule_line)?);
+        // The rule item starts at the `- ` line at or above its key, and ends before the next one.
+        let is_sibling = |l: &str| key(l).is_empty() || key(l).starts_with('#') || indent(l) >= own;
+        let starts_item = |l: &str| l.trim_start().starts_with("- ") && indent(l) == own;
+        let mut first = rule_line;
+        while !starts_item(at(first)?) {
+            match at(first - 1) {
+                Some(l) if is_sibling(l) => first -= 1,
+                _ => break,
+            }
+        }
+        let mut i = first;
+        while let Some(l) = at(i) {
+            if i > first && (starts_item(l) || !is_sibling(l)) {
+                break;
+            }
+            if indent(l) == own {
+                if let Some(rest) = key(l).strip_prefix(field).and_then(|r| r.strip_prefix(':')) {
+                    let value = rest.trim_start();
+                    return Some((i, l.len() - value.len() + 1));
+                }
+            }
+            i += 1;
+        }
+        None
     }
 
     /// The line of the next group called `name` at or after `*cursor`, advancing the cursor.
@@ -302,6 +346,11 @@ fn find(items: &[(usize, String)], name: &str, cursor: &mut usize) -> Option<usi
     let i = items[*cursor..].iter().position(|(_, n)| n == name)? + *cursor;
     *cursor = i + 1;
     Some(items[i].0)
+}
+
+/// A line without its indentation and list dash: where its key starts.
+fn key(l: &str) -> &str {
+    l.trim_start().trim_start_matches("- ").trim_start()
 }
 
 fn unquote(v: &str) -> String {
@@ -373,8 +422,42 @@ groups:
         for w in want {
             assert!(got.iter().any(|g| g == w), "missing {w}\n got: {got:#?}");
         }
-        assert!(got.iter().any(|g| g.starts_with(r#"r.yaml:6: group "g", rule "bad name": could not parse expression"#)), "{got:#?}");
+        assert!(
+            got.iter()
+                .any(|g| g
+                    .starts_with(r#"r.yaml:7:15: group "g", rule "bad name": could not parse expression"#)),
+            "{got:#?}"
+        );
         assert_eq!(got.len(), want.len() + 1, "{got:#?}");
+    }
+
+    #[test]
+    fn a_field_s_problem_names_its_value_s_line_and_column() {
+        let got = problems(
+            "groups:
+  - name: g
+    rules:
+      - expr: up == 0
+        alert: ExprFirst
+        for: 5 minutes
+      -   alert: Wide
+          labels:
+            expr: not this one
+          expr: |
+            sum(
+      - record: last
+        expr: (up
+",
+        );
+        let want = [
+            r#"r.yaml:6:14: group "g", rule "ExprFirst": invalid for "5 minutes": not a duration such as 5m"#,
+            r#"r.yaml:10:17: group "g", rule "Wide": could not parse expression"#,
+            r#"r.yaml:13:15: group "g", rule "last": could not parse expression"#,
+        ];
+        assert_eq!(got.len(), want.len(), "{got:#?}");
+        for (g, w) in got.iter().zip(want) {
+            assert!(g.starts_with(w), "want {w}\n got {g}");
+        }
     }
 
     #[test]

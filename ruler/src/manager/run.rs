@@ -4,6 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use promapi::rules::{rfc3339, ReloadStatus};
 use tokio::sync::{mpsc, oneshot, Notify};
 
 use crate::client::config::EndpointGroup;
@@ -14,6 +15,7 @@ use crate::grpc;
 use crate::manager::clock::SystemClock;
 use crate::manager::housekeeping::{housekeeping, refresh, shipping};
 use crate::manager::scheduler::{Scheduler, Shared};
+use crate::manager::watch;
 use crate::manager::RunConfig;
 use crate::metrics::Metrics;
 use crate::notifier::alertmanager::{Alertmanagers, Route};
@@ -61,7 +63,8 @@ pub struct Listeners {
 }
 
 /// Runs until `shutdown` completes: every group on its own task, the HTTP API and the gRPC API.
-/// SIGHUP and `POST /-/reload` reload the rule files; if any file is bad, the running rules stay.
+/// SIGHUP, `POST /-/reload` and a change the watcher sees reload the rule files; if any file is bad,
+/// the running rules stay.
 pub async fn run(
     config: RunConfig,
     listeners: Listeners,
@@ -141,17 +144,22 @@ pub async fn run(
         storage,
         sink: Arc::default(),
         published: Arc::default(),
+        last_reload: Arc::default(),
         config: Arc::new(config),
         metrics,
         clock: Arc::new(SystemClock),
     });
     let mut scheduler = Scheduler::new(shared.clone(), Some(restore));
-    shared.metrics.reload_succeeded(shared.clock.now_ms());
+    let now = shared.clock.now_ms();
+    shared.metrics.reload_succeeded(now);
+    *shared.last_reload.write().unwrap() =
+        Some(ReloadStatus { success: true, time: rfc3339(now), error: None });
     scheduler.start(groups);
 
     let (reload_tx, mut reload_rx) = mpsc::channel::<ReloadRequest>(4);
     let app = api::router(api::ApiState {
         published: shared.published.clone(),
+        last_reload: shared.last_reload.clone(),
         metrics: shared.metrics.clone(),
         reload: reload_tx,
         sink: shared.sink.clone(),
@@ -203,6 +211,11 @@ pub async fn run(
         }
     });
 
+    let (changed_tx, mut changed) = mpsc::channel::<()>(1);
+    let watcher = (!shared.config.rule_watch_interval.is_zero()).then(|| {
+        let (patterns, every) = (shared.config.rule_files.clone(), shared.config.rule_watch_interval);
+        tokio::spawn(watch::watch(patterns, every, changed_tx))
+    });
     let mut hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?;
     tokio::pin!(shutdown);
     loop {
@@ -220,13 +233,16 @@ pub async fn run(
             _ = hangup.recv() => {
                 let _ = scheduler.reload().await;
             }
+            Some(()) = changed.recv() => {
+                let _ = scheduler.reload().await;
+            }
         }
     }
     // Ordered: stop evaluating (an evaluation in progress finishes and queues its alerts), deliver
     // what is queued, then stop the API.
     tracing::info!("shutting down: stopping evaluation");
     scheduler.stop_gracefully().await;
-    for task in resolving {
+    for task in resolving.into_iter().chain(watcher) {
         task.abort();
     }
     housekeeping.abort();

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use promapi::rules::{rfc3339, ReloadStatus};
 use tokio::sync::Mutex;
 use tokio::task::JoinHandle;
 
@@ -18,7 +19,7 @@ use crate::query::Querier;
 use crate::rules::group::Group;
 use crate::rules::restore::Restore;
 use crate::storage::Storage;
-use crate::web::api::{snapshot, Published};
+use crate::web::api::{snapshot, LastReload, Published};
 use crate::web::federate::MemorySink;
 
 /// What every group task shares: the systems it talks to, where results go, and the settings.
@@ -30,6 +31,8 @@ pub struct Shared<Q, N> {
     pub sink: Arc<MemorySink>,
     /// Each group's state as the API shows it, refreshed after every evaluation.
     pub published: Published,
+    /// How the last reload went, for `/api/v1/rules`.
+    pub last_reload: LastReload,
     pub config: Arc<RunConfig>,
     pub metrics: Arc<Metrics>,
     pub clock: Arc<dyn Clock>,
@@ -64,26 +67,37 @@ impl<Q: Querier + 'static, N: Notifier + 'static> Scheduler<Q, N> {
     }
 
     /// Loads the rule files again; on success replaces the groups, keeping the alerts of groups that
-    /// stay. On failure nothing changes, and the error is logged and returned.
+    /// stay. On failure nothing changes, and the error is logged, published and returned.
     pub async fn reload(&mut self) -> Result<(), LoadError> {
         let config = &self.shared.config;
+        let now = self.shared.clock.now_ms();
         let mut groups = match load_groups(&config.rule_files, &config.defaults) {
             Ok(g) => g,
             Err(e) => {
                 tracing::error!(error = %e, "reload failed; the previous rules keep running");
                 self.shared.metrics.reload_successful.set(0);
+                *self.shared.last_reload.write().unwrap() =
+                    Some(ReloadStatus { success: false, time: rfc3339(now), error: Some(e.to_string()) });
                 return Err(e);
             }
         };
+        // A staying group's lock is held until its old task is gone: the task is then between
+        // evaluations, and the new one goes on from the slot after the old one's last.
+        let mut held = Vec::new();
         for g in &mut groups {
             if let Some((old, _)) = self.running.get(&key(g)) {
-                g.copy_state(&*old.lock().await);
+                let old = old.clone().lock_owned().await;
+                g.copy_state(&old);
+                held.push(old);
             }
         }
         self.stop();
+        drop(held);
         self.shared.published.write().unwrap().clear();
         tracing::info!(groups = groups.len(), "rules reloaded");
-        self.shared.metrics.reload_succeeded(self.shared.clock.now_ms());
+        self.shared.metrics.reload_succeeded(now);
+        *self.shared.last_reload.write().unwrap() =
+            Some(ReloadStatus { success: true, time: rfc3339(now), error: None });
         self.start(groups);
         Ok(())
     }
@@ -114,7 +128,7 @@ async fn group_loop<Q: Querier, N: Notifier>(
     let (first, interval, labels) = {
         let g = group.lock().await;
         s.metrics.group_rules.get_or_create(&Metrics::group(&key(&g))).set(g.rules.len() as i64);
-        (g.eval_timestamp(s.clock.now_ms()) + g.interval_ms, g.interval_ms, Metrics::group(&key(&g)))
+        (first_slot(&g, s.clock.now_ms()), g.interval_ms, Metrics::group(&key(&g)))
     };
     let mut next = first;
     let mut missed: u64 = 0;
@@ -179,6 +193,19 @@ async fn group_loop<Q: Querier, N: Notifier>(
     }
 }
 
+/// The first slot a group's task evaluates: after a reload, the one after the last evaluated (even if
+/// it is due already, so a reload never skips one); otherwise the next on the grid.
+fn first_slot(g: &Group, now_ms: i64) -> i64 {
+    let next = g.eval_timestamp(now_ms) + g.interval_ms;
+    match g.last_eval_ms {
+        // Still on the grid (the interval may have changed) and not long gone.
+        Some(last) if g.eval_timestamp(last) == last && last + g.interval_ms >= next - g.interval_ms => {
+            last + g.interval_ms
+        }
+        _ => next,
+    }
+}
+
 /// A group's identity across reloads: `file;name`.
 pub fn key(g: &Group) -> String {
     format!("{};{}", g.file, g.name)
@@ -219,6 +246,7 @@ mod tests {
             },
             restore: RestoreOptions { outage_tolerance_ms: 3_600_000, grace_period_ms: 600_000 },
             rule_files: vec![],
+            rule_watch_interval: Duration::ZERO,
             queriers: vec![],
             query_method: Method::Post,
             query_dns_interval: Duration::from_secs(30),
@@ -235,6 +263,61 @@ mod tests {
             http_config: None,
             grpc: Default::default(),
         }
+    }
+
+    /// Reloads every 2.5 virtual seconds, some landing on a slot: each slot is still evaluated once,
+    /// and the alert that was firing stays firing without being sent again.
+    #[tokio::test(start_paused = true)]
+    async fn reloads_neither_skip_nor_repeat_a_slot() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("rules.yaml");
+        std::fs::write(&file, RULES).unwrap();
+        let mut config = config(dir.path());
+        config.rule_files = vec![file.display().to_string()];
+        let (storage, _) = Storage::open(dir.path(), config.storage.clone()).unwrap();
+        let querier = FakeQuerier::default();
+        querier.set("up == 0", &[(&[("__name__", "up"), ("job", "db")], 0.0)]);
+        let shared = Arc::new(Shared {
+            querier: Arc::new(querier),
+            notifier: Arc::new(FakeNotifier::default()),
+            storage: Arc::new(storage),
+            sink: Arc::default(),
+            published: Arc::default(),
+            last_reload: Arc::default(),
+            config: Arc::new(config.clone()),
+            metrics: Arc::new(Metrics::new()),
+            clock: Arc::new(TokioClock::starting_at(1_700_000_000_000)),
+        });
+        let mut scheduler = Scheduler::new(shared.clone(), None);
+        scheduler.start(load_groups(&config.rule_files, &config.defaults).unwrap());
+        for i in 0..20 {
+            tokio::time::sleep(Duration::from_millis(2_500)).await;
+            // Every other reload changes the file; all keep the group.
+            if i % 2 == 0 {
+                std::fs::write(&file, format!("{RULES}      - record: n{i}\n        expr: vector({i})\n"))
+                    .unwrap();
+            }
+            scheduler.reload().await.unwrap();
+        }
+        scheduler.stop_gracefully().await;
+
+        let slots: Vec<i64> = shared
+            .querier
+            .calls()
+            .into_iter()
+            .filter(|(e, _, _)| e == "up == 0")
+            .map(|(_, t, _)| t)
+            .collect();
+        assert!(slots.len() >= 4, "{slots:?}");
+        assert!(slots.windows(2).all(|w| w[1] - w[0] == 10_000), "one evaluation per slot: {slots:?}");
+        assert_eq!(shared.notifier.sent().len(), 1, "sent once: the reloads kept the alert");
+        let status = shared.last_reload.read().unwrap().clone().unwrap();
+        assert!(status.success && status.error.is_none(), "{status:?}");
+
+        std::fs::write(&file, "groups: [").unwrap();
+        assert!(scheduler.reload().await.is_err());
+        let status = shared.last_reload.read().unwrap().clone().unwrap();
+        assert!(!status.success && status.error.unwrap().contains("rules.yaml"));
     }
 
     /// Three evaluations in 35 virtual seconds, on the group's grid: each one queried at its slot,
@@ -255,6 +338,7 @@ mod tests {
             storage: Arc::new(storage),
             sink: Arc::default(),
             published: Arc::default(),
+            last_reload: Arc::default(),
             config: Arc::new(config),
             metrics: Arc::new(Metrics::new()),
             clock: Arc::new(TokioClock::starting_at(1_700_000_000_000)),

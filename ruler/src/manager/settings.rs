@@ -25,6 +25,8 @@ pub struct RunConfig {
     pub storage: StorageOptions,
     pub restore: RestoreOptions,
     pub rule_files: Vec<String>,
+    /// How often the rule files are checked for changes; zero: never.
+    pub rule_watch_interval: Duration,
     /// `--query` values, or `--query.config` entries.
     pub queriers: Vec<EndpointGroup>,
     pub query_method: Method,

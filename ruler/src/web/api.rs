@@ -22,6 +22,9 @@ use crate::web::federate::{MemorySink, Selector};
 /// The groups' latest state, as the API shows it, by `file;name`.
 pub type Published = Arc<RwLock<BTreeMap<String, api::RuleGroup>>>;
 
+/// How the last reload went; `None` until the first one.
+pub type LastReload = Arc<RwLock<Option<api::ReloadStatus>>>;
+
 /// A reload request, answered with its outcome.
 pub type ReloadRequest = oneshot::Sender<Result<(), String>>;
 
@@ -29,6 +32,7 @@ pub type ReloadRequest = oneshot::Sender<Result<(), String>>;
 #[derive(Clone)]
 pub struct ApiState {
     pub published: Published,
+    pub last_reload: LastReload,
     pub metrics: Arc<Metrics>,
     pub reload: mpsc::Sender<ReloadRequest>,
     pub sink: Arc<MemorySink>,
@@ -232,7 +236,8 @@ async fn rules_handler(State(s): State<ApiState>, RawQuery(query): RawQuery) -> 
         Err(e) => return api_error(StatusCode::BAD_REQUEST, ErrorType::BadData, e),
     };
     let groups = filter.apply(s.published.read().unwrap().values().cloned());
-    Json(ApiResponse::success(api::RulesData { groups })).into_response()
+    let last_reload = s.last_reload.read().unwrap().clone();
+    Json(ApiResponse::success(api::RulesData { groups, last_reload })).into_response()
 }
 
 async fn alerts_handler(
