@@ -76,6 +76,8 @@ pub struct AlertingRule {
     pub warnings: Vec<String>,
     pub evaluation_time: f64,
     pub last_evaluation: String,
+    #[serde(flatten)]
+    pub insight: Insight,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -94,6 +96,41 @@ pub struct RecordingRule {
     pub warnings: Vec<String>,
     pub evaluation_time: f64,
     pub last_evaluation: String,
+    #[serde(flatten)]
+    pub insight: Insight,
+}
+
+/// Why a rule did what it did: our ruler's additions to a rule, absent elsewhere (and ignored by
+/// Prometheus' clients).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Insight {
+    /// The last evaluations, newest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub evaluations: Vec<Evaluation>,
+    /// A shell command that sends the rule's last query as the ruler sent it, secrets left out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub query_command: Option<String>,
+    /// No series in a long run of successful evaluations.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub never_matched: bool,
+}
+
+/// One evaluation of a rule.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Evaluation {
+    /// RFC 3339.
+    pub time: String,
+    /// Seconds.
+    pub duration: f64,
+    pub series_returned: u64,
+    pub samples_written: u64,
+    pub alerts_changed: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// An alert, in `/api/v1/alerts` and inside alerting rules.

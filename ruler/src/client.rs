@@ -5,8 +5,10 @@
 //! Secrets rotate without a restart: `password_file` and `bearer_token_file` are read for every
 //! request, and the TLS files are checked for a change (modification time and size, through
 //! symlinks as Kubernetes swaps them) before every request; a change rebuilds the connection pool.
+//! A request can also be shown as the curl command that repeats it ([`curl`]).
 
 pub mod config;
+pub mod curl;
 pub(crate) mod tls;
 
 use std::sync::{Arc, Mutex};

@@ -24,6 +24,7 @@ pub struct Metrics {
     pub last_duration: Family<Labels, FloatGauge>,
     pub last_evaluation: Family<Labels, FloatGauge>,
     pub group_rules: Family<Labels, Gauge>,
+    pub group_never_matched: Family<Labels, Gauge>,
     pub alerts_sent: Family<Labels, Counter>,
     pub alert_send_errors: Family<Labels, Counter>,
     pub sender_dropped: Family<Labels, Counter>,
@@ -81,6 +82,11 @@ impl Metrics {
             m.last_evaluation.clone(),
         );
         r.register("prometheus_rule_group_rules", "Rules in the group.", m.group_rules.clone());
+        r.register(
+            "ruler_rule_group_rules_never_matched",
+            "Rules of the group whose query returned no series in their last 20 successful evaluations.",
+            m.group_never_matched.clone(),
+        );
         r.register("thanos_alert_sender_alerts_sent", "Alerts sent, by Alertmanager.", m.alerts_sent.clone());
         r.register(
             "thanos_alert_sender_errors",

@@ -44,4 +44,10 @@ pub trait Querier: Send + Sync {
         ts_ms: i64,
         partial_response: bool,
     ) -> impl Future<Output = Result<QueryOutput, QueryError>> + Send;
+
+    /// A shell command that sends the same query the way [`Querier::query`] would first try it,
+    /// with credentials as placeholders; `None` where there is no such command (fakes, backfill).
+    fn command(&self, _expr: &str, _ts_ms: i64, _partial_response: bool) -> Option<String> {
+        None
+    }
 }

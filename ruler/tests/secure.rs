@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use promapi::rules::{Rule, RulesData};
-use promapi::ApiResponse;
+use promapi::{ApiResponse, QueryData};
 use ruler::client::config::{BasicAuth, HttpConfig, TlsConfig};
 use ruler::client::Client;
 use ruler::discovery::Endpoints;
@@ -193,6 +193,36 @@ async fn the_ruler_works_through_tls_and_auth_and_follows_rotated_secrets() -> R
     // The password is rotated: the next evaluation uses it, without a restart.
     std::fs::write(&password, format!("{PASSWORD}\n"))?;
     wait_health(&ruler_url, "ok", "").await?;
+
+    // Why the rule did what it did: its evaluations, and a curl that sends its query as the ruler
+    // did (the password read from its file when run, never shown).
+    let insight = eventually("an evaluation that returned the sum", || async {
+        let rules: ApiResponse<RulesData> = get_json(&format!("{ruler_url}/api/v1/rules")).await?;
+        let recording =
+            rules.data.context("no data")?.groups.remove(0).rules.into_iter().find_map(|r| match r {
+                Rule::Recording(r) => Some(r),
+                Rule::Alerting(_) => None,
+            });
+        let insight = recording.context("no recording rule")?.insight;
+        Ok((insight.evaluations.first().is_some_and(|e| e.series_returned > 0)).then_some(insight))
+    })
+    .await?;
+    let latest = &insight.evaluations[0];
+    assert_eq!((latest.series_returned, latest.samples_written, latest.error.as_deref()), (1, 1, None));
+    assert!(
+        insight.evaluations.iter().any(|e| e.error.as_deref().is_some_and(|e| e.contains("HTTP 401"))),
+        "the evaluations before the rotation failed: {:?}",
+        insight.evaluations
+    );
+    let command = insight.query_command.context("no query command")?;
+    assert!(!command.contains(PASSWORD) && command.contains("$(cat "), "{command}");
+    let ran = std::process::Command::new("sh").args(["-c", &command]).output()?;
+    let answer: ApiResponse<QueryData> = serde_json::from_slice(&ran.stdout)
+        .with_context(|| format!("{command}\n{}", String::from_utf8_lossy(&ran.stderr)))?;
+    assert!(
+        matches!(&answer.data, Some(QueryData::Vector(v)) if v.len() == 1),
+        "{command} answered {answer:?}"
+    );
 
     // The alert reaches Alertmanager over mutual TLS; read it back the same way.
     let am_client = Client::new(

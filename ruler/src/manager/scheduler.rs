@@ -161,6 +161,8 @@ async fn group_loop<Q: Querier, N: Notifier>(
         m.iterations.get_or_create(&labels).inc();
         m.last_duration.get_or_create(&labels).set(group.eval_seconds);
         m.last_evaluation.get_or_create(&labels).set(next as f64 / 1000.0);
+        let never_matched = group.rules.iter().filter(|(_, s)| s.never_matched()).count();
+        m.group_never_matched.get_or_create(&labels).set(never_matched as i64);
         for (rule, status) in &group.rules {
             m.evaluations.get_or_create(&labels).inc();
             if let Some(err) = &status.last_error {

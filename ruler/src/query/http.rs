@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use promapi::{ApiResponse, InstantQuery, QueryData, Status, ThanosParams};
 
-use crate::client::{describe, Client};
+use crate::client::{curl, describe, Client};
 use crate::discovery::Endpoints;
 
 use super::{Querier, QueryError, QueryOutput};
@@ -94,14 +94,18 @@ enum EndpointError {
     Api(QueryError),
 }
 
+/// The query `thanos rule` sends for a rule.
+fn rule_query(expr: &str, ts_ms: i64, partial_response: bool) -> InstantQuery {
+    InstantQuery {
+        query: expr.to_string(),
+        time: Some(ts_ms as f64 / 1000.0),
+        thanos: ThanosParams { dedup: true, partial_response, ..Default::default() },
+    }
+}
+
 impl Querier for HttpQuerier {
     async fn query(&self, expr: &str, ts_ms: i64, partial_response: bool) -> Result<QueryOutput, QueryError> {
-        let q = InstantQuery {
-            query: expr.to_string(),
-            time: Some(ts_ms as f64 / 1000.0),
-            thanos: ThanosParams { dedup: true, partial_response, ..Default::default() },
-        };
-        let form = q.form_pairs();
+        let form = rule_query(expr, ts_ms, partial_response).form_pairs();
         // As thanos rule: any failure moves on to the next endpoint; the evaluation fails only when all have.
         let mut failures = Vec::new();
         let mut api_error = None;
@@ -122,5 +126,14 @@ impl Querier for HttpQuerier {
             }
         }
         Err(api_error.unwrap_or(QueryError::Unreachable(failures)))
+    }
+
+    /// Against the first endpoint: the one each evaluation tries first.
+    fn command(&self, expr: &str, ts_ms: i64, partial_response: bool) -> Option<String> {
+        let (group, base) = (0..self.endpoints.len())
+            .find_map(|g| self.endpoints.of(g).into_iter().next().map(|b| (g, b)))?;
+        let url = format!("{}/{}", base.trim_end_matches('/'), InstantQuery::PATH);
+        let form = rule_query(expr, ts_ms, partial_response).form_pairs();
+        Some(curl::command(&self.clients[group], self.method == Method::Get, &url, &form))
     }
 }

@@ -2,7 +2,7 @@
 //! interval grid its evaluations fall ([`Group::eval_timestamp`]). Scheduling lives elsewhere.
 
 use std::cell::RefCell;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::path::Path;
 use std::time::Duration;
 
@@ -48,8 +48,40 @@ pub struct RuleStatus {
     pub warnings: Vec<String>,
     /// When the rule last evaluated successfully.
     pub last_ok_ms: Option<i64>,
+    /// The last [`HISTORY`] evaluations, newest first.
+    pub history: VecDeque<Evaluation>,
+    /// Successful evaluations in a row whose query returned no series.
+    pub unmatched: u32,
+    /// A shell command that sends the rule's last query as the ruler sent it (secrets left out).
+    pub command: Option<String>,
     /// Series written by the last successful evaluation, to mark the ones that disappear stale.
     series: BTreeSet<Labels>,
+}
+
+/// Evaluations kept per rule.
+pub const HISTORY: usize = 20;
+
+impl RuleStatus {
+    /// No series in a whole history's worth of successful evaluations: a selector that matches
+    /// nothing (a typo, a renamed metric) looks like this.
+    pub fn never_matched(&self) -> bool {
+        self.unmatched as usize >= HISTORY
+    }
+}
+
+/// One evaluation of a rule, for the API's history.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Evaluation {
+    pub at_ms: i64,
+    pub seconds: f64,
+    /// Series the query returned.
+    pub series: usize,
+    /// Samples written: results, stale markers, `ALERTS` and `ALERTS_FOR_STATE`.
+    pub samples: usize,
+    /// Alerts that appeared, changed state or went away.
+    pub alerts_changed: usize,
+    pub error: Option<String>,
+    pub warnings: Vec<String>,
 }
 
 /// How evaluations notify.
@@ -203,6 +235,9 @@ impl Group {
                 .await;
             }
             let queries = RefCell::new(queries);
+            let returned = result.as_ref().map_or(0, |r| r.samples.len());
+            let (alerts_before, written_before) = (alert_states(rule), out.samples.len());
+            status.command = querier.command(rule.expr(), query_t, partial);
             let produced: Result<Vec<Sample>, RuleError> = result.map_err(RuleError::from).and_then(|res| {
                 status.warnings = res.warnings.into_iter().filter(|w| !w.starts_with("PromQL ")).collect();
                 match rule {
@@ -259,6 +294,21 @@ impl Group {
                     }
                 }
             }
+            let ok = status.health == Health::Ok;
+            if ok {
+                status.unmatched = if returned == 0 { status.unmatched.saturating_add(1) } else { 0 };
+            }
+            let alerts_changed = changes(&alerts_before, &alert_states(rule));
+            status.history.push_front(Evaluation {
+                at_ms: ts,
+                seconds: status.eval_seconds,
+                series: returned,
+                samples: out.samples.len() - written_before,
+                alerts_changed,
+                error: if ok { None } else { status.last_error.clone() },
+                warnings: if ok { status.warnings.clone() } else { Vec::new() },
+            });
+            status.history.truncate(HISTORY);
         }
         if opts.outage_tolerance_ms.is_some() {
             if let Some(a) = self.query_unavailable(ts, query_failure, resend_delay_ms) {
@@ -269,6 +319,25 @@ impl Group {
         self.eval_seconds = started.elapsed().as_secs_f64();
         out
     }
+}
+
+type AlertStates = Vec<(Labels, super::alerting::AlertState)>;
+
+/// An alerting rule's alerts and their states, sorted (the map's order), to count what an
+/// evaluation changed; nothing for a recording rule.
+fn alert_states(rule: &Rule) -> AlertStates {
+    match rule {
+        Rule::Alerting(r) => r.active.iter().map(|(l, a)| (l.clone(), a.state)).collect(),
+        Rule::Recording(_) => Vec::new(),
+    }
+}
+
+/// Alerts in `after` that are new or in another state, plus those of `before` gone from it.
+fn changes(before: &AlertStates, after: &AlertStates) -> usize {
+    let old: BTreeMap<&Labels, _> = before.iter().map(|(l, s)| (l, s)).collect();
+    let new: BTreeMap<&Labels, _> = after.iter().map(|(l, s)| (l, s)).collect();
+    new.iter().filter(|(l, s)| old.get(*l) != Some(*s)).count()
+        + old.keys().filter(|l| !new.contains_key(*l)).count()
 }
 
 /// Runs the queries `rule`'s templates make for the alerts of `res`, into `queries`: render, run
@@ -445,6 +514,48 @@ mod tests {
         assert_eq!(out.alerts[0].0.annotations["summary"], "api down, value 0");
         assert_eq!(out.alerts[0].1, "up == 0");
         assert!(g.rules.iter().all(|(_, s)| s.health == Health::Ok));
+    }
+
+    /// Each evaluation leaves an entry: what came back, what was written, which alerts changed, and
+    /// why it failed; the newest first, at most [`HISTORY`]. A rule that matches nothing for a whole
+    /// history is flagged, and one match clears the flag.
+    #[tokio::test]
+    async fn each_evaluation_is_kept_in_the_rule_s_history() {
+        let mut g = group(RULES);
+        let q = FakeQuerier::default();
+        q.set("sum by (job) (up)", &[(&[("job", "a")], 1.0), (&[("job", "b")], 1.0)]);
+        q.set("up == 0", &[(&[("__name__", "up"), ("job", "db")], 0.0)]);
+        g.eval(10_000, &q, PROMETHEUS).await;
+        let (record, alert) = (&g.rules[0].1.history[0], &g.rules[1].1.history[0]);
+        assert_eq!((record.at_ms, record.series, record.samples, record.alerts_changed), (10_000, 2, 2, 0));
+        // One alert, firing at once (no `for`): ALERTS and ALERTS_FOR_STATE.
+        assert_eq!((alert.series, alert.samples, alert.alerts_changed), (1, 2, 1));
+
+        q.set("sum by (job) (up)", &[(&[("job", "a")], 1.0)]);
+        q.set("up == 0", &[]);
+        g.eval(20_000, &q, PROMETHEUS).await;
+        let (record, alert) = (&g.rules[0].1.history[0], &g.rules[1].1.history[0]);
+        assert_eq!((record.series, record.samples), (1, 2), "one result and one stale marker");
+        assert_eq!((alert.series, alert.alerts_changed), (0, 1), "resolved");
+        assert_eq!(g.rules[0].1.history.len(), 2);
+
+        q.fail("sum by (job) (up)", QueryError::Unreachable(vec!["q:9090: connection refused".into()]));
+        g.eval(30_000, &q, PROMETHEUS).await;
+        let failed = &g.rules[0].1.history[0];
+        assert!(failed.error.as_deref().is_some_and(|e| e.contains("connection refused")), "{failed:?}");
+        assert_eq!((failed.series, failed.samples), (0, 0));
+
+        for k in 0..HISTORY as i64 {
+            g.eval(40_000 + k * 10_000, &q, PROMETHEUS).await;
+        }
+        let (record, alert) = (&g.rules[0].1, &g.rules[1].1);
+        assert_eq!(record.history.len(), HISTORY);
+        assert!(record.history[0].at_ms > record.history[1].at_ms, "newest first");
+        assert!(!record.never_matched(), "failures are not evidence of matching nothing");
+        assert!(alert.never_matched(), "{} empty answers in a row", alert.unmatched);
+        q.set("up == 0", &[(&[("__name__", "up"), ("job", "db")], 0.0)]);
+        g.eval(1_000_000, &q, PROMETHEUS).await;
+        assert!(!g.rules[1].1.never_matched());
     }
 
     #[tokio::test]

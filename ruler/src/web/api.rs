@@ -16,7 +16,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::metrics::Metrics;
 use crate::rules::alerting::AlertState;
-use crate::rules::group::{Group, Rule};
+use crate::rules::group::{Group, Rule, RuleStatus};
 use crate::web::federate::{MemorySink, Selector};
 
 /// The groups' latest state, as the API shows it, by `file;name`.
@@ -100,6 +100,7 @@ pub fn snapshot(g: &Group) -> api::RuleGroup {
                 warnings: status.warnings.clone(),
                 evaluation_time: status.eval_seconds,
                 last_evaluation: eval_time(status.last_eval_ms),
+                insight: insight(status),
             }),
             Rule::Alerting(r) => {
                 let alerts: Vec<api::Alert> =
@@ -125,6 +126,7 @@ pub fn snapshot(g: &Group) -> api::RuleGroup {
                     warnings: status.warnings.clone(),
                     evaluation_time: status.eval_seconds,
                     last_evaluation: eval_time(status.last_eval_ms),
+                    insight: insight(status),
                 })
             }
         })
@@ -138,6 +140,26 @@ pub fn snapshot(g: &Group) -> api::RuleGroup {
         last_evaluation: eval_time(g.last_eval_ms),
         evaluation_time: g.eval_seconds,
         partial_response_strategy: Some(if g.partial_response { "WARN" } else { "ABORT" }.into()),
+    }
+}
+
+fn insight(status: &RuleStatus) -> api::Insight {
+    api::Insight {
+        evaluations: status
+            .history
+            .iter()
+            .map(|e| api::Evaluation {
+                time: rfc3339(e.at_ms),
+                duration: e.seconds,
+                series_returned: e.series as u64,
+                samples_written: e.samples as u64,
+                alerts_changed: e.alerts_changed as u64,
+                error: e.error.clone(),
+                warnings: e.warnings.clone(),
+            })
+            .collect(),
+        query_command: status.command.clone(),
+        never_matched: status.never_matched(),
     }
 }
 
