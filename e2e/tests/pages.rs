@@ -221,6 +221,7 @@ async fn the_ruler_serves_the_console_for_its_own_rules_and_alerts() -> Result<(
         format!("--grpc-address=127.0.0.1:{}", testkit::process::free_port()?),
         format!("--data-dir={}", dir.path().join("data").display()),
         format!("--web.console-dir={}", crate::support::dist_dir()?.display()),
+        "--rule-file.watch-interval=200ms".into(),
     ];
     let ruler = crate::support::ruler_binary()?;
     let _child = testkit::process::ChildGuard::spawn(
@@ -243,6 +244,30 @@ async fn the_ruler_serves_the_console_for_its_own_rules_and_alerts() -> Result<(
     .await?;
     let rules = RulesPage::open(&b, &url).await?;
     rules.wait_group("e2e-pages").await?;
+    rules.wait_rules(3).await?;
+    // What the ruler adds: each rule's evaluations and the command that repeats its query.
+    let rows = rules.open_history(1).await?;
+    // Newest first: when, how long, series, samples (ALERTS, ALERTS_FOR_STATE), alerts changed; the
+    // first evaluation made the alert.
+    assert!(rows.iter().all(|r| r.contains(" UTC (")), "{rows:?}");
+    assert!(rows.last().is_some_and(|r| r.ends_with(" 1 2 1")), "{rows:?}");
+    let command = rules.open_command().await?;
+    assert!(command.starts_with("curl -sS ") && command.contains("query=vector(1) > 0"), "{command}");
+    assert_eq!(rules.never_matched().await?, 0, "too few evaluations to say");
+
+    // A broken edit is not loaded, and the page says so.
+    std::fs::write(
+        dir.path().join("rules.yaml"),
+        format!("{RULES}      - record: broken\n        expr: sum(\n"),
+    )?;
+    let failed = b
+        .wait_for("the failed reload on the Rules page", || async {
+            let rules = RulesPage::open(&b, &url).await?;
+            rules.wait_rules(3).await?;
+            rules.reload_failure().await
+        })
+        .await?;
+    assert!(failed.contains("rules.yaml:18:15: group \"e2e-pages\", rule \"broken\""), "{failed}");
     rules.wait_rules(3).await?;
     // API paths the ruler lacks stay API errors, not the console's page.
     let missing = reqwest::get(format!("{url}/api/v1/nothing")).await?;

@@ -14,6 +14,7 @@ use serde::Serialize;
 
 use crate::relabel::Relabel;
 use crate::rules::alerting::Alert;
+use crate::template::query_link;
 
 /// One alert as Alertmanager's API v2 takes it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -34,8 +35,11 @@ pub trait Notifier: Send + Sync {
     fn send(&self, alerts: &[PostableAlert], retry_until: Instant);
 }
 
+/// `--alert.query-template`'s default: the Thanos UI's table view of the expression.
+pub const DEFAULT_QUERY_TEMPLATE: &str = "/graph?g0.expr={{.Expr}}&g0.tab=1";
+
 /// How alerts are turned into what Alertmanager receives.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct NotifyOptions {
     /// `--alert.label-drop`: removed before sending, so HA replicas send identical alerts.
     pub label_drop: Vec<String>,
@@ -43,8 +47,22 @@ pub struct NotifyOptions {
     pub external_labels: Labels,
     /// `--alert.query-url`: where `generatorURL` links point.
     pub query_url: String,
+    /// `--alert.query-template`: the rest of the link, a Go template of the escaped `.Expr`.
+    pub query_template: String,
     /// `--alert.relabel-config(-file)`: applied last; it may drop an alert.
     pub relabel: Relabel,
+}
+
+impl Default for NotifyOptions {
+    fn default() -> Self {
+        NotifyOptions {
+            label_drop: Vec::new(),
+            external_labels: Labels::new(),
+            query_url: String::new(),
+            query_template: DEFAULT_QUERY_TEMPLATE.into(),
+            relabel: Relabel::default(),
+        }
+    }
 }
 
 impl NotifyOptions {
@@ -60,13 +78,17 @@ impl NotifyOptions {
         let labels = self.relabel.apply(labels)?;
         let starts = alert.fired_at.unwrap_or(alert.active_at);
         let ends = alert.resolved_at.unwrap_or(alert.valid_until);
-        let expr: String = form_encode(expr);
+        // As Thanos: a template that fails (it was checked at start) leaves the link's base.
+        let link = query_link(&self.query_template, &form_encode(expr)).unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "--alert.query-template failed for an expression");
+            String::new()
+        });
         Some(PostableAlert {
             labels,
             annotations: alert.annotations.clone(),
             starts_at: rfc3339(starts),
             ends_at: rfc3339(ends),
-            generator_url: format!("{}/graph?g0.expr={expr}&g0.tab=1", self.query_url.trim_end_matches('/')),
+            generator_url: format!("{}{link}", self.query_url.trim_end_matches('/')),
         })
     }
 }
@@ -118,7 +140,7 @@ mod tests {
             ]
             .into(),
             query_url: "http://thanos:9090/".into(),
-            relabel: Relabel::default(),
+            ..Default::default()
         };
         let p = opts.postable(&alert, "up{job=\"x\"} == 0").unwrap();
         assert_eq!(p.labels.keys().collect::<Vec<_>>(), vec!["alertname", "cluster"]);
@@ -129,6 +151,24 @@ mod tests {
             p.generator_url,
             "http://thanos:9090/graph?g0.expr=up%7Bjob%3D%22x%22%7D+%3D%3D+0&g0.tab=1"
         );
+    }
+
+    /// `--alert.query-template`: `.Expr` is the query-escaped expression, as Thanos passes it.
+    #[test]
+    fn the_query_template_builds_the_link() {
+        let alert = firing([("alertname".to_string(), "Down".to_string())].into());
+        let opts = NotifyOptions {
+            query_url: "https://grafana.example".into(),
+            query_template: r#"/explore?left={"queries":[{"expr":"{{.Expr}}"}]}&orgId=1"#.into(),
+            ..Default::default()
+        };
+        let p = opts.postable(&alert, "rate(x[5m]) > 0").unwrap();
+        assert_eq!(
+            p.generator_url,
+            r#"https://grafana.example/explore?left={"queries":[{"expr":"rate%28x%5B5m%5D%29+%3E+0"}]}&orgId=1"#
+        );
+        let broken = NotifyOptions { query_template: "{{.Expr | nosuchfunc}}".into(), ..opts };
+        assert_eq!(broken.postable(&alert, "x").unwrap().generator_url, "https://grafana.example");
     }
 
     #[test]

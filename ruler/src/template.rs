@@ -91,6 +91,16 @@ pub fn check(text: &str) -> Result<(), TemplateError> {
     t.parse(format!("{PREAMBLE}{text}")).map_err(|e| TemplateError::Parse(e.to_string()))
 }
 
+/// `--alert.query-template` (Thanos): the link after `--alert.query-url` in an alert's
+/// `generatorURL`, a plain Go template whose `.Expr` is the query-escaped expression.
+pub fn query_link(text: &str, escaped_expr: &str) -> Result<String, TemplateError> {
+    actions_closed(text)?;
+    let mut t = Template::default();
+    t.parse(text).map_err(|e| TemplateError::Parse(e.to_string()))?;
+    let root = HashMap::from([("Expr".to_string(), Value::from(escaped_expr.to_string()))]);
+    t.render(&Context::from(Value::Object(root))).map_err(|e| TemplateError::Render(e.to_string()))
+}
+
 fn template() -> Template {
     let mut t = Template::default();
     t.add_funcs(FUNCS);

@@ -322,13 +322,15 @@ async fn alert_relabelling_reaches_alertmanager_and_can_drop_alerts() -> Result<
     let prom = prometheus_scraping_exporter().await?;
     let am = Alertmanager::start().await?;
     let flag = format!("--alert.relabel-config-file={}", relabel.display());
-    let r = start_ruler(dir.path(), "a", &prom.url, &am.url, &[&flag])?;
+    let template = "--alert.query-template=/explore?orgId=1&expr={{.Expr}}";
+    let r = start_ruler(dir.path(), "a", &prom.url, &am.url, &[&flag, template])?;
     wait_ready(&format!("{}/-/ready", r.url), Duration::from_secs(20)).await?;
     let alert = eventually("ValueHigh in Alertmanager", || async {
         Ok(named(&am_alerts(&am.url).await?, "ValueHigh").cloned())
     })
     .await?;
     assert_eq!(alert["labels"]["team"], "oncall-page", "{alert:#}");
+    assert_eq!(alert["generatorURL"], "http://thanos.example:9090/explore?orgId=1&expr=e2e_value+%3E+10");
     assert!(alert["labels"].get("id").is_none(), "labeldrop: {alert:#}");
     // Chatter fires in the same group and goes out in the same batches: two more rounds, still absent.
     tokio::time::sleep(Duration::from_secs(3)).await;
@@ -354,5 +356,12 @@ async fn alert_relabelling_reaches_alertmanager_and_can_drop_alerts() -> Result<
         stderr.contains("--alert.relabel-config-file") && stderr.contains("non-zero modulus"),
         "{stderr}"
     );
+    // So does a link template that cannot be rendered.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ruler"))
+        .args(["run", "--query=http://127.0.0.1:1", "--alert.query-template=/graph?g0.expr={{.Expr"])
+        .output()?;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("--alert.query-template: unclosed action"), "{stderr}");
     Ok(())
 }

@@ -17,10 +17,38 @@ use crate::time::{format_duration, format_time, parse_time};
 
 /// `data` of `/api/v1/rules`.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(default)]
+#[serde(default, rename_all = "camelCase")]
 pub struct Rules {
     #[serde(deserialize_with = "or_default")]
     pub groups: Vec<Group>,
+    /// Our ruler's: how the last reload of the rule files went.
+    pub last_reload: Option<Reload>,
+}
+
+/// A reload of the rule files (our ruler's `lastReload`).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct Reload {
+    pub success: bool,
+    /// RFC 3339.
+    pub time: String,
+    pub error: Option<String>,
+}
+
+/// One evaluation of a rule (our ruler's `evaluations`).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Evaluation {
+    /// RFC 3339.
+    pub time: String,
+    /// Seconds.
+    pub duration: f64,
+    pub series_returned: u64,
+    pub samples_written: u64,
+    pub alerts_changed: u64,
+    pub error: Option<String>,
+    #[serde(deserialize_with = "or_default")]
+    pub warnings: Vec<String>,
 }
 
 /// A rule group, as every server sends it (`partialResponseStrategy` from Thanos only).
@@ -69,6 +97,13 @@ pub struct Rule {
     pub annotations: Labels,
     #[serde(deserialize_with = "or_default")]
     pub alerts: Vec<Alert>,
+    /// Our ruler's: the last evaluations, newest first.
+    #[serde(deserialize_with = "or_default")]
+    pub evaluations: Vec<Evaluation>,
+    /// Our ruler's: a curl that sends the rule's query as the ruler sent it.
+    pub query_command: Option<String>,
+    /// Our ruler's: no series in a long run of evaluations.
+    pub never_matched: bool,
 }
 
 impl Rule {
@@ -388,6 +423,27 @@ pub fn active_since(now_ms: i64, active_at: Option<&str>) -> String {
     }
 }
 
+/// Why the rules shown may be old: the last reload failed (when, and the error), if it did.
+pub fn reload_failure(now_ms: i64, rules: &Rules) -> Option<String> {
+    let r = rules.last_reload.as_ref().filter(|r| !r.success)?;
+    let when = last_evaluation(now_ms, &r.time);
+    let why = r.error.as_deref().unwrap_or("no reason given");
+    Some(format!(
+        "The last reload of the rule files ({when}) failed, so these are the rules loaded before it. {why}"
+    ))
+}
+
+/// An evaluation's row: when, how long, series returned, samples written, alerts changed.
+pub fn evaluation_cells(now_ms: i64, e: &Evaluation) -> [String; 5] {
+    [
+        active_since(now_ms, Some(&e.time)),
+        seconds_short(e.duration),
+        e.series_returned.to_string(),
+        e.samples_written.to_string(),
+        e.alerts_changed.to_string(),
+    ]
+}
+
 /// An evaluation time in seconds, short: `336.838µs`, `1.144ms`, `2.064s`.
 pub fn seconds_short(secs: f64) -> String {
     if !secs.is_finite() || secs < 0.0 {
@@ -423,6 +479,67 @@ mod tests {
 
     fn captured() -> Rules {
         decode_rules(PROMETHEUS).unwrap().data.unwrap()
+    }
+
+    /// Our ruler's additions, as `promapi` (the ruler's side) writes them, read by this page's types.
+    #[test]
+    fn reads_our_ruler_s_history_command_and_reload() {
+        use promapi::rules as ruler;
+        let evaluation = ruler::Evaluation {
+            time: "2026-11-23T01:04:02.5Z".into(),
+            duration: 0.0012,
+            series_returned: 3,
+            samples_written: 4,
+            alerts_changed: 1,
+            error: None,
+            warnings: vec!["store b: timeout".into()],
+        };
+        let rule = ruler::Rule::Recording(ruler::RecordingRule {
+            name: "job:up:sum".into(),
+            query: "sum by (job) (up)".into(),
+            labels: Labels::new(),
+            health: "ok".into(),
+            last_error: None,
+            warnings: vec![],
+            evaluation_time: 0.0012,
+            last_evaluation: "2026-11-23T01:04:02.5Z".into(),
+            insight: ruler::Insight {
+                evaluations: vec![evaluation],
+                query_command: Some("curl -sS 'http://q/api/v1/query'".into()),
+                never_matched: true,
+            },
+        });
+        let data = ruler::RulesData {
+            groups: vec![ruler::RuleGroup {
+                name: "g".into(),
+                file: "f.yaml".into(),
+                rules: vec![rule],
+                interval: 10.0,
+                limit: 0,
+                last_evaluation: "2026-11-23T01:04:02.5Z".into(),
+                evaluation_time: 0.0012,
+                partial_response_strategy: Some("ABORT".into()),
+            }],
+            last_reload: Some(ruler::ReloadStatus {
+                success: false,
+                time: "2026-11-23T01:03:52.5Z".into(),
+                error: Some("rules.yaml:5:15: could not parse expression".into()),
+            }),
+        };
+        let body = serde_json::to_string(&promapi::ApiResponse::success(data)).unwrap();
+        let got = decode_rules(&body).unwrap().data.unwrap();
+        let r = &got.groups[0].rules[0];
+        assert!(r.never_matched);
+        assert_eq!(r.query_command.as_deref(), Some("curl -sS 'http://q/api/v1/query'"));
+        assert_eq!(
+            evaluation_cells(NOW, &r.evaluations[0]),
+            ["2026-11-23 01:04:02 UTC (10s ago)", "1.2ms", "3", "4", "1"].map(String::from)
+        );
+        assert_eq!(r.evaluations[0].warnings, vec!["store b: timeout"]);
+        let failure = reload_failure(NOW, &got).unwrap();
+        assert!(failure.starts_with("The last reload of the rule files (20s ago) failed"), "{failure}");
+        assert!(failure.ends_with("rules.yaml:5:15: could not parse expression"), "{failure}");
+        assert_eq!(reload_failure(NOW, &captured()), None, "Prometheus says nothing of reloads");
     }
 
     #[test]

@@ -87,6 +87,10 @@ pub struct AlertArgs {
     /// Base URL of the query UI for alerts' generatorURL (Thanos UI link format).
     #[arg(long = "alert.query-url", default_value = "")]
     pub query_url: String,
+    /// The rest of each alert's generatorURL, after --alert.query-url: a Go template in which
+    /// {{.Expr}} is the rule's expression, query-escaped.
+    #[arg(long = "alert.query-template", default_value = crate::notifier::DEFAULT_QUERY_TEMPLATE)]
+    pub query_template: String,
     /// Label removed from alerts before sending (e.g. the replica label of an HA pair); repeatable.
     /// Quotes around the name (`--alert.label-drop="rule_replica"`, as Kubernetes passes it) are
     /// taken off, with a warning.
@@ -362,6 +366,7 @@ pub fn run_config(
             label_drop: a.label_drop.clone(),
             external_labels,
             query_url: a.query_url.clone(),
+            query_template: a.query_template.clone(),
             relabel: Default::default(),
         },
         eval: EvalOptions {

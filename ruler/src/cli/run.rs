@@ -57,6 +57,11 @@ pub fn command(args: RunArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // Checked as Thanos does, on a stand-in expression.
+    if let Err(e) = crate::template::query_link(&alert.query_template, "test_expr") {
+        eprintln!("ruler run: --alert.query-template: {e}");
+        return ExitCode::from(2);
+    }
     let relabel = match alert_relabel(&alert) {
         Ok(r) => r,
         Err(e) => {

@@ -9,7 +9,8 @@ use super::rule_parts::{
 };
 use crate::config::Config;
 use crate::pages::rules::{
-    filter_rules, health_summary, last_evaluation, seconds_duration, seconds_short, Group, Rule, TextFilter,
+    evaluation_cells, filter_rules, health_summary, last_evaluation, reload_failure, seconds_duration,
+    seconds_short, Evaluation, Group, Rule, TextFilter,
 };
 use crate::ui::api;
 use crate::ui::markup::{el, El};
@@ -32,7 +33,9 @@ pub fn RulesPage(config: Config) -> impl IntoView {
             };
             return vec![el("div").class("empty").testid("empty").text(why)];
         }
-        groups.iter().map(|g| group(g, now)).collect()
+        let failed =
+            reload_failure(now, data).map(|f| el("div").class("alert error").testid("reload-failed").text(f));
+        failed.into_iter().chain(groups.iter().map(|g| group(g, now))).collect()
     };
 
     view! {
@@ -78,6 +81,41 @@ fn group(g: &Group, now: i64) -> El {
         )
 }
 
+/// Our ruler's evaluation history and the command that repeats the rule's query, folded away.
+fn history(r: &Rule, now: i64) -> Option<El> {
+    if r.evaluations.is_empty() && r.query_command.is_none() {
+        return None;
+    }
+    let head = ["Evaluated", "Took", "Series", "Samples", "Alerts changed"];
+    let row = |e: &Evaluation| {
+        let cells = evaluation_cells(now, e).map(|c| el("td").class("nowrap").text(c));
+        let problems = el("td")
+            .maybe(error_line(e.error.as_deref()))
+            .maybe((!e.warnings.is_empty()).then(|| warning_list(&e.warnings, "evaluation-warning")));
+        el("tr").testid("evaluation").children(cells).child(problems)
+    };
+    let table = (!r.evaluations.is_empty()).then(|| {
+        el("table")
+            .class("evaluations")
+            .child(el("thead").child(el("tr").children(head.map(|h| el("th").text(h))).child(el("th"))))
+            .child(el("tbody").children(r.evaluations.iter().map(row)))
+    });
+    let command = r.query_command.as_ref().map(|c| {
+        el("div")
+            .child(key("the query as the ruler sent it: "))
+            .child(el("pre").class("command").testid("rule-command").text(c.clone()))
+    });
+    let summary = format!("Last {} evaluations", r.evaluations.len());
+    Some(
+        el("details")
+            .class("history")
+            .testid("rule-history")
+            .child(el("summary").text(summary))
+            .maybe(table)
+            .maybe(command),
+    )
+}
+
 fn rule(r: &Rule, now: i64) -> El {
     let kind = if r.is_alerting() { "alert" } else { "record" };
     let name = el("div").child(key(if r.is_alerting() { "alert: " } else { "record: " }));
@@ -89,12 +127,16 @@ fn rule(r: &Rule, now: i64) -> El {
         .maybe(labels_line(&r.labels))
         .maybe((!r.annotations.is_empty()).then(|| annotation_list(&r.annotations, "rule-annotations")))
         .maybe(error_line(r.last_error.as_deref()))
-        .maybe((!r.warnings.is_empty()).then(|| warning_list(&r.warnings, "rule-warning")));
+        .maybe((!r.warnings.is_empty()).then(|| warning_list(&r.warnings, "rule-warning")))
+        .maybe(history(r, now));
+    let health = el("td")
+        .child(badge(format!("health-{}", r.health), &r.health, "rule-health"))
+        .maybe(r.never_matched.then(|| badge("never-matched".into(), "never matched", "rule-never-matched")));
     el("tr")
         .class(format!("rule {kind}"))
         .testid("rule")
         .child(definition)
-        .child(el("td").child(badge(format!("health-{}", r.health), &r.health, "rule-health")))
+        .child(health)
         .child(el("td").class("nowrap").text(last_evaluation(now, &r.last_evaluation)))
         .child(el("td").class("nowrap").text(seconds_short(r.evaluation_time)))
 }

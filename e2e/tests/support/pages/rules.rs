@@ -1,4 +1,5 @@
-//! The Rules page (`/rules`): rule groups, their rules, health and query links.
+//! The Rules page (`/rules`): rule groups, their rules, health and query links, and what our ruler
+//! adds (evaluation history, the query as a command, a failed reload).
 
 use anyhow::Result;
 
@@ -82,6 +83,38 @@ impl<'a> RulesPage<'a> {
     /// Follows the `i`th rule's query link.
     pub async fn open_query(&self, i: usize) -> Result<()> {
         super::click_nth(self.b, "[data-testid=rule-expr]", i).await
+    }
+
+    /// Opens the `i`th rule's evaluation history (our ruler's); waits for its rows and returns them
+    /// as text, newest first.
+    pub async fn open_history(&self, i: usize) -> Result<Vec<String>> {
+        super::click_nth(self.b, "[data-testid=rule-history] summary", i).await?;
+        self.b
+            .wait_for("evaluation rows", || async {
+                let shown = self.b.texts("[data-testid=rule-history][open] [data-testid=evaluation]").await?;
+                Ok((!shown.is_empty()).then_some(shown))
+            })
+            .await
+    }
+
+    /// The command that repeats the query of the rule whose history is open.
+    pub async fn open_command(&self) -> Result<String> {
+        self.b
+            .find("[data-testid=rule-history][open] [data-testid=rule-command]")
+            .await?
+            .text()
+            .await
+            .map_err(Into::into)
+    }
+
+    /// The rules flagged as never matching anything.
+    pub async fn never_matched(&self) -> Result<usize> {
+        Ok(self.b.texts("[data-testid=rule-never-matched]").await?.len())
+    }
+
+    /// What the page says of a failed reload, if it says anything.
+    pub async fn reload_failure(&self) -> Result<Option<String>> {
+        Ok(self.b.texts("[data-testid=reload-failed]").await?.into_iter().next())
     }
 
     /// Waits until the page's error contains `needle`; returns it.
