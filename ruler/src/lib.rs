@@ -34,6 +34,8 @@
 //! - [`grpc`]: the gRPC API Thanos Queriers use: discovery (Info), fresh results from the head and
 //!   blocks (StoreAPI `Series`, `LabelNames`, `LabelValues`) and rules (Rules API).
 //! - [`web`]: the HTTP API (`/api/v1/rules`, `/api/v1/alerts`, reload, the console) and `/federate`.
+//! - [`server_tls`]: TLS on both ports: certificates followed as they rotate, handshakes off the
+//!   accepting task.
 //! - [`stamp`]: whether files changed (secrets, web configuration), by a `stat` each.
 //! - [`metrics`]: `/metrics` (evaluations, failures, missed iterations, sends, reloads).
 
@@ -50,6 +52,7 @@ pub mod objstore;
 pub mod query;
 pub mod relabel;
 pub mod rules;
+pub mod server_tls;
 pub mod shipper;
 pub mod stamp;
 pub mod storage;

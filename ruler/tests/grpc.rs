@@ -595,9 +595,15 @@ async fn grpc_over_tls_with_client_certificates() -> Result<()> {
     let with_cert = ClientTlsConfig::new()
         .ca_certificate(ca.clone())
         .identity(Identity::from_pem(pem(&certs.client_cert)?, pem(&certs.client_key)?));
+    // The server's files as a Secret mounts them: replaced in place when they are renewed.
+    let mounted = dir.path().join("mounted");
+    std::fs::create_dir(&mounted)?;
+    let (cert, key) = (mounted.join("tls.crt"), mounted.join("tls.key"));
+    std::fs::copy(&certs.server_cert, &cert)?;
+    std::fs::copy(&certs.server_key, &key)?;
     let flags = [
-        format!("--grpc-server-tls-cert={}", certs.server_cert.display()),
-        format!("--grpc-server-tls-key={}", certs.server_key.display()),
+        format!("--grpc-server-tls-cert={}", cert.display()),
+        format!("--grpc-server-tls-key={}", key.display()),
         format!("--grpc-server-tls-client-ca={}", certs.ca.display()),
     ];
     let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
@@ -628,6 +634,32 @@ async fn grpc_over_tls_with_client_certificates() -> Result<()> {
         }
     };
     assert!(refused, "a plain-text client was served");
+
+    // Renewed by another CA: new connections get the new certificate, without a restart.
+    let renewed = testkit::certs::Certs::make(&dir.path().join("renewed"))?;
+    std::fs::copy(&renewed.server_cert, &cert)?;
+    std::fs::copy(&renewed.server_key, &key)?;
+    let client = |ca: &std::path::Path| -> Result<ClientTlsConfig> {
+        Ok(ClientTlsConfig::new()
+            .ca_certificate(Certificate::from_pem(pem(ca)?))
+            .identity(Identity::from_pem(pem(&certs.client_cert)?, pem(&certs.client_key)?)))
+    };
+    let answers = |tls: ClientTlsConfig| async move {
+        let channel =
+            Channel::from_shared(format!("https://localhost:{port}"))?.tls_config(tls)?.connect().await;
+        match channel {
+            Err(_) => Ok::<bool, anyhow::Error>(false),
+            Ok(ch) => Ok(InfoClient::new(ch)
+                .info(ruler::grpc::proto::thanos::info::InfoRequest::default())
+                .await
+                .is_ok()),
+        }
+    };
+    assert!(answers(client(&renewed.ca)?).await?, "the renewed certificate is served");
+    assert!(!answers(client(&certs.ca)?).await?, "the old one is not");
+    // A half-written renewal (a key that does not match) keeps the last good pair.
+    std::fs::copy(&certs.server_key, &key)?;
+    assert!(answers(client(&renewed.ca)?).await?, "the last good certificate stays");
 
     // A key file that is not there stops the ruler at start, naming the flag.
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_ruler"))

@@ -22,10 +22,10 @@ use crate::notifier::alertmanager::{Alertmanagers, Route};
 use crate::objstore::BucketError;
 use crate::query::http::HttpQuerier;
 use crate::rules::restore::Restore;
+use crate::server_tls::listener::TlsListener;
 use crate::shipper::Shipper;
 use crate::storage::Storage;
 use crate::web::api::{self, ReloadRequest};
-use crate::web::tls_listener::TlsListener;
 use crate::web::web_config::{self, WebConfigError, WebConfigFile};
 
 /// Why `ruler run` could not start, or stopped with a failure.
@@ -193,7 +193,11 @@ pub async fn run(
         Some(file) => {
             let app = app.layer(axum::middleware::from_fn_with_state(file.clone(), web_config::guard));
             match file.current().tls {
-                Some(_) => (app, HttpListener::Tls(TlsListener::new(listener, file.clone())?)),
+                Some(_) => {
+                    let file = file.clone();
+                    let current = Arc::new(move || file.current().tls.clone());
+                    (app, HttpListener::Tls(TlsListener::new(listener, current)?))
+                }
                 None => (app, HttpListener::Plain(listener)),
             }
         }

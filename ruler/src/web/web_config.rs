@@ -16,11 +16,9 @@ use axum::http::{header, HeaderName, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
-use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use serde::Deserialize;
 
-use crate::client::tls::read_certificates;
+use crate::server_tls::{self, ServerFiles};
 use crate::stamp::Stamp;
 
 /// Why the web configuration cannot be used.
@@ -238,7 +236,6 @@ fn server_config(path: &Path, t: &TlsServerConfig, http2: bool) -> Result<rustls
     if t.key_file.is_empty() {
         return Err("tls_server_config: missing key_file".into());
     }
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
     let versions: &[&rustls::SupportedProtocolVersion] =
         match (t.min_version.as_str(), t.max_version.as_str()) {
             ("TLS13", _) => &[&rustls::version::TLS13],
@@ -248,10 +245,7 @@ fn server_config(path: &Path, t: &TlsServerConfig, http2: bool) -> Result<rustls
                 return Err(format!("tls_server_config: versions {min:?}..{max:?} are not TLS10..TLS13"))
             }
         };
-    let builder = rustls::ServerConfig::builder_with_provider(provider.clone())
-        .with_protocol_versions(versions)
-        .map_err(|e| e.to_string())?;
-    let verify = match t.client_auth_type.as_str() {
+    let required = match t.client_auth_type.as_str() {
         "" | "NoClientCert" => None,
         "VerifyClientCertIfGiven" => Some(false),
         "RequireAndVerifyClientCert" => Some(true),
@@ -262,41 +256,28 @@ fn server_config(path: &Path, t: &TlsServerConfig, http2: bool) -> Result<rustls
             ))
         }
     };
-    let builder = match verify {
+    let client_ca = resolve(path, &t.client_ca_file);
+    let client_ca = match required {
         None if !t.client_ca_file.is_empty() => {
             return Err("tls_server_config: client_ca_file is set but client_auth_type does not verify".into())
         }
-        None => builder.with_no_client_auth(),
-        Some(required) => {
-            if t.client_ca_file.is_empty() {
-                return Err(format!(
-                    "tls_server_config: client_auth_type {} needs client_ca_file",
-                    t.client_auth_type
-                ));
-            }
-            let mut roots = rustls::RootCertStore::empty();
-            for cert in certificates(&resolve(path, &t.client_ca_file))? {
-                roots.add(cert).map_err(|e| format!("client_ca_file {}: {e}", t.client_ca_file))?;
-            }
-            let verifier =
-                rustls::server::WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider);
-            let verifier = if required { verifier } else { verifier.allow_unauthenticated() };
-            builder.with_client_cert_verifier(verifier.build().map_err(|e| e.to_string())?)
+        None => None,
+        Some(_) if t.client_ca_file.is_empty() => {
+            return Err(format!(
+                "tls_server_config: client_auth_type {} needs client_ca_file",
+                t.client_auth_type
+            ))
         }
+        Some(required) => Some((client_ca.as_path(), required)),
     };
-    let chain = certificates(&resolve(path, &t.cert_file))?;
-    let key_path = resolve(path, &t.key_file);
-    let key = PrivateKeyDer::from_pem_file(&key_path)
-        .map_err(|e| format!("key_file {}: {e}", key_path.display()))?;
-    let mut config =
-        builder.with_single_cert(chain, key).map_err(|e| format!("cert_file {}: {e}", t.cert_file))?;
-    config.alpn_protocols =
-        if http2 { vec![b"h2".to_vec(), b"http/1.1".to_vec()] } else { vec![b"http/1.1".to_vec()] };
-    Ok(config)
-}
-
-fn certificates(path: &Path) -> Result<Vec<CertificateDer<'static>>, String> {
-    read_certificates(path).map_err(|e| format!("{}: {e}", path.display()))
+    let alpn: &[&[u8]] = if http2 { &[b"h2", b"http/1.1"] } else { &[b"http/1.1"] };
+    server_tls::server_config(&ServerFiles {
+        cert: &resolve(path, &t.cert_file),
+        key: &resolve(path, &t.key_file),
+        client_ca,
+        versions,
+        alpn,
+    })
 }
 
 #[cfg(test)]

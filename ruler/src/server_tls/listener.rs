@@ -1,6 +1,6 @@
-//! The HTTP port behind TLS: connections accepted on a task, each handshake on its own task with
-//! the certificates [`WebConfigFile`] holds at that moment, so a slow client delays no one and a
-//! rotated certificate is used from the next connection on.
+//! A port behind TLS: connections accepted on a task, each handshake on its own task with the
+//! certificates of that moment, so a slow client delays no one and a rotated certificate is used
+//! from the next connection on. Serves axum (the HTTP port) and tonic (the gRPC port).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -11,12 +11,14 @@ use tokio::sync::mpsc;
 use tokio_rustls::server::TlsStream;
 use tokio_rustls::TlsAcceptor;
 
-use super::web_config::WebConfigFile;
+/// The server configuration for the next handshake; `None` turns connections away.
+pub type CurrentConfig = Arc<dyn Fn() -> Option<Arc<rustls::ServerConfig>> + Send + Sync>;
 
 /// How long a client may take to finish its handshake.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// An [`axum::serve::Listener`] handing out connections whose handshake succeeded.
+/// Connections whose handshake succeeded, as an [`axum::serve::Listener`] or, through
+/// [`TlsListener::incoming`], the stream tonic serves.
 pub struct TlsListener {
     local: SocketAddr,
     ready: mpsc::Receiver<(TlsStream<TcpStream>, SocketAddr)>,
@@ -24,7 +26,7 @@ pub struct TlsListener {
 }
 
 impl TlsListener {
-    pub fn new(tcp: TcpListener, config: Arc<WebConfigFile>) -> std::io::Result<TlsListener> {
+    pub fn new(tcp: TcpListener, config: CurrentConfig) -> std::io::Result<TlsListener> {
         let local = tcp.local_addr()?;
         let (tx, ready) = mpsc::channel(64);
         let accepting = tokio::spawn(async move {
@@ -33,12 +35,12 @@ impl TlsListener {
                     Ok(s) => s,
                     Err(e) => {
                         // Out of file descriptors and the like: wait rather than spin.
-                        tracing::warn!(error = %e, "accepting an HTTP connection failed");
+                        tracing::warn!(error = %e, "accepting a connection failed");
                         tokio::time::sleep(Duration::from_millis(100)).await;
                         continue;
                     }
                 };
-                let Some(server) = config.current().tls.clone() else { continue };
+                let Some(server) = config() else { continue };
                 let tx = tx.clone();
                 tokio::spawn(async move {
                     match tokio::time::timeout(HANDSHAKE_TIMEOUT, TlsAcceptor::from(server).accept(stream))
@@ -54,6 +56,16 @@ impl TlsListener {
             }
         });
         Ok(TlsListener { local, ready, accepting })
+    }
+}
+
+impl TlsListener {
+    /// The connections as a stream, for tonic.
+    pub fn incoming(self) -> impl futures::Stream<Item = std::io::Result<TlsStream<TcpStream>>> {
+        futures::stream::unfold(self, |mut l| async move {
+            let (tls, _) = l.ready.recv().await?;
+            Some((Ok(tls), l))
+        })
     }
 }
 
