@@ -267,6 +267,30 @@ mod tests {
         }
     }
 
+    /// A fake querier and notifier, virtual time from 2023-11-14.
+    fn shared(
+        querier: FakeQuerier,
+        storage: Storage,
+        config: RunConfig,
+    ) -> Arc<Shared<FakeQuerier, FakeNotifier>> {
+        Arc::new(Shared {
+            querier: Arc::new(querier),
+            notifier: Arc::new(FakeNotifier::default()),
+            storage: Arc::new(storage),
+            sink: Arc::default(),
+            published: Arc::default(),
+            last_reload: Arc::default(),
+            config: Arc::new(config),
+            metrics: Arc::new(Metrics::new()),
+            clock: Arc::new(TokioClock::starting_at(1_700_000_000_000)),
+        })
+    }
+
+    /// The times the alerting rule's query was sent for.
+    fn alert_slots(querier: &FakeQuerier) -> Vec<i64> {
+        querier.calls().into_iter().filter(|(e, _, _)| e == "up == 0").map(|(_, t, _)| t).collect()
+    }
+
     /// Reloads every 2.5 virtual seconds, some landing on a slot: each slot is still evaluated once,
     /// and the alert that was firing stays firing without being sent again.
     #[tokio::test(start_paused = true)]
@@ -279,17 +303,7 @@ mod tests {
         let (storage, _) = Storage::open(dir.path(), config.storage.clone()).unwrap();
         let querier = FakeQuerier::default();
         querier.set("up == 0", &[(&[("__name__", "up"), ("job", "db")], 0.0)]);
-        let shared = Arc::new(Shared {
-            querier: Arc::new(querier),
-            notifier: Arc::new(FakeNotifier::default()),
-            storage: Arc::new(storage),
-            sink: Arc::default(),
-            published: Arc::default(),
-            last_reload: Arc::default(),
-            config: Arc::new(config.clone()),
-            metrics: Arc::new(Metrics::new()),
-            clock: Arc::new(TokioClock::starting_at(1_700_000_000_000)),
-        });
+        let shared = shared(querier, storage, config.clone());
         let mut scheduler = Scheduler::new(shared.clone(), None);
         scheduler.start(load_groups(&config.rule_files, &config.defaults).unwrap());
         for i in 0..20 {
@@ -303,13 +317,7 @@ mod tests {
         }
         scheduler.stop_gracefully().await;
 
-        let slots: Vec<i64> = shared
-            .querier
-            .calls()
-            .into_iter()
-            .filter(|(e, _, _)| e == "up == 0")
-            .map(|(_, t, _)| t)
-            .collect();
+        let slots = alert_slots(&shared.querier);
         assert!(slots.len() >= 4, "{slots:?}");
         assert!(slots.windows(2).all(|w| w[1] - w[0] == 10_000), "one evaluation per slot: {slots:?}");
         assert_eq!(shared.notifier.sent().len(), 1, "sent once: the reloads kept the alert");
@@ -334,29 +342,13 @@ mod tests {
         let querier = FakeQuerier::default();
         querier.set("sum by (job) (up)", &[(&[("job", "api")], 2.0)]);
         querier.set("up == 0", &[(&[("__name__", "up"), ("job", "db")], 0.0)]);
-        let shared = Arc::new(Shared {
-            querier: Arc::new(querier),
-            notifier: Arc::new(FakeNotifier::default()),
-            storage: Arc::new(storage),
-            sink: Arc::default(),
-            published: Arc::default(),
-            last_reload: Arc::default(),
-            config: Arc::new(config),
-            metrics: Arc::new(Metrics::new()),
-            clock: Arc::new(TokioClock::starting_at(1_700_000_000_000)),
-        });
+        let shared = shared(querier, storage, config);
         let mut scheduler = Scheduler::new(shared.clone(), None);
         scheduler.start(vec![group]);
         tokio::time::sleep(Duration::from_secs(35)).await;
         scheduler.stop_gracefully().await;
 
-        let slots: Vec<i64> = shared
-            .querier
-            .calls()
-            .into_iter()
-            .filter(|(e, _, _)| e == "up == 0")
-            .map(|(_, t, _)| t)
-            .collect();
+        let slots = alert_slots(&shared.querier);
         assert_eq!(slots.len(), 3, "{slots:?}");
         assert!(slots.windows(2).all(|w| w[1] - w[0] == 10_000), "{slots:?}");
         assert!(slots[0] > 1_700_000_000_000 && slots[0] <= 1_700_000_010_000, "{slots:?}");
