@@ -204,6 +204,6 @@ async fn a_broken_rule_file_at_start_is_refused_with_file_and_line() -> Result<(
         r.child.wait_timeout(Duration::from_secs(20))?.context("the ruler kept running on a broken file")?;
     assert_eq!(status.code(), Some(1));
     let log = std::fs::read_to_string(dir.path().join("ruler-a.log"))?;
-    assert!(log.contains("rules.yaml:4: group \"g\", rule \"A\": could not parse expression"), "{log}");
+    assert!(log.contains("rules.yaml:5:15: group \"g\", rule \"A\": could not parse expression"), "{log}");
     Ok(())
 }
