@@ -4,7 +4,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use promapi::rules::{rfc3339, ReloadStatus};
 use tokio::sync::{mpsc, oneshot, Notify};
 
 use crate::client::config::EndpointGroup;
@@ -150,10 +149,7 @@ pub async fn run(
         clock: Arc::new(SystemClock),
     });
     let mut scheduler = Scheduler::new(shared.clone(), Some(restore));
-    let now = shared.clock.now_ms();
-    shared.metrics.reload_succeeded(now);
-    *shared.last_reload.write().unwrap() =
-        Some(ReloadStatus { success: true, time: rfc3339(now), error: None });
+    shared.record_reload(None);
     scheduler.start(groups);
 
     let (reload_tx, mut reload_rx) = mpsc::channel::<ReloadRequest>(4);

@@ -38,6 +38,22 @@ pub struct Shared<Q, N> {
     pub clock: Arc<dyn Clock>,
 }
 
+impl<Q, N> Shared<Q, N> {
+    /// A load of the rule files (at start or a reload) and its error, if any: in the metric and for
+    /// `/api/v1/rules`.
+    pub fn record_reload(&self, error: Option<String>) {
+        let now = self.clock.now_ms();
+        match &error {
+            None => self.metrics.reload_succeeded(now),
+            Some(_) => {
+                self.metrics.reload_successful.set(0);
+            }
+        }
+        let status = ReloadStatus { success: error.is_none(), time: rfc3339(now), error };
+        *self.last_reload.write().unwrap() = Some(status);
+    }
+}
+
 /// The running groups, one task each.
 pub struct Scheduler<Q, N> {
     shared: Arc<Shared<Q, N>>,
@@ -70,14 +86,11 @@ impl<Q: Querier + 'static, N: Notifier + 'static> Scheduler<Q, N> {
     /// stay. On failure nothing changes, and the error is logged, published and returned.
     pub async fn reload(&mut self) -> Result<(), LoadError> {
         let config = &self.shared.config;
-        let now = self.shared.clock.now_ms();
         let mut groups = match load_groups(&config.rule_files, &config.defaults) {
             Ok(g) => g,
             Err(e) => {
                 tracing::error!(error = %e, "reload failed; the previous rules keep running");
-                self.shared.metrics.reload_successful.set(0);
-                *self.shared.last_reload.write().unwrap() =
-                    Some(ReloadStatus { success: false, time: rfc3339(now), error: Some(e.to_string()) });
+                self.shared.record_reload(Some(e.to_string()));
                 return Err(e);
             }
         };
@@ -95,9 +108,7 @@ impl<Q: Querier + 'static, N: Notifier + 'static> Scheduler<Q, N> {
         drop(held);
         self.shared.published.write().unwrap().clear();
         tracing::info!(groups = groups.len(), "rules reloaded");
-        self.shared.metrics.reload_succeeded(now);
-        *self.shared.last_reload.write().unwrap() =
-            Some(ReloadStatus { success: true, time: rfc3339(now), error: None });
+        self.shared.record_reload(None);
         self.start(groups);
         Ok(())
     }
